@@ -1,0 +1,127 @@
+/**
+ * Benchmark charts in the style of the Python library's: requests/s per
+ * endpoint as lines, failures shaded, VUs dashed on a right axis. Built as a
+ * vega-lite spec and rendered to SVG by vega headless (no canvas needed).
+ *
+ * Also a CLI: `tsx bench/chart.ts <run.csv> <out.svg> [title]` re-renders a
+ * chart from a CSV written by the benchmark.
+ */
+import * as fs from "node:fs/promises"
+import * as vega from "vega"
+import type { TopLevelSpec } from "vega-lite"
+import * as vl from "vega-lite"
+import type { SecondRow } from "./load/aggregate.js"
+import { secondsFromCsv } from "./load/csv.js"
+
+interface Point {
+  readonly t: number
+  readonly series: string
+  readonly value: number
+}
+
+// Order fixes the legend; colours follow the seed charts.
+const series = [
+  ["/messages req/s", "#4682b4"],
+  ["/file req/s", "#2e8b57"],
+  ["/messages 503/s", "#9ecae1"],
+  ["/messages timeouts+errors/s", "#d62728"],
+  ["/file failed/s", "#a1d99b"],
+  ["/messages VUs", "#ff8c00"],
+  ["/file VUs", "#9370db"]
+] as const
+
+/** Turns per-second rows into the long-format points the spec plots. */
+export const chartPoints = (rows: ReadonlyArray<SecondRow>): ReadonlyArray<Point> =>
+  rows.flatMap((r): Array<Point> => {
+    const failed = r.busy + r.timeouts + r.errors
+    if (r.endpoint === "/messages") {
+      return [
+        { t: r.t, series: "/messages req/s", value: r.requests },
+        { t: r.t, series: "/messages 503/s", value: r.busy },
+        { t: r.t, series: "/messages timeouts+errors/s", value: r.timeouts + r.errors },
+        { t: r.t, series: "/messages VUs", value: r.vus }
+      ]
+    }
+    return [
+      { t: r.t, series: `${r.endpoint} req/s`, value: r.requests },
+      { t: r.t, series: `${r.endpoint} failed/s`, value: failed },
+      { t: r.t, series: `${r.endpoint} VUs`, value: r.vus }
+    ]
+  })
+
+/** The vega-lite spec of one run's chart. */
+export const chartSpec = (rows: ReadonlyArray<SecondRow>, title: string): TopLevelSpec => {
+  const color = {
+    field: "series",
+    type: "nominal",
+    title: null,
+    scale: { domain: series.map(([name]) => name), range: series.map(([, c]) => c) },
+    legend: { orient: "top-left", fillColor: "white", strokeColor: "#ccc", padding: 6, labelLimit: 400 }
+  } as const
+  const x = { field: "t", type: "quantitative", title: "Elapsed time (s)" } as const
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, fontSize: 16 },
+    width: 1000,
+    height: 340,
+    background: "white",
+    data: { values: chartPoints(rows) as Array<Point> },
+    layer: [
+      {
+        layer: [
+          {
+            transform: [{ filter: "indexof(datum.series, '/s') > 0 && indexof(datum.series, 'req/s') < 0" }],
+            mark: { type: "area", opacity: 0.45, line: false },
+            encoding: {
+              x,
+              y: { field: "value", type: "quantitative", stack: null, title: "Requests / s" },
+              color
+            }
+          },
+          {
+            transform: [{ filter: "indexof(datum.series, 'req/s') > 0" }],
+            mark: { type: "line", strokeWidth: 2 },
+            encoding: { x, y: { field: "value", type: "quantitative", title: "Requests / s" }, color }
+          }
+        ]
+      },
+      {
+        transform: [{ filter: "indexof(datum.series, 'VUs') > 0" }],
+        mark: { type: "line", strokeDash: [6, 4], strokeWidth: 2 },
+        encoding: {
+          x,
+          y: { field: "value", type: "quantitative", title: "Virtual users", axis: { orient: "right", grid: false } },
+          color
+        }
+      }
+    ],
+    resolve: { scale: { y: "independent" } },
+    config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
+  }
+}
+
+/** Renders a run's chart to an SVG string. */
+export const renderChart = async (rows: ReadonlyArray<SecondRow>, title: string): Promise<string> => {
+  const view = new vega.View(vega.parse(vl.compile(chartSpec(rows, title)).spec), { renderer: "none" })
+  try {
+    return await view.toSVG()
+  } finally {
+    view.finalize()
+  }
+}
+
+/** Renders and writes a chart to `file`. */
+export const writeChart = async (file: string, rows: ReadonlyArray<SecondRow>, title: string): Promise<void> => {
+  await fs.writeFile(file, await renderChart(rows, title))
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [input, output, title] = process.argv.slice(2)
+  if (input === undefined || output === undefined) {
+    console.error("usage: tsx bench/chart.ts <run.csv> <out.svg> [title]")
+    process.exit(2)
+  }
+  const rows = secondsFromCsv(await fs.readFile(input, "utf8"))
+  await writeChart(output, rows, title ?? input)
+  console.log(`wrote ${output}`)
+}

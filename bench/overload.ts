@@ -1,0 +1,227 @@
+/**
+ * The overload benchmark (issue 4): a spike on /messages beside a steady
+ * /file load, with and without limiting, runs alternated.
+ *
+ *   npm run bench   # tsx bench/overload.ts            PostgreSQL, peaks 150 and 600, 151 s each
+ *   npm run demo    # tsx bench/overload.ts --demo     embedded database, peak 150, 60 s each
+ *
+ * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
+ *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
+import { parseArgs } from "node:util"
+import { writeChart } from "./chart.js"
+import { evaluate } from "./load/acceptance.js"
+import type { SecondRow } from "./load/aggregate.js"
+import { secondsToCsv, toCsv } from "./load/csv.js"
+import { runLoad } from "./load/runner.js"
+import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
+import { preset } from "./presets.js"
+import { type ProcessSample, startSampler } from "./procstat.js"
+import { acceptanceTable, label, replaceBetween, type RunReport, summaryTable } from "./report.js"
+import { freePort, startServer } from "./server.js"
+
+const { values: args } = parseArgs({
+  options: {
+    demo: { type: "boolean", default: false },
+    peaks: { type: "string" },
+    modes: { type: "string", default: "with,without" },
+    db: { type: "string" },
+    out: { type: "string" },
+    rows: { type: "string", default: "1000000" },
+    quiet: { type: "boolean", default: false },
+    scale: { type: "string", default: "1" }
+  }
+})
+
+const presetName = args.demo ? "demo" : "full"
+const database = (args.db ?? (args.demo ? "embedded" : "postgres")) as "postgres" | "embedded"
+if (database !== "postgres" && database !== "embedded") throw new Error(`--db must be postgres or embedded`)
+const peaks = (args.peaks ?? (args.demo ? "150" : "150,600")).split(",").map(Number)
+const modes = args.modes.split(",").map((m) => m.trim())
+const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : "docs/bench"))
+const seedRows = Number(args.rows)
+const limiterTimeoutMs = 2000
+const clientTimeoutMs = 6000
+
+/** The server's settings, identical in both modes except `LIMITER_ENABLED`. */
+const serverEnv = (db: Database | undefined, limiting: boolean): Record<string, string | undefined> => ({
+  LIMITER_ENABLED: String(limiting),
+  LIMITER_TIMEOUT: "2 seconds",
+  DB_CONCURRENCY: "5",
+  FS_CONCURRENCY: "10",
+  DATABASE_URL: db?.url,
+  DB_POOL_SIZE: db === undefined ? undefined : "100",
+  SEED_ROWS: db === undefined ? undefined : String(seedRows)
+})
+
+const f = (x: number, width: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : "-").padStart(width)
+
+const liveHeader =
+  "   t | msg VUs  req/s   2xx   503  t/o  err   p50ms   p95ms | file req/s  p95ms fail | srv CPU  RSS MB | gen CPU"
+
+const liveLine = (rows: ReadonlyArray<SecondRow>, proc: ProcessSample | undefined): string => {
+  const m = rows.find((r) => r.endpoint === "/messages")
+  const file = rows.find((r) => r.endpoint === "/file")
+  if (m === undefined || file === undefined) return ""
+  return [
+    f(m.t, 4),
+    " | ",
+    f(m.vus, 7),
+    f(m.requests, 7),
+    f(m.ok, 6),
+    f(m.busy, 6),
+    f(m.timeouts, 5),
+    f(m.errors, 5),
+    f(m.p50, 8),
+    f(m.p95, 8),
+    " | ",
+    f(file.requests, 10),
+    f(file.p95, 7, 1),
+    f(file.busy + file.timeouts + file.errors, 5),
+    " | ",
+    f(proc?.serverCpuPct ?? Number.NaN, 5),
+    " %",
+    f(proc?.serverRssMb ?? Number.NaN, 8),
+    " | ",
+    f(proc?.generatorCpuPct ?? Number.NaN, 5),
+    " %"
+  ].join("")
+}
+
+/** Waits (bounded) until the database has no queries left from the previous run. */
+const settle = async (db: Database | undefined) => {
+  if (db === undefined) return sleep(3000)
+  for (let i = 0; i < 60; i++) {
+    const [row] = await adminQuery<{ n: number }>(
+      db.url,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    if ((row?.n ?? 0) === 0) break
+    await sleep(500)
+  }
+  await sleep(3000)
+}
+
+const runOnce = async (db: Database | undefined, limiting: boolean, peak: number): Promise<RunReport> => {
+  const id = `${database}-${limiting ? "with" : "without"}-${peak}`
+  const p = preset(presetName, peak, Number(args.scale))
+  const port = await freePort()
+  console.log(`\n## ${label({ database, limiting, peak })} (${p.durationMs / 1000} s, server on port ${port})`)
+  const server = await startServer({
+    entry: "examples/server.ts",
+    port,
+    env: serverEnv(db, limiting),
+    readyPath: "/file",
+    // The embedded database loads its rows at start-up.
+    readyTimeoutMs: 180_000
+  })
+  const sampler = startSampler(server.pid)
+  if (!args.quiet) console.log(liveHeader)
+  let result: Awaited<ReturnType<typeof runLoad>>
+  let processStats: ReturnType<ReturnType<typeof startSampler>["stop"]>
+  try {
+    result = await runLoad({
+      baseUrl: server.baseUrl,
+      scenarios: p.scenarios,
+      timeoutMs: clientTimeoutMs,
+      onSecond: (rows) => {
+        if (!args.quiet) console.log(liveLine(rows, sampler.latest()))
+      }
+    })
+  } finally {
+    // Stop sampling before the server exits, so VmHWM is still readable.
+    processStats = sampler.stop()
+    await server.stop()
+  }
+  const { checks, figures } = evaluate({
+    rows: result.rows,
+    spike: p.spike,
+    limiterTimeoutMs,
+    serverPeakRssMb: processStats.summary.serverPeakRssMb
+  })
+  fs.mkdirSync(outDir, { recursive: true })
+  const csv = path.join(outDir, `${id}.csv`)
+  const chart = path.join(outDir, `${id}.svg`)
+  fs.writeFileSync(csv, secondsToCsv(result.rows))
+  fs.writeFileSync(
+    path.join(outDir, `${id}-process.csv`),
+    toCsv(
+      ["t", "serverRssMb", "serverCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
+      processStats.samples as unknown as ReadonlyArray<Record<string, number>>
+    )
+  )
+  await writeChart(chart, result.rows, `${label({ database, limiting, peak })} — ${p.durationMs / 1000} s`)
+  const total = result.rows.reduce((a, r) => a + r.requests, 0)
+  for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
+  const s = processStats.summary
+  console.log(
+    `server CPU mean ${s.serverMeanCpuPct.toFixed(0)} % (max ${s.serverMaxCpuPct.toFixed(0)} %), machine CPU mean ${s.machineMeanCpuPct.toFixed(0)} %, ` +
+      `generator CPU mean ${s.generatorMeanCpuPct.toFixed(0)} % (max ${s.generatorMaxCpuPct.toFixed(0)} %), ` +
+      `generator event-loop p99 max ${s.generatorLoopMaxP99Ms.toFixed(0)} ms, ${total} requests`
+  )
+  return {
+    id,
+    database,
+    limiting,
+    peak,
+    figures,
+    checks,
+    process: s,
+    generatorRps: total / (result.durationMs / 1000),
+    chart: path.relative(process.cwd(), chart),
+    csv: path.relative(process.cwd(), csv)
+  }
+}
+
+const machine = () => {
+  const cpus = os.cpus()
+  return `${cpus.length} × ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`
+}
+
+const main = async () => {
+  let db: Database | undefined
+  if (database === "postgres") {
+    db = await acquireDatabase({ database: "ecl_bench", minConnections: 100, scratchDir: ".bench-out" })
+    console.log(`PostgreSQL: ${db.origin}, max_connections ${db.maxConnections}`)
+    const started = Date.now()
+    await loadMessages(db.url, seedRows)
+    console.log(`messages table holds ${seedRows} rows (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  }
+  const runs: Array<RunReport> = []
+  try {
+    // Alternate modes within each peak: with, without, with, without.
+    for (const peak of peaks) {
+      for (const mode of modes) {
+        if (runs.length > 0) await settle(db)
+        runs.push(await runOnce(db, mode === "with", peak))
+      }
+    }
+  } finally {
+    db?.stop()
+  }
+  const summary = [
+    `Machine: ${machine()}. Load generator: this process (undici, closed loop). ` +
+      `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
+      `Preset: ${presetName}. Limiter timeout 2 s, Db capacity 5, Fs capacity 10, client timeout 6 s.`,
+    "",
+    summaryTable(runs),
+    "",
+    acceptanceTable(runs),
+    "",
+    ...runs.map((r) => `![${label(r)}](${path.relative("docs", r.chart)})`)
+  ].join("\n")
+  console.log(`\n${summary}`)
+  fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify({ machine: machine(), preset: presetName, runs }, null, 2))
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve("docs/bench")) {
+    const doc = "docs/benchmark.md"
+    const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
+    fs.writeFileSync(doc, replaceBetween(before, "bench:summary", summary))
+    console.log(`\nupdated ${doc}`)
+  }
+}
+
+await main()

@@ -1,0 +1,100 @@
+/**
+ * Starts the example app (or any server entry) as a child process and waits
+ * until it answers. The child is `node --import tsx <entry>` rather than the
+ * `tsx` CLI, which would fork a second process and hide the server's RSS.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as net from "node:net"
+import { setTimeout as sleep } from "node:timers/promises"
+
+/** A running server child. */
+export interface ServerHandle {
+  readonly pid: number
+  readonly baseUrl: string
+  /** The last lines the server printed, for error reports. */
+  readonly logTail: () => string
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+  readonly stop: (graceMs?: number) => Promise<void>
+}
+
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.once("error", reject)
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+
+/** Options of {@link startServer}. */
+export interface StartOptions {
+  readonly entry: string
+  readonly port: number
+  /** Variables added to (or, when `undefined`, removed from) the inherited environment. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Path answered with 2xx once the server is ready. */
+  readonly readyPath: string
+  readonly readyTimeoutMs: number
+  readonly cwd?: string
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve()
+    else child.once("exit", () => resolve())
+  })
+
+/** Spawns the server and resolves when `readyPath` answers 2xx. */
+export const startServer = async (options: StartOptions): Promise<ServerHandle> => {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  for (const [k, v] of Object.entries(options.env)) {
+    if (v === undefined) delete env[k]
+    else env[k] = v
+  }
+  env.PORT = String(options.port)
+  env.HOST = "127.0.0.1"
+  const child = spawn(process.execPath, ["--import", "tsx", options.entry], {
+    cwd: options.cwd ?? process.cwd(),
+    env,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const lines: Array<string> = []
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString("utf8").split("\n").filter((l) => l.length > 0))
+    if (lines.length > 200) lines.splice(0, lines.length - 200)
+  }
+  child.stdout!.on("data", keep)
+  child.stderr!.on("data", keep)
+  const baseUrl = `http://127.0.0.1:${options.port}`
+  const handle: ServerHandle = {
+    pid: child.pid!,
+    baseUrl,
+    logTail: () => lines.slice(-30).join("\n"),
+    stop: async (graceMs = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill("SIGTERM")
+      const done = exited(child)
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs)
+      await done
+      clearTimeout(timer)
+    }
+  }
+  const deadline = Date.now() + options.readyTimeoutMs
+  // Bounded poll: one attempt every 250 ms until the deadline.
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${handle.logTail()}`)
+    try {
+      const response = await fetch(`${baseUrl}${options.readyPath}`, { signal: AbortSignal.timeout(2000) })
+      await response.arrayBuffer()
+      if (response.ok) return handle
+    } catch {
+      // not listening yet
+    }
+    await sleep(250)
+  }
+  await handle.stop()
+  throw new Error(`server not ready after ${options.readyTimeoutMs} ms:\n${handle.logTail()}`)
+}

@@ -1,0 +1,66 @@
+/**
+ * The example's settings, read from the environment through Effect `Config`.
+ * A malformed or out-of-range value fails start-up with a `ConfigError` that
+ * names the variable and the value.
+ */
+import { Config } from "effect"
+import type { Redacted } from "effect"
+
+const positiveInteger = (name: string) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "Expected a positive integer", validation: (n) => n >= 1 })
+  )
+
+/** `PORT`: where the HTTP server listens (default 8000, as the original). */
+export const port = Config.port("PORT").pipe(Config.withDefault(8000))
+
+/** `HOST`: the interface the HTTP server binds (default loopback only). */
+export const host = Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1"))
+
+/**
+ * `DATABASE_URL`: a PostgreSQL connection string. When absent the app starts
+ * its embedded database instead.
+ */
+export const databaseUrl = Config.option(Config.redacted("DATABASE_URL"))
+
+/**
+ * `DB_POOL_SIZE`: the connection pool's size. Default: 100 for PostgreSQL
+ * (the benchmark's pool, large on purpose so that only the limiter bounds
+ * the load), 1 for the embedded database (see `embedded/EmbeddedPostgres.ts`).
+ */
+export const poolSize = Config.option(positiveInteger("DB_POOL_SIZE"))
+
+/** `DB_CONCURRENCY`: the `Db` resource's capacity (default 5, as the original). */
+export const dbConcurrency = positiveInteger("DB_CONCURRENCY").pipe(Config.withDefault(5))
+
+/** `FS_CONCURRENCY`: the `Fs` resource's capacity (default 10, as the original). */
+export const fsConcurrency = positiveInteger("FS_CONCURRENCY").pipe(Config.withDefault(10))
+
+/**
+ * `LIMITER_TIMEOUT`: how long a request may wait for its resources before it
+ * gets a 503, e.g. "5 seconds" (the default, as the original) or "2000 millis".
+ * The limiter itself rejects malformed and negative values.
+ */
+export const limiterTimeout = Config.string("LIMITER_TIMEOUT").pipe(Config.withDefault("5 seconds"))
+
+/**
+ * `LIMITER_ENABLED`: `false` turns every guard into a pass-through: the
+ * benchmark's "without limiting" run, the same app otherwise.
+ */
+export const limiterEnabled = Config.boolean("LIMITER_ENABLED").pipe(Config.withDefault(true))
+
+/**
+ * `SEED_ROWS`: how many messages PostgreSQL's table must hold (default
+ * 1,000,000, the original's). Loaded once; later starts find them and skip.
+ */
+export const seedRows = positiveInteger("SEED_ROWS").pipe(Config.withDefault(1_000_000))
+
+/**
+ * `EMBEDDED_ROWS`: how many messages the embedded database is loaded with at
+ * every start (default 100,000: it lives in memory, and this keeps
+ * `npm start` ready in a few seconds while a query still scans real data).
+ */
+export const embeddedRows = positiveInteger("EMBEDDED_ROWS").pipe(Config.withDefault(100_000))
+
+/** The type of `DATABASE_URL`'s value: kept redacted so logs never show the password. */
+export type DatabaseUrl = Redacted.Redacted

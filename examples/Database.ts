@@ -1,0 +1,65 @@
+/**
+ * The database layer: PostgreSQL when `DATABASE_URL` is set, otherwise the
+ * embedded PGlite. Either way the app gets a `@effect/sql-pg` client and a
+ * seeded `messages` table: one code path for every query.
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option } from "effect"
+import type { ConfigError } from "effect"
+import * as AppConfig from "./AppConfig.js"
+import * as EmbeddedPostgres from "./embedded/EmbeddedPostgres.js"
+import { seed } from "./seed.js"
+
+/** PostgreSQL's default pool: the benchmark's 100 connections. */
+const postgresPoolSize = 100
+
+/** The embedded database's default pool: see `embedded/EmbeddedPostgres.ts`. */
+const embeddedPoolSize = 1
+
+const seeded = (rows: number) => Layer.effectDiscard(seed(rows))
+
+const postgres = (url: AppConfig.DatabaseUrl, poolSize: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const rows = yield* AppConfig.seedRows
+    const maxConnections = Option.getOrElse(poolSize, () => postgresPoolSize)
+    yield* Effect.log(`database: PostgreSQL, pool of ${maxConnections}`)
+    return seeded(rows).pipe(
+      Layer.provideMerge(PgClient.layer({ url, maxConnections, applicationName: "ecl-example" }))
+    )
+  })
+
+const embedded = (poolSize: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const rows = yield* AppConfig.embeddedRows
+    const maxConnections = Option.getOrElse(poolSize, () => embeddedPoolSize)
+    const { host, port } = yield* EmbeddedPostgres.start(maxConnections)
+    yield* Effect.log(`database: embedded PGlite on ${host}:${port}, pool of ${maxConnections}`)
+    return seeded(rows).pipe(
+      Layer.provideMerge(PgClient.layer({
+        host,
+        port,
+        username: "postgres",
+        database: "postgres",
+        maxConnections,
+        applicationName: "ecl-example"
+      }))
+    )
+  })
+
+/**
+ * A `SqlClient` (and `PgClient`) over a seeded `messages` table. The
+ * embedded database lives as long as the layer: its worker stops when the
+ * app shuts down.
+ */
+export const DatabaseLive: Layer.Layer<
+  SqlClient.SqlClient | PgClient.PgClient,
+  ConfigError.ConfigError | SqlError | EmbeddedPostgres.EmbeddedDatabaseError
+> = Layer.unwrapScoped(
+  Effect.gen(function*() {
+    const url = yield* AppConfig.databaseUrl
+    const poolSize = yield* AppConfig.poolSize
+    return Option.isSome(url) ? yield* postgres(url.value, poolSize) : yield* embedded(poolSize)
+  })
+)

@@ -1,0 +1,21 @@
+/**
+ * The resources the example guards, and the limiter that owns them.
+ */
+import { Resource, Limiter } from "effect-concurrency-limiter"
+import * as AppConfig from "./AppConfig.js"
+
+/** The database: at most `DB_CONCURRENCY` (5) requests query it at once. */
+export const Db = Resource.make("Db", { capacity: AppConfig.dbConcurrency })
+
+/** The file system: at most `FS_CONCURRENCY` (10) requests read at once. */
+export const Fs = Resource.make("Fs", { capacity: AppConfig.fsConcurrency })
+
+/**
+ * The limiter: `Db` before `Fs` is the canonical acquisition order, as in
+ * the original. Timeout and on/off switch come from the environment.
+ */
+export const LimiterLive = Limiter.layer({
+  timeout: AppConfig.limiterTimeout,
+  resources: [Db, Fs],
+  enabled: AppConfig.limiterEnabled
+})

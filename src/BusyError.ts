@@ -1,0 +1,94 @@
+/**
+ * The error of a request that could not acquire its resources in time.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+/**
+ * The body of the 503 response, byte for byte the one of
+ * `fastapi-concurrency-limiter`, so clients written for it keep working.
+ *
+ * @example
+ * ```ts
+ * import { BusyError } from "effect-concurrency-limiter"
+ *
+ * BusyError.responseBody // '{"detail":"Server busy, please retry later"}'
+ * ```
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
+
+/**
+ * Raised by `Limiter.withResources` when the resources of a request could not
+ * all be acquired before the deadline. It names the resource it was waiting
+ * for and how long it waited.
+ *
+ * It renders itself as HTTP 503 with the body `{"detail":"Server busy, please
+ * retry later"}` and a `Retry-After` header, so a guarded `HttpRouter` handler
+ * needs no extra code. In an `HttpApi`, declare it as an endpoint error: its
+ * status is 503 and it appears in the OpenAPI document.
+ *
+ * @example
+ * ```ts
+ * import { HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { BusyError, Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * // Replace the default 503 with a response of your own.
+ * const handler = HttpServerResponse.text("ok").pipe(
+ *   Limiter.withResources([Db]),
+ *   Effect.catchTag("BusyError", (error) =>
+ *     HttpServerResponse.text(`${error.resource} is busy`, { status: 429 }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency-limiter/BusyError")(
+  "BusyError",
+  {
+    /** The name of the resource that could not be acquired in time. */
+    resource: Schema.String,
+    /** How long the request waited before it gave up. */
+    waited: Schema.DurationFromMillis
+  },
+  HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
+  }
+
+  /**
+   * Seconds a client should wait before retrying: the time this request
+   * waited, rounded up, at least 1 — by then the queue it met has turned over.
+   *
+   * @since 0.1.0
+   */
+  get retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(Duration.toSeconds(this.waited)))
+  }
+
+  /** @since 0.1.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(
+      HttpServerResponse.text(responseBody, {
+        status: 503,
+        contentType: "application/json",
+        headers: Headers.fromInput({ "retry-after": String(this.retryAfterSeconds) })
+      })
+    )
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The limiter: it owns the resources' semaphores, their canonical
+ * acquisition order and the acquisition timeout, and guards effects with
+ * `withResources`.
+ *
+ * @since 0.1.0
+ */
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type { BusyError } from "./BusyError.js"
+import * as internal from "./internal/limiter.js"
+import type { LimiterConfigError } from "./LimiterConfigError.js"
+import type * as Resource from "./Resource.js"
+import type * as Semaphore from "./Semaphore.js"
+
+/**
+ * The limiter service, provided by `Limiter.layer`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "effect-concurrency-limiter"
+ *
+ * const logStats = Effect.gen(function*() {
+ *   const limiter = yield* Limiter.Limiter
+ *   for (const s of yield* limiter.stats) {
+ *     yield* Effect.log(`${s.resource}: ${s.inUse}/${s.capacity} in use, ${s.waiting} waiting`)
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const Limiter: typeof internal.LimiterTag = internal.LimiterTag
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export type Limiter = internal.LimiterTag
+
+/**
+ * What the `Limiter` service holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** How long a request may wait for all its resources together. */
+  readonly timeout: Duration.Duration
+  /** `false` turns every guard into a pass-through (a kill switch, and the baseline of benchmarks). */
+  readonly enabled: boolean
+  /** The resources, in canonical acquisition order. */
+  readonly resources: ReadonlyArray<Resource.Resource.Any>
+  /** The place of a resource in the acquisition order, `undefined` if it is not listed. */
+  readonly rankOf: (resource: Resource.Resource.Any) => number | undefined
+  /** Capacity, permits in use and queue length of every resource, in canonical order. */
+  readonly stats: Effect.Effect<ReadonlyArray<ResourceStats>>
+}
+
+/**
+ * The state of one resource.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResourceStats extends Semaphore.Stats {
+  readonly resource: string
+}
+
+/**
+ * A non-empty list of resources.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NonEmptyResources = readonly [Resource.Resource.Any, ...Array<Resource.Resource.Any>]
+
+/**
+ * The options of `Limiter.layer`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>> {
+  /**
+   * How long a request may wait for all its resources together before it
+   * fails with `BusyError`. Zero rejects at once when a resource is full;
+   * `Duration.infinity` waits as long as it takes. Accepts a `Config`, e.g.
+   * `Config.string("LIMITER_TIMEOUT")`: a negative or malformed value fails
+   * the layer (`Config.duration` would quietly turn a negative into zero).
+   */
+  readonly timeout: Duration.DurationInput | Config.Config<Duration.DurationInput> | Config.Config<string>
+  /**
+   * Every resource the app guards, in canonical acquisition order: guards
+   * take their resources in this order whatever order they list them in.
+   */
+  readonly resources: Resources
+  /** `false` makes every guard a pass-through. Default `true`. */
+  readonly enabled?: boolean | Config.Config<boolean> | undefined
+}
+
+/**
+ * The options of one guard.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithResourcesOptions {
+  /** Overrides the limiter's timeout for this guard. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Builds the limiter and a semaphore for each resource. Fails with
+ * `LimiterConfigError` (or the `ConfigError` of a `Config` option) before
+ * any request is served when an option is out of range.
+ *
+ * @example
+ * ```ts
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ * const Fs = Resource.make("Fs", { capacity: 10 })
+ *
+ * // Provides Limiter, Db and Fs.
+ * const LimiterLive = Limiter.layer({ timeout: "5 seconds", resources: [Db, Fs] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <const Resources extends NonEmptyResources>(
+  options: Options<Resources>
+) => Layer.Layer<Limiter | Resource.Resource.Identifiers<Resources>, LimiterConfigError | ConfigError.ConfigError> =
+  internal.layer
+
+/**
+ * A resource listed twice in one guard, as a type error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Duplicate<Resources extends ReadonlyArray<unknown>> = Resources extends
+  readonly [infer Head, ...infer Tail] ? ([Head] extends [Tail[number]] ? Head : Duplicate<Tail>) : never
+
+/**
+ * `Resources`, or a type no list satisfies when one resource is listed twice.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Distinct<Resources extends ReadonlyArray<unknown>> = [Duplicate<Resources>] extends [never] ? Resources
+  : { readonly "a resource is listed twice": Duplicate<Resources> }
+
+/**
+ * Guards an effect: it runs once it holds one permit of every listed
+ * resource, and releases them when it ends, however it ends (success,
+ * failure, defect, interruption). Resources are taken in the limiter's
+ * canonical order whatever order they are listed in, so guards cannot
+ * deadlock each other. One deadline, the limiter's timeout unless
+ * `options.timeout` overrides it, covers the whole acquisition; when it
+ * passes, the effect fails with `BusyError` (HTTP 503) without running.
+ *
+ * The resources join the `R` channel: guarding with a resource that the
+ * app's layer does not provide does not compile.
+ *
+ * @example
+ * ```ts
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * const router = HttpRouter.empty.pipe(
+ *   HttpRouter.get("/messages", HttpServerResponse.text("rows").pipe(Limiter.withResources([Db])))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withResources: {
+  <const Resources extends NonEmptyResources>(
+    resources: Resources & Distinct<Resources>,
+    options?: WithResourcesOptions
+  ): <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
+  <A, E, R, const Resources extends NonEmptyResources>(
+    self: Effect.Effect<A, E, R>,
+    resources: Resources & Distinct<Resources>,
+    options?: WithResourcesOptions
+  ): Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
+} = internal.withResources as any

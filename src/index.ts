@@ -1,0 +1,22 @@
+/**
+ * Concurrency limiting for Effect: named resources with a capacity, a FIFO
+ * queue for the excess, and a prompt typed `BusyError` (HTTP 503) for any
+ * request that would wait longer than a timeout.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as BusyError from "./BusyError.js"
+
+/** @since 0.1.0 */
+export * as Limiter from "./Limiter.js"
+
+/** @since 0.1.0 */
+export * as LimiterConfigError from "./LimiterConfigError.js"
+
+/** @since 0.1.0 */
+export * as Resource from "./Resource.js"
+
+/** @since 0.1.0 */
+export * as Semaphore from "./Semaphore.js"

@@ -1,0 +1,293 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { BusyError, Limiter, Resource, Semaphore } from "effect-concurrency-limiter"
+
+const Db = Resource.make("Db", { capacity: 2 })
+const Fs = Resource.make("Fs", { capacity: 1 })
+
+const LimiterLive = Limiter.layer({ timeout: "2 seconds", resources: [Db, Fs] })
+
+const stats = Effect.flatMap(Limiter.Limiter, (limiter) => limiter.stats)
+
+/** Permits in use and queue length per resource, e.g. `{ Db: [1, 0], Fs: [0, 0] }`. */
+const usage = Effect.map(stats, (all) => Object.fromEntries(all.map((s) => [s.resource, [s.inUse, s.waiting]])))
+
+/** Forks a guarded effect that holds its permits until the returned gate opens. */
+const hold = <const Rs extends Limiter.NonEmptyResources>(
+  resources: Rs & Limiter.Distinct<Rs>,
+  options?: Limiter.WithResourcesOptions
+) =>
+  Effect.gen(function*() {
+    const gate = yield* Deferred.make<void>()
+    const entered = yield* Deferred.make<void>()
+    const fiber = yield* Deferred.succeed(entered, undefined).pipe(
+      Effect.zipRight(Deferred.await(gate)),
+      Limiter.withResources<Rs>(resources, options),
+      Effect.fork
+    )
+    return { fiber, gate, entered } as const
+  })
+
+const settle = Effect.repeatN(Effect.yieldNow(), 50)
+
+const assertBusy = (exit: Exit.Exit<unknown, unknown>, resource: string, waited: Duration.Duration) => {
+  assert.isTrue(Exit.isFailure(exit), "expected a failure")
+  const error = Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)
+  assert.instanceOf(error, BusyError.BusyError)
+  assert.strictEqual((error as BusyError.BusyError).resource, resource)
+  assert.isTrue(Duration.equals((error as BusyError.BusyError).waited, waited), `waited ${Duration.format(waited)}`)
+}
+
+describe("Limiter.withResources", () => {
+  it.effect("runs the effect and releases its permit", () =>
+    Effect.gen(function*() {
+      const result = yield* Effect.succeed(42).pipe(Limiter.withResources([Db]))
+      assert.strictEqual(result, 42)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("is data-first as well as data-last", () =>
+    Effect.gen(function*() {
+      const result = yield* Limiter.withResources(Effect.succeed("ok"), [Db, Fs])
+      assert.strictEqual(result, "ok")
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("runs requests within capacity all at once", () =>
+    Effect.gen(function*() {
+      const first = yield* hold([Db])
+      const second = yield* hold([Db])
+      yield* Deferred.await(first.entered)
+      yield* Deferred.await(second.entered)
+      assert.deepStrictEqual(yield* usage, { Db: [2, 0], Fs: [0, 0] })
+      yield* Deferred.succeed(first.gate, undefined)
+      yield* Deferred.succeed(second.gate, undefined)
+      yield* Fiber.join(first.fiber)
+      yield* Fiber.join(second.fiber)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("queues past capacity and fails with BusyError when the timeout passes", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const ran = yield* Ref.make(false)
+      const waiter = yield* Ref.set(ran, true).pipe(Limiter.withResources([Fs]), Effect.fork)
+      yield* settle
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [1, 1] })
+
+      yield* TestClock.adjust("1999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(waiter)), "still queued before the deadline")
+
+      yield* TestClock.adjust("1 millis")
+      const exit = yield* Fiber.await(waiter)
+      assertBusy(exit, "Fs", Duration.seconds(2))
+      assert.isFalse(yield* Ref.get(ran), "the guarded effect never ran")
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [1, 0] }, "the queue is empty again")
+
+      yield* Deferred.succeed(holder.gate, undefined)
+      yield* Fiber.join(holder.fiber)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("hands the permit to the queued request when it is released in time", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const waiter = yield* Effect.succeed("served").pipe(Limiter.withResources([Fs]), Effect.fork)
+      yield* TestClock.adjust("1 second")
+      yield* Deferred.succeed(holder.gate, undefined)
+      assert.strictEqual(yield* Fiber.join(waiter), "served")
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("releases the permit after a failure, a defect and an interruption", () =>
+    Effect.gen(function*() {
+      const failure = yield* Effect.fail("boom" as const).pipe(Limiter.withResources([Db, Fs]), Effect.exit)
+      assert.deepStrictEqual(failure, Exit.fail("boom"))
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+
+      const defect = yield* Effect.die("bug").pipe(Limiter.withResources([Db, Fs]), Effect.exit)
+      assert.isTrue(Exit.isFailure(defect) && Cause.isDie(defect.cause))
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+
+      const running = yield* hold([Db, Fs])
+      yield* Deferred.await(running.entered)
+      assert.deepStrictEqual(yield* usage, { Db: [1, 0], Fs: [1, 0] })
+      yield* Fiber.interrupt(running.fiber)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("a queued request that is interrupted leaves the queue", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const queued = yield* Effect.void.pipe(Limiter.withResources([Db, Fs]), Effect.fork)
+      yield* settle
+      assert.deepStrictEqual(yield* usage, { Db: [1, 0], Fs: [1, 1] }, "holds Db while it waits for Fs")
+      yield* Fiber.interrupt(queued)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [1, 0] }, "Db released, Fs queue empty")
+      yield* Deferred.succeed(holder.gate, undefined)
+      yield* Fiber.join(holder.fiber)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("takes resources in the limiter's order whatever order the guard lists them in", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      // Listed Fs first, but Db comes first in the layer: Db is taken, then it waits for Fs.
+      const reversed = yield* Effect.void.pipe(Limiter.withResources([Fs, Db]), Effect.fork)
+      yield* settle
+      assert.deepStrictEqual(yield* usage, { Db: [1, 0], Fs: [1, 1] })
+      yield* TestClock.adjust("2 seconds")
+      const exit = yield* Fiber.await(reversed)
+      assertBusy(exit, "Fs", Duration.seconds(2))
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [1, 0] }, "Db released after the timeout")
+      yield* Fiber.interrupt(holder.fiber)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("guards listing the same resources in opposite orders do not deadlock", () =>
+    Effect.gen(function*() {
+      const Single = Limiter.layer({
+        timeout: Duration.infinity,
+        resources: [Resource.make("Db", { capacity: 1 }), Resource.make("Fs", { capacity: 1 })]
+      })
+      const work = Effect.repeatN(Effect.yieldNow(), 3)
+      const guards = Array.from({ length: 200 }, (_, i) =>
+        work.pipe(i % 2 === 0 ? Limiter.withResources([Db, Fs]) : Limiter.withResources([Fs, Db])))
+      yield* Effect.all(guards, { concurrency: "unbounded", discard: true }).pipe(Effect.provide(Single))
+    }))
+
+  it.effect("one deadline covers the whole acquisition", () =>
+    Effect.gen(function*() {
+      const fs = yield* hold([Fs])
+      const db1 = yield* hold([Db])
+      const db2 = yield* hold([Db])
+      yield* Deferred.await(db2.entered)
+      const both = yield* Effect.void.pipe(Limiter.withResources([Db, Fs]), Effect.fork)
+      yield* TestClock.adjust("1500 millis")
+      yield* Deferred.succeed(db1.gate, undefined) // Db comes free at 1.5 s; Fs never does
+      yield* settle
+      assert.deepStrictEqual(yield* usage, { Db: [2, 0], Fs: [1, 1] })
+      yield* TestClock.adjust("500 millis")
+      const exit = yield* Fiber.await(both)
+      assertBusy(exit, "Fs", Duration.seconds(2))
+      assert.deepStrictEqual(yield* usage, { Db: [1, 0], Fs: [1, 0] })
+      yield* Fiber.interrupt(fs.fiber)
+      yield* Fiber.interrupt(db2.fiber)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("a guard's own timeout overrides the limiter's", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const quick = yield* Effect.void.pipe(Limiter.withResources([Fs], { timeout: "100 millis" }), Effect.fork)
+      yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.await(quick)
+      assertBusy(exit, "Fs", Duration.millis(100))
+      yield* Fiber.interrupt(holder.fiber)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("a zero timeout rejects at once when the resource is full, and serves when it is free", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Effect.succeed(1).pipe(Limiter.withResources([Fs], { timeout: 0 })), 1)
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const exit = yield* Effect.void.pipe(Limiter.withResources([Fs], { timeout: 0 }), Effect.exit)
+      assertBusy(exit, "Fs", Duration.zero)
+      yield* Fiber.interrupt(holder.fiber)
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("an infinite timeout waits as long as it takes", () =>
+    Effect.gen(function*() {
+      const holder = yield* hold([Fs])
+      yield* Deferred.await(holder.entered)
+      const patient = yield* Effect.succeed("late").pipe(
+        Limiter.withResources([Fs], { timeout: Duration.infinity }),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 day")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(patient)))
+      yield* Deferred.succeed(holder.gate, undefined)
+      assert.strictEqual(yield* Fiber.join(patient), "late")
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("releases in reverse order of acquisition", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const spy = <Name extends string>(resource: Resource.Resource<Name>) =>
+        Effect.map(resource, (semaphore): Semaphore.Semaphore => {
+          const took = () => Effect.sync(() => log.push(`take ${resource.name}`))
+          return {
+            [Semaphore.TypeId]: Semaphore.TypeId,
+            take: (n) => Effect.tap(semaphore.take(n), took),
+            tryTake: (n) => Effect.tap(semaphore.tryTake(n), (taken) => taken ? took() : Effect.void),
+            release: (n) => Effect.zipRight(Effect.sync(() => log.push(`release ${resource.name}`)), semaphore.release(n)),
+            releaseAll: semaphore.releaseAll,
+            resize: (n) => semaphore.resize(n),
+            withPermits: (n) => semaphore.withPermits(n),
+            withPermitsIfAvailable: (n) => semaphore.withPermitsIfAvailable(n),
+            stats: semaphore.stats,
+            unsafeStats: () => semaphore.unsafeStats()
+          }
+        })
+      const db = yield* spy(Db)
+      const fs = yield* spy(Fs)
+      yield* Effect.void.pipe(
+        Limiter.withResources([Fs, Db]),
+        Effect.provideService(Db, db),
+        Effect.provideService(Fs, fs)
+      )
+      assert.deepStrictEqual(log, ["take Db", "take Fs", "release Fs", "release Db"])
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("is a pass-through when the limiter is disabled", () =>
+    Effect.gen(function*() {
+      const results = yield* Effect.all(
+        Array.from({ length: 10 }, () => Effect.as(Effect.sleep("1 second"), 1).pipe(Limiter.withResources([Fs]))),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.fork)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(results)).length, 10, "all ten ran at once despite capacity 1")
+      assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] })
+    }).pipe(Effect.provide(Limiter.layer({ timeout: 0, resources: [Db, Fs], enabled: false }))))
+
+  it("rejects a resource listed twice when the guard is defined", () => {
+    assert.throws(() => Limiter.withResources([Db, Db] as any), /resource "Db" is listed twice/)
+    assert.throws(() => Limiter.withResources([] as any), /non-empty list/)
+    assert.throws(() => Limiter.withResources([Db], { timeout: -1 }), /timeout: expected a non-negative duration/)
+  })
+
+  it.effect("dies with a clear message for a resource the limiter does not list", () =>
+    Effect.gen(function*() {
+      const Extra = Resource.make("Extra", { capacity: 1 })
+      const exit = yield* Effect.void.pipe(
+        Limiter.withResources([Extra]),
+        Effect.provideServiceEffect(Extra, Effect.flatMap(Db, Effect.succeed)),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      assert.match(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), /"Extra" is not listed/)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("works on any effect, e.g. an outbound call with a layer of its own", () =>
+    Effect.gen(function*() {
+      const Upstream = Resource.make("Upstream", { capacity: 3 })
+      const peak = yield* Ref.make(0)
+      const current = yield* Ref.make(0)
+      const call = Effect.gen(function*() {
+        const now = yield* Ref.updateAndGet(current, (n) => n + 1)
+        yield* Ref.update(peak, (p) => Math.max(p, now))
+        yield* Effect.sleep("10 millis")
+        yield* Ref.update(current, (n) => n - 1)
+      }).pipe(Limiter.withResources([Upstream]))
+      const all = yield* Effect.all(Array.from({ length: 20 }, () => call), { concurrency: "unbounded" }).pipe(
+        Effect.provide(Layer.fresh(Limiter.layer({ timeout: Duration.infinity, resources: [Upstream] }))),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(all)
+      assert.strictEqual(yield* Ref.get(peak), 3)
+    }))
+})

@@ -1,0 +1,61 @@
+/**
+ * Compile-time guarantees, checked by `tsc --noEmit` (npm run typecheck):
+ * every `@ts-expect-error` below must stay an error.
+ */
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { type BusyError, Limiter, Resource } from "effect-concurrency-limiter"
+
+const Db = Resource.make("Db", { capacity: 5 })
+const Fs = Resource.make("Fs", { capacity: 10 })
+const Cache = Resource.make("Cache", { capacity: 1 })
+
+const LimiterLive = Limiter.layer({ timeout: "5 seconds", resources: [Db, Fs] })
+
+describe("types", () => {
+  it("a guard adds BusyError to E and the limiter and resources to R", () => {
+    const guarded = Effect.succeed(1).pipe(Limiter.withResources([Db, Fs]))
+    const check: Effect.Effect<number, BusyError.BusyError, Limiter.Limiter | Resource.Resource.Identifier<"Db"> | Resource.Resource.Identifier<"Fs">> = guarded
+    const provided: Effect.Effect<number, BusyError.BusyError> = Effect.provide(guarded, Layer.orDie(LimiterLive))
+    expect([check, provided]).toHaveLength(2)
+  })
+
+  it("a resource the app's layer does not provide does not compile", () => {
+    const guarded = Effect.succeed(1).pipe(Limiter.withResources([Cache]))
+    // @ts-expect-error Cache is not provided by LimiterLive
+    const provided: Effect.Effect<number, BusyError.BusyError> = Effect.provide(guarded, Layer.orDie(LimiterLive))
+    expect(provided).toBeDefined()
+  })
+
+  it("the same holds for an HttpRouter app", () => {
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.get("/db", HttpServerResponse.text("rows").pipe(Limiter.withResources([Db]))),
+      HttpRouter.get("/cache", HttpServerResponse.text("hit").pipe(Limiter.withResources([Cache])))
+    )
+    const served = HttpServer.serve(router).pipe(Layer.provide(LimiterLive))
+    // @ts-expect-error Cache is left in the requirements: only Db and Fs are provided
+    const app: Layer.Layer<never, unknown, HttpServer.HttpServer> = served
+    expect(app).toBeDefined()
+  })
+
+  it("a resource listed twice, or no resource, does not compile", () => {
+    expect(() => {
+      // @ts-expect-error Db is listed twice
+      Limiter.withResources([Db, Db])
+    }).toThrow(/listed twice/)
+    expect(() => {
+      // @ts-expect-error Db is listed twice, in another place
+      Limiter.withResources([Db, Fs, Db])
+    }).toThrow(/listed twice/)
+    expect(() => {
+      // @ts-expect-error at least one resource
+      Limiter.withResources([])
+    }).toThrow(/non-empty/)
+  })
+
+  it("a capacity must be a number or a Config of one", () => {
+    // @ts-expect-error capacity is a number
+    expect(Resource.make("Db", { capacity: "5" }).name).toBe("Db")
+  })
+})
