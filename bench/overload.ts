@@ -7,6 +7,7 @@
  *
  * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
+ *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default: the server's)
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -33,7 +34,8 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     rows: { type: "string", default: "1000000" },
     quiet: { type: "boolean", default: false },
-    scale: { type: "string", default: "1" }
+    scale: { type: "string", default: "1" },
+    "parallel-workers": { type: "string" }
   }
 })
 
@@ -61,7 +63,7 @@ const serverEnv = (db: Database | undefined, limiting: boolean): Record<string, 
 const f = (x: number, width: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : "-").padStart(width)
 
 const liveHeader =
-  "   t | msg VUs  req/s   2xx   503  t/o  err   p50ms   p95ms | file req/s  p95ms fail | srv CPU  RSS MB | gen CPU"
+  "   t | msg VUs  req/s   2xx   503  t/o  err   p50ms   p95ms | file req/s  p95ms fail | srv CPU  RSS MB |  db CPU | gen CPU"
 
 const liveLine = (rows: ReadonlyArray<SecondRow>, proc: ProcessSample | undefined): string => {
   const m = rows.find((r) => r.endpoint === "/messages")
@@ -87,6 +89,8 @@ const liveLine = (rows: ReadonlyArray<SecondRow>, proc: ProcessSample | undefine
     " %",
     f(proc?.serverRssMb ?? Number.NaN, 8),
     " | ",
+    f(proc?.dbCpuPct ?? Number.NaN, 5),
+    " % | ",
     f(proc?.generatorCpuPct ?? Number.NaN, 5),
     " %"
   ].join("")
@@ -119,7 +123,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     // The embedded database loads its rows at start-up.
     readyTimeoutMs: 180_000
   })
-  const sampler = startSampler(server.pid)
+  const sampler = startSampler(server.pid, db?.postmasterPid)
   if (!args.quiet) console.log(liveHeader)
   let result: Awaited<ReturnType<typeof runLoad>>
   let processStats: ReturnType<ReturnType<typeof startSampler>["stop"]>
@@ -150,7 +154,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   fs.writeFileSync(
     path.join(outDir, `${id}-process.csv`),
     toCsv(
-      ["t", "serverRssMb", "serverCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
+      ["t", "serverRssMb", "serverCpuPct", "dbCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
   )
@@ -159,7 +163,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   const s = processStats.summary
   console.log(
-    `server CPU mean ${s.serverMeanCpuPct.toFixed(0)} % (max ${s.serverMaxCpuPct.toFixed(0)} %), machine CPU mean ${s.machineMeanCpuPct.toFixed(0)} %, ` +
+    `server CPU mean ${s.serverMeanCpuPct.toFixed(0)} % (max ${s.serverMaxCpuPct.toFixed(0)} %), database CPU mean ${s.dbMeanCpuPct.toFixed(0)} %, machine CPU mean ${s.machineMeanCpuPct.toFixed(0)} %, ` +
       `generator CPU mean ${s.generatorMeanCpuPct.toFixed(0)} % (max ${s.generatorMaxCpuPct.toFixed(0)} %), ` +
       `generator event-loop p99 max ${s.generatorLoopMaxP99Ms.toFixed(0)} ms, ${total} requests`
   )
@@ -190,6 +194,15 @@ const main = async () => {
     const started = Date.now()
     await loadMessages(db.url, seedRows)
     console.log(`messages table holds ${seedRows} rows (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+    // PostgreSQL's own default (2 parallel workers per query) unless asked otherwise;
+    // RESET keeps an earlier experiment from leaking into this run.
+    const workers = args["parallel-workers"]
+    await adminQuery(
+      db.url,
+      workers === undefined
+        ? "ALTER DATABASE ecl_bench RESET max_parallel_workers_per_gather"
+        : `ALTER DATABASE ecl_bench SET max_parallel_workers_per_gather = ${Number.parseInt(workers, 10)}`
+    )
   }
   const runs: Array<RunReport> = []
   try {

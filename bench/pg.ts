@@ -17,6 +17,8 @@ export interface Database {
   /** Where it came from, for the report. */
   readonly origin: string
   readonly maxConnections: number
+  /** The cluster's postmaster, when it runs here and we know it (for CPU accounting). */
+  readonly postmasterPid?: number
   /** Stops the throwaway cluster, if we started one. */
   readonly stop: () => void
 }
@@ -109,7 +111,8 @@ const startThrowaway = async (dataRoot: string, minConnections: number): Promise
   }
   process.once("exit", stop)
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-  return { url, origin: `throwaway cluster (${bin}, ${data}, port ${port})`, maxConnections, stop }
+  const postmasterPid = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n", 1)[0])
+  return { url, origin: `throwaway cluster (${bin}, ${data}, port ${port})`, maxConnections, postmasterPid, stop }
 }
 
 /**

@@ -31,6 +31,36 @@ export const readCpuSeconds = (pid: number): number => {
   }
 }
 
+/**
+ * CPU seconds used so far by a PostgreSQL cluster: its postmaster, the
+ * postmaster's live children (backends, parallel workers), and the children
+ * it has already reaped (cutime/cstime), so short-lived parallel workers
+ * are not lost between samples.
+ */
+export const readClusterCpuSeconds = (postmasterPid: number): number => {
+  try {
+    const fieldsOf = (pid: number | string) => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    }
+    const main = fieldsOf(postmasterPid)
+    let ticks = Number(main[11]) + Number(main[12]) + Number(main[13]) + Number(main[14])
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const fields = fieldsOf(entry)
+        // Field 4 (index 1 after the command) is the parent pid.
+        if (Number(fields[1]) === postmasterPid) ticks += Number(fields[11]) + Number(fields[12])
+      } catch {
+        // exited while we looked
+      }
+    }
+    return ticks / TICKS_PER_SECOND
+  } catch {
+    return Number.NaN
+  }
+}
+
 /** Busy and total jiffies of the whole machine, from /proc/stat. */
 const readMachine = (): { busy: number; total: number } => {
   const line = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!
@@ -47,6 +77,8 @@ export interface ProcessSample {
   readonly serverCpuPct: number
   readonly generatorCpuPct: number
   readonly machineCpuPct: number
+  /** The database cluster's CPU (NaN when it is not ours to watch). */
+  readonly dbCpuPct: number
   /** p99 event-loop delay of the generator during the interval, ms. */
   readonly generatorLoopP99Ms: number
 }
@@ -60,6 +92,7 @@ export interface ProcessSummary {
   readonly generatorMaxCpuPct: number
   readonly generatorLoopMaxP99Ms: number
   readonly machineMeanCpuPct: number
+  readonly dbMeanCpuPct: number
 }
 
 /**
@@ -67,7 +100,9 @@ export interface ProcessSummary {
  * returns one-second samples on `stop`. The peak RSS also takes the kernel's
  * own high-water mark (VmHWM), so a peak between samples is not missed.
  */
-export const startSampler = (pid: number, intervalMs = 250) => {
+export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 250) => {
+  const readDb = () => (postmasterPid === undefined ? Number.NaN : readClusterCpuSeconds(postmasterPid))
+  let lastDb = readDb()
   const samples: Array<ProcessSample> = []
   const t0 = performance.now()
   const loop = monitorEventLoopDelay({ resolution: 10 })
@@ -91,12 +126,14 @@ export const startSampler = (pid: number, intervalMs = 250) => {
     const server = readCpuSeconds(pid)
     const generator = process.cpuUsage()
     const machine = readMachine()
+    const db = readDb()
     samples.push({
       t: Math.round((now - t0) / 1000) - 1,
       serverRssMb: rssThisSecond,
       serverCpuPct: ((server - lastServer) / wall) * 100,
       generatorCpuPct: ((generator.user - lastGenerator.user + generator.system - lastGenerator.system) / 1e6 / wall) * 100,
       machineCpuPct: ((machine.busy - lastMachine.busy) / Math.max(1, machine.total - lastMachine.total)) * 100,
+      dbCpuPct: ((db - lastDb) / wall) * 100,
       generatorLoopP99Ms: loop.percentile(99) / 1e6
     })
     loop.reset()
@@ -104,6 +141,7 @@ export const startSampler = (pid: number, intervalMs = 250) => {
     lastServer = server
     lastGenerator = generator
     lastMachine = machine
+    lastDb = db
     rssThisSecond = 0
   }
   sample()
@@ -130,7 +168,8 @@ export const startSampler = (pid: number, intervalMs = 250) => {
           generatorMeanCpuPct: mean((s) => s.generatorCpuPct),
           generatorMaxCpuPct: max((s) => s.generatorCpuPct),
           generatorLoopMaxP99Ms: max((s) => s.generatorLoopP99Ms),
-          machineMeanCpuPct: mean((s) => s.machineCpuPct)
+          machineMeanCpuPct: mean((s) => s.machineCpuPct),
+          dbMeanCpuPct: mean((s) => s.dbCpuPct)
         }
       }
     }

@@ -290,4 +290,21 @@ describe("Limiter.withResources", () => {
       yield* Fiber.join(all)
       assert.strictEqual(yield* Ref.get(peak), 3)
     }))
+
+  it.effect("interrupting a guard at any step leaks nothing, contended or not", () =>
+    Effect.gen(function*() {
+      for (const contended of [false, true]) {
+        for (let step = 0; step < 60; step++) {
+          const holder = contended ? yield* hold([Fs]) : undefined
+          if (holder) yield* Deferred.await(holder.entered)
+          const guarded = yield* Effect.yieldNow().pipe(Limiter.withResources([Fs, Db]), Effect.fork)
+          // Release the holder part-way, so that some steps land on the hand-off itself.
+          if (holder) yield* Effect.fork(Effect.zipRight(Effect.repeatN(Effect.yieldNow(), step % 7), Deferred.succeed(holder.gate, undefined)))
+          yield* Effect.repeatN(Effect.yieldNow(), step)
+          yield* Fiber.interrupt(guarded)
+          if (holder) yield* Fiber.interrupt(holder.fiber)
+          assert.deepStrictEqual(yield* usage, { Db: [0, 0], Fs: [0, 0] }, `contended ${contended}, step ${step}`)
+        }
+      }
+    }).pipe(Effect.provide(LimiterLive)))
 })

@@ -1,0 +1,152 @@
+/**
+ * The example app end to end: served by NodeHttpServer on an ephemeral
+ * 127.0.0.1 port, over the embedded database and, when one is reachable at
+ * 127.0.0.1:5432, over PostgreSQL (in its own database, `ecl_test`, so the
+ * benchmark's data is never touched).
+ */
+import { HttpClient, HttpClientResponse, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it, layer } from "@effect/vitest"
+import type { Vitest } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Schema } from "effect"
+import * as Net from "node:net"
+import { AppLive, routes } from "../examples/App.js"
+import { fileSize } from "../examples/files.js"
+import { generate } from "../examples/seed.js"
+
+const rows = 3000
+
+const Message = Schema.Struct({
+  message_id: Schema.Number,
+  user_id: Schema.Number,
+  message: Schema.String,
+  created_at: Schema.String
+})
+const Messages = Schema.Array(Message)
+
+/** The app on a random port, configured by `env` alone (never the real environment). */
+const serve = (env: Record<string, string>) =>
+  HttpServer.serve(routes).pipe(
+    Layer.provide(AppLive),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson(env)))
+  )
+
+const get = (path: string) => HttpClient.get(path).pipe(Effect.scoped)
+
+const routesSuite = (it: Vitest.MethodsNonLive<HttpClient.HttpClient, true>) => {
+  it.effect("GET /messages?user_id=7 returns up to 100 of user 7's messages", () =>
+    Effect.gen(function*() {
+      const res = yield* get("/messages?user_id=7")
+      assert.strictEqual(res.status, 200)
+      const body = yield* HttpClientResponse.schemaBodyJson(Messages)(res)
+      assert.isAbove(body.length, 0)
+      assert.isAtMost(body.length, 100)
+      for (const m of body) {
+        assert.strictEqual(m.user_id, 7)
+        const words = m.message.split(" ").length
+        assert.isTrue(words >= 5 && words <= 30, m.message)
+      }
+    }).pipe(Effect.scoped))
+
+  it.effect("GET /messages defaults to user 1, as the original", () =>
+    Effect.gen(function*() {
+      const body = yield* get("/messages").pipe(Effect.flatMap(HttpClientResponse.schemaBodyJson(Messages)))
+      assert.isAbove(body.length, 0)
+      assert.isTrue(body.every((m) => m.user_id === 1))
+    }))
+
+  it.effect("GET /messages?user_id=abc is a 400", () =>
+    Effect.gen(function*() {
+      const res = yield* get("/messages?user_id=abc")
+      assert.strictEqual(res.status, 400)
+    }))
+
+  it.effect("GET /file returns the 5,000-character file", () =>
+    Effect.gen(function*() {
+      const res = yield* get("/file")
+      assert.strictEqual(res.status, 200)
+      const text = yield* res.text
+      assert.strictEqual(text.length, fileSize)
+      assert.match(text, /^[A-Za-z0-9]+$/)
+    }))
+
+  it.effect("GET /messages-and-file returns both", () =>
+    Effect.gen(function*() {
+      const body = yield* get("/messages-and-file").pipe(
+        Effect.flatMap(HttpClientResponse.schemaBodyJson(Schema.Struct({ messages: Messages, file: Schema.String })))
+      )
+      assert.isAbove(body.messages.length, 0)
+      assert.strictEqual(body.file.length, fileSize)
+    }))
+}
+
+describe("seed generator", () => {
+  it("is deterministic and shaped like the original data", () => {
+    const [a] = generate(500)
+    const [b] = generate(500)
+    assert.deepStrictEqual(a, b)
+    assert.strictEqual(a.userIds.length, 500)
+    assert.isTrue(a.userIds.every((u) => Number.isInteger(u) && u >= 1 && u <= 1000))
+    assert.isTrue(a.messages.every((m) => {
+      const n = m.split(" ").length
+      return n >= 5 && n <= 30
+    }))
+    assert.isTrue(a.createdAts.every((d) => d.startsWith("2025-")))
+  })
+
+  it("batches lazily", () => {
+    assert.deepStrictEqual(Array.from(generate(25, 10), (b) => b.userIds.length), [10, 10, 5])
+  })
+})
+
+describe("embedded database", () => {
+  layer(serve({ EMBEDDED_ROWS: String(rows) }), { timeout: "60 seconds", excludeTestServices: true })(
+    (it) => routesSuite(it)
+  )
+})
+
+/** Whether something accepts TCP connections at 127.0.0.1:5432 within half a second. */
+const postgresReachable = await new Promise<boolean>((resolve) => {
+  const socket = Net.connect({ host: "127.0.0.1", port: 5432, timeout: 500 })
+  const done = (ok: boolean) => {
+    socket.destroy()
+    resolve(ok)
+  }
+  socket.once("connect", () => done(true)).once("timeout", () => done(false)).once("error", () => done(false))
+})
+
+/**
+ * Creates the `ecl_test` database if missing: the tests' own, apart from the
+ * benchmark's. "Already exists" from a concurrent run is fine too.
+ */
+const ensureTestDatabase = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const found = yield* sql`SELECT 1 FROM pg_database WHERE datname = 'ecl_test'`
+  if (found.length === 0) {
+    yield* sql`CREATE DATABASE ecl_test`.pipe(
+      Effect.catchIf((e) => String(e.cause).includes("already exists"), () => Effect.void)
+    )
+  }
+}).pipe(
+  Effect.provide(PgClient.layer({ host: "127.0.0.1", port: 5432, username: "postgres", database: "postgres" }))
+)
+
+describe("PostgreSQL", () => {
+  if (!postgresReachable) {
+    it.skip("PostgreSQL was not reachable at 127.0.0.1:5432, so the app was not tested against it", () => {})
+    return
+  }
+  const testLayer = Layer.unwrapEffect(
+    ensureTestDatabase.pipe(
+      Effect.as(serve({
+        DATABASE_URL: "postgres://postgres@127.0.0.1:5432/ecl_test",
+        SEED_ROWS: String(rows),
+        DB_POOL_SIZE: "10"
+      }))
+    )
+  )
+  layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })((it) => routesSuite(it))
+})
