@@ -56,7 +56,7 @@ export const chartSpec = (rows: ReadonlyArray<SecondRow>, title: string): TopLev
     type: "nominal",
     title: null,
     scale: { domain: series.map(([name]) => name), range: series.map(([, c]) => c) },
-    legend: { orient: "top-left", fillColor: "white", strokeColor: "#ccc", padding: 6, labelLimit: 400 }
+    legend: { orient: "bottom", direction: "horizontal", columns: 4, labelLimit: 400, symbolType: "stroke", symbolStrokeWidth: 3 }
   } as const
   const x = { field: "t", type: "quantitative", title: "Elapsed time (s)" } as const
   return {

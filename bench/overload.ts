@@ -3,12 +3,22 @@
  * /file load, with and without limiting, runs alternated.
  *
  *   npm run bench   # tsx bench/overload.ts            PostgreSQL, peaks 150 and 600, 151 s each
- *   npm run demo    # tsx bench/overload.ts --demo     embedded database, peak 150, 60 s each
+ *   npm run demo    # tsx bench/overload.ts --demo     embedded database, peak 600, 60 s each
+ *
+ * The server is the example app built to plain JavaScript (`build.ts`) and run
+ * under `node`. On PostgreSQL, when the machine allows it, the throwaway
+ * cluster is pinned to CPU 1 and the server and this process (the load
+ * generator) to CPU 0, a stand-in for a database on its own host; parallel
+ * query is off (`max_parallel_workers_per_gather = 0`). Both modes alike.
  *
  * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
- *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default: the server's)
+ * Experiment options (the published runs use none of them):
+ *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
+ *          --unpinned (no CPU pinning)  --tsx (run the server through tsx)
+ *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
  */
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -19,6 +29,7 @@ import { evaluate } from "./load/acceptance.js"
 import type { SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
+import { buildServer } from "./build.js"
 import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
 import { preset } from "./presets.js"
 import { type ProcessSample, startSampler } from "./procstat.js"
@@ -35,29 +46,57 @@ const { values: args } = parseArgs({
     rows: { type: "string", default: "1000000" },
     quiet: { type: "boolean", default: false },
     scale: { type: "string", default: "1" },
-    "parallel-workers": { type: "string" }
+    "parallel-workers": { type: "string" },
+    "node-options": { type: "string" },
+    "db-concurrency": { type: "string", default: "5" },
+    "db-nice": { type: "string" },
+    unpinned: { type: "boolean", default: false },
+    tsx: { type: "boolean", default: false }
   }
 })
 
 const presetName = args.demo ? "demo" : "full"
 const database = (args.db ?? (args.demo ? "embedded" : "postgres")) as "postgres" | "embedded"
 if (database !== "postgres" && database !== "embedded") throw new Error(`--db must be postgres or embedded`)
-const peaks = (args.peaks ?? (args.demo ? "150" : "150,600")).split(",").map(Number)
+const peaks = (args.peaks ?? (args.demo ? "600" : "150,600")).split(",").map(Number)
 const modes = args.modes.split(",").map((m) => m.trim())
 const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : "docs/bench"))
 const seedRows = Number(args.rows)
 const limiterTimeoutMs = 2000
 const clientTimeoutMs = 6000
+const parallelWorkers = Number.parseInt(args["parallel-workers"] ?? "0", 10)
+
+/** The database's core and the server's (and generator's), when pinned. */
+const dbCpus = "1"
+const appCpus = "0"
+
+/** Why CPU pinning cannot be used here, or undefined when it can. */
+const pinningUnavailable = (): string | undefined => {
+  if (args.unpinned) return "--unpinned"
+  if (os.cpus().length < 2) return `${os.cpus().length} CPU`
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" })
+  } catch {
+    return "no taskset (util-linux)"
+  }
+  return undefined
+}
+
+/** Set once the database is known: the server's CPU list, if pinned. */
+let serverCpus: string | undefined
+let serverEntry = "examples/server.ts"
+let pinningNote = ""
 
 /** The server's settings, identical in both modes except `LIMITER_ENABLED`. */
 const serverEnv = (db: Database | undefined, limiting: boolean): Record<string, string | undefined> => ({
   LIMITER_ENABLED: String(limiting),
   LIMITER_TIMEOUT: "2 seconds",
-  DB_CONCURRENCY: "5",
+  DB_CONCURRENCY: args["db-concurrency"],
   FS_CONCURRENCY: "10",
   DATABASE_URL: db?.url,
   DB_POOL_SIZE: db === undefined ? undefined : "100",
-  SEED_ROWS: db === undefined ? undefined : String(seedRows)
+  SEED_ROWS: db === undefined ? undefined : String(seedRows),
+  NODE_OPTIONS: args["node-options"]
 })
 
 const f = (x: number, width: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : "-").padStart(width)
@@ -116,7 +155,8 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   const port = await freePort()
   console.log(`\n## ${label({ database, limiting, peak })} (${p.durationMs / 1000} s, server on port ${port})`)
   const server = await startServer({
-    entry: "examples/server.ts",
+    entry: serverEntry,
+    ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
     env: serverEnv(db, limiting),
     readyPath: "/file",
@@ -140,6 +180,9 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     // Stop sampling before the server exits, so VmHWM is still readable.
     processStats = sampler.stop()
     await server.stop()
+    // The server's last lines (errors behind any 500s), kept out of docs/.
+    fs.mkdirSync(".bench-out", { recursive: true })
+    fs.writeFileSync(path.join(".bench-out", `${id}-server.log`), server.logTail(200) + "\n")
   }
   const { checks, figures } = evaluate({
     rows: result.rows,
@@ -161,6 +204,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   await writeChart(chart, result.rows, `${label({ database, limiting, peak })} — ${p.durationMs / 1000} s`)
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
+  if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
   const s = processStats.summary
   console.log(
     `server CPU mean ${s.serverMeanCpuPct.toFixed(0)} % (max ${s.serverMaxCpuPct.toFixed(0)} %), database CPU mean ${s.dbMeanCpuPct.toFixed(0)} %, machine CPU mean ${s.machineMeanCpuPct.toFixed(0)} %, ` +
@@ -177,7 +221,8 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     process: s,
     generatorRps: total / (result.durationMs / 1000),
     chart: path.relative(process.cwd(), chart),
-    csv: path.relative(process.cwd(), csv)
+    csv: path.relative(process.cwd(), csv),
+    errorKinds: result.errorKinds
   }
 }
 
@@ -188,21 +233,50 @@ const machine = () => {
 
 const main = async () => {
   let db: Database | undefined
+  if (!args.tsx) {
+    const built = await buildServer()
+    serverEntry = path.relative(process.cwd(), built.entry)
+    console.log(`server: ${serverEntry} under node ${process.version} (built from examples/ and src/ with esbuild)`)
+  } else {
+    console.log(`server: ${serverEntry} under node --import tsx`)
+  }
   if (database === "postgres") {
-    db = await acquireDatabase({ database: "ecl_bench", minConnections: 100, scratchDir: ".bench-out" })
+    const unavailable = pinningUnavailable()
+    db = await acquireDatabase({
+      database: "ecl_bench",
+      minConnections: 100,
+      scratchDir: ".bench-out",
+      ...(unavailable === undefined ? { pinCpus: dbCpus } : {})
+    })
     console.log(`PostgreSQL: ${db.origin}, max_connections ${db.maxConnections}`)
+    if (db.pinnedCpus !== undefined) {
+      // The generator (this process, all its threads) shares the app's core.
+      execFileSync("taskset", ["-a", "-p", "-c", appCpus, String(process.pid)], { stdio: "ignore" })
+      serverCpus = appCpus
+      pinningNote = `PostgreSQL pinned to CPU ${db.pinnedCpus}, server and load generator to CPU ${appCpus} (taskset)`
+    } else {
+      pinningNote = `no CPU pinning (${unavailable ?? "the database is not a cluster started here"})`
+    }
+    console.log(`pinning: ${pinningNote}`)
     const started = Date.now()
     await loadMessages(db.url, seedRows)
     console.log(`messages table holds ${seedRows} rows (${((Date.now() - started) / 1000).toFixed(1)} s)`)
     // PostgreSQL's own default (2 parallel workers per query) unless asked otherwise;
     // RESET keeps an earlier experiment from leaking into this run.
-    const workers = args["parallel-workers"]
-    await adminQuery(
-      db.url,
-      workers === undefined
-        ? "ALTER DATABASE ecl_bench RESET max_parallel_workers_per_gather"
-        : `ALTER DATABASE ecl_bench SET max_parallel_workers_per_gather = ${Number.parseInt(workers, 10)}`
-    )
+    const nice = args["db-nice"]
+    if (nice !== undefined) {
+      // Experiment: the database's processes (and every backend forked later,
+      // which inherit it) yield the CPU to the app, as if on another host.
+      if (db.postmasterPid === undefined) throw new Error("--db-nice needs the throwaway cluster")
+      execFileSync("renice", ["-n", String(Number.parseInt(nice, 10)), "-p", String(db.postmasterPid)])
+    }
+    // One process per query (no parallel workers), like the Python
+    // benchmark's one SQLite thread per request; same in both modes.
+    await adminQuery(db.url, `ALTER DATABASE ecl_bench SET max_parallel_workers_per_gather = ${parallelWorkers}`)
+    console.log(`PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers} for ecl_bench`)
+  } else {
+    pinningNote = "no CPU pinning (the embedded database runs inside the server process)"
+    console.log(`pinning: ${pinningNote}`)
   }
   const runs: Array<RunReport> = []
   try {
@@ -217,9 +291,13 @@ const main = async () => {
     db?.stop()
   }
   const summary = [
-    `Machine: ${machine()}. Load generator: this process (undici, closed loop). ` +
+    `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop). ` +
       `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
-      `Preset: ${presetName}. Limiter timeout 2 s, Db capacity 5, Fs capacity 10, client timeout 6 s.`,
+      `Preset: ${presetName}. Limiter timeout 2 s, Db capacity ${args["db-concurrency"]}, Fs capacity 10, client timeout 6 s. ` +
+      `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +
+      (db === undefined ? "" : ` PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers}.`) +
+      (args["node-options"] === undefined ? "" : ` Server NODE_OPTIONS: ${args["node-options"]}.`) +
+      (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`),
     "",
     summaryTable(runs),
     "",
@@ -228,7 +306,10 @@ const main = async () => {
     ...runs.map((r) => `![${label(r)}](${path.relative("docs", r.chart)})`)
   ].join("\n")
   console.log(`\n${summary}`)
-  fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify({ machine: machine(), preset: presetName, runs }, null, 2))
+  fs.writeFileSync(
+    path.join(outDir, "results.json"),
+    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs }, null, 2)
+  )
   if (presetName === "full" && database === "postgres" && outDir === path.resolve("docs/bench")) {
     const doc = "docs/benchmark.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"

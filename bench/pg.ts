@@ -1,8 +1,11 @@
 /**
- * PostgreSQL for `npm run bench`: `DATABASE_URL` if set; else the local
- * server on 127.0.0.1:5432 when it can take the benchmark's 100-connection
- * pool; else a throwaway cluster from the system's binaries, kept under
- * `.bench-out/pgdata` so its data survives between runs.
+ * PostgreSQL for `npm run bench`: `DATABASE_URL` if set (used as is, not
+ * pinned); else, when the machine can pin processes to cores (`taskset`, ≥ 2
+ * CPUs), a throwaway cluster from the system's binaries started on its own
+ * core, kept under `.bench-out/pgdata` so its data survives between runs;
+ * else the local server on 127.0.0.1:5432 when it can take the benchmark's
+ * 100-connection pool (not pinned: it is not ours to move); else the
+ * throwaway cluster, unpinned.
  */
 import { PgClient } from "@effect/sql-pg"
 import { execFileSync } from "node:child_process"
@@ -19,6 +22,8 @@ export interface Database {
   readonly maxConnections: number
   /** The cluster's postmaster, when it runs here and we know it (for CPU accounting). */
   readonly postmasterPid?: number
+  /** The CPU list the cluster is pinned to (`taskset -c`), when it is. */
+  readonly pinnedCpus?: string
   /** Stops the throwaway cluster, if we started one. */
   readonly stop: () => void
 }
@@ -66,9 +71,11 @@ export const findPgBin = (): string | undefined => {
 }
 
 /** PostgreSQL refuses to run as root: as root, run its binaries as `postgres`. */
-const asPostgres = (bin: string, args: ReadonlyArray<string>) => {
+const asPostgres = (bin: string, args: ReadonlyArray<string>, cpus?: string) => {
   const isRoot = process.getuid?.() === 0
-  const [cmd, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, [...args]]
+  const [cmd0, argv0] = isRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, [...args]]
+  // Under `taskset`, the postmaster and every backend it forks inherit the affinity.
+  const [cmd, argv] = cpus === undefined ? [cmd0, argv0] : ["taskset", ["-c", cpus, cmd0, ...argv0]]
   try {
     execFileSync(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
   } catch (error) {
@@ -77,9 +84,16 @@ const asPostgres = (bin: string, args: ReadonlyArray<string>) => {
   }
 }
 
-const startThrowaway = async (dataRoot: string, minConnections: number): Promise<Database> => {
+const startThrowaway = async (dataRoot: string, minConnections: number, cpus?: string): Promise<Database> => {
   const bin = findPgBin()
-  if (bin === undefined) throw new Error("no PostgreSQL binaries under /usr/lib/postgresql: set DATABASE_URL")
+  if (bin === undefined) {
+    throw new Error(
+      "no PostgreSQL to benchmark against: DATABASE_URL is not set, no server on 127.0.0.1:5432 can take a " +
+        `${minConnections}-connection pool, and there are no server binaries under /usr/lib/postgresql/*/bin ` +
+        "(initdb, pg_ctl, postgres) to start a throwaway cluster. Install the PostgreSQL server package " +
+        "(e.g. `apt-get install postgresql`) or set DATABASE_URL."
+    )
+  }
   const data = path.resolve(dataRoot, "pgdata")
   fs.mkdirSync(data, { recursive: true })
   if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres:postgres", data])
@@ -98,7 +112,7 @@ const startThrowaway = async (dataRoot: string, minConnections: number): Promise
     "-c synchronous_commit=off",
     "-c full_page_writes=off"
   ].join(" ")
-  asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(data, "server.log"), "-o", options, "-w", "-t", "60", "start"])
+  asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(data, "server.log"), "-o", options, "-w", "-t", "60", "start"], cpus)
   let stopped = false
   const stop = () => {
     if (stopped) return
@@ -112,7 +126,14 @@ const startThrowaway = async (dataRoot: string, minConnections: number): Promise
   process.once("exit", stop)
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   const postmasterPid = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n", 1)[0])
-  return { url, origin: `throwaway cluster (${bin}, ${data}, port ${port})`, maxConnections, postmasterPid, stop }
+  return {
+    url,
+    origin: `throwaway cluster (${bin}, ${data}, port ${port})`,
+    maxConnections,
+    postmasterPid,
+    ...(cpus === undefined ? {} : { pinnedCpus: cpus }),
+    stop
+  }
 }
 
 /**
@@ -123,6 +144,8 @@ export const acquireDatabase = async (options: {
   readonly database: string
   readonly minConnections: number
   readonly scratchDir: string
+  /** Pin a throwaway cluster to these cores; when set and possible, the throwaway cluster is preferred. */
+  readonly pinCpus?: string
 }): Promise<Database> => {
   const fromEnv = process.env.DATABASE_URL
   if (fromEnv !== undefined && fromEnv !== "") {
@@ -131,6 +154,11 @@ export const acquireDatabase = async (options: {
       console.warn(`warning: DATABASE_URL allows ${max} connections, the benchmark's pool wants ${options.minConnections}`)
     }
     return { url: fromEnv, origin: "DATABASE_URL", maxConnections: max, stop: () => {} }
+  }
+  if (options.pinCpus !== undefined && findPgBin() !== undefined) {
+    const db = await startThrowaway(options.scratchDir, options.minConnections, options.pinCpus)
+    const url = await ensureDatabase(db.url, options.database)
+    return { ...db, url }
   }
   const local = "postgres://postgres@127.0.0.1:5432/postgres"
   try {

@@ -19,6 +19,8 @@ export interface RunReport {
   readonly generatorRps: number
   readonly chart: string
   readonly csv: string
+  /** The "other errors" by kind, per endpoint. */
+  readonly errorKinds?: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
 
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "–")

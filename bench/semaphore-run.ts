@@ -5,10 +5,14 @@
  *
  *   node --expose-gc --import tsx bench/semaphore-run.ts '{"scenario":"queue","variant":"ours","size":1000}'
  */
-import { Deferred, Effect, Exit, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber, FiberId } from "effect"
 import * as Semaphore from "../src/Semaphore.js"
 
-export type Variant = "ours" | "effect" | "none"
+/**
+ * `chain` (queue scenario only) is a reference, not a semaphore: the ideal
+ * FIFO hand-off built from Effect's `Deferred`, fiber i waking fiber i + 1.
+ */
+export type Variant = "ours" | "effect" | "none" | "chain"
 
 export interface RunConfig {
   readonly scenario: "queue" | "workers"
@@ -24,24 +28,37 @@ export interface RunResult {
   readonly cpuMs: number
   /** Peak `heapUsed` during the measurement, in bytes. */
   readonly peakHeap: number
-  /** `heapUsed` after a full GC just before the measurement. */
+  /** `heapUsed` after a full GC before anything is forked. */
   readonly baseHeap: number
+  /** Workers only: `heapUsed` after a full GC once all workers are parked. */
+  readonly liveHeap?: number
   /** Units of work completed in the measurement. */
   readonly units: number
 }
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
 
-/** Samples `heapUsed` so that short-lived peaks are seen, not just the end. */
+/**
+ * Samples `heapUsed` so that peaks are seen, not just the end: on a timer,
+ * and from the workload itself (`tick`), because Effect's scheduler runs on
+ * microtasks and can starve timers for the whole of a queue scenario.
+ */
 const heapSampler = () => {
-  let peak = process.memoryUsage().heapUsed
+  let peak = 0
+  let ticks = 0
+  let timer: ReturnType<typeof setInterval> | undefined
   const sample = () => {
     const used = process.memoryUsage().heapUsed
     if (used > peak) peak = used
   }
-  const timer = setInterval(sample, 5)
   return {
-    sample,
+    start: () => {
+      sample()
+      timer = setInterval(sample, 5)
+    },
+    tick: () => {
+      if (timer !== undefined && (++ticks & 255) === 0) sample()
+    },
     stop: () => {
       clearInterval(timer)
       sample()
@@ -67,6 +84,7 @@ const guard = (variant: Variant, permits: number) => {
       return <A, E, R>(self: Effect.Effect<A, E, R>) => sem.withPermits(1)(self)
     }
     case "none":
+    case "chain":
       return <A, E, R>(self: Effect.Effect<A, E, R>) => self
   }
 }
@@ -81,18 +99,32 @@ const queue = (config: RunConfig) =>
     const withPermit = guard(config.variant, 1)
     const allDone = yield* Deferred.make<void>()
     let done = 0
-    const body = withPermit(Effect.yieldNow()).pipe(
-      Effect.ensuring(Effect.sync(() => {
-        if (++done === n) Deferred.unsafeDone(allDone, Exit.void)
-      }))
-    )
+    const heap = heapSampler()
+    const finish = Effect.sync(() => {
+      heap.tick()
+      if (++done === n) Deferred.unsafeDone(allDone, Exit.void)
+    })
+    const body = withPermit(Effect.yieldNow()).pipe(Effect.ensuring(finish))
+    // The chain's baton: fiber i awaits baton i and then passes baton i + 1.
+    const batons = config.variant === "chain" ? [yield* Deferred.make<void>()] : []
+    const chained = (i: number) => {
+      const next = Deferred.unsafeMake<void>(FiberId.none)
+      batons.push(next)
+      return Deferred.await(batons[i]!).pipe(
+        Effect.zipRight(Effect.yieldNow()),
+        Effect.ensuring(Effect.sync(() => Deferred.unsafeDone(next, Exit.void))),
+        Effect.ensuring(finish)
+      )
+    }
     gc()
     const baseHeap = process.memoryUsage().heapUsed
-    const heap = heapSampler()
+    heap.start()
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < n; i++) {
-      yield* Effect.forkDaemon(body)
+      heap.tick()
+      yield* Effect.forkDaemon(config.variant === "chain" ? chained(i) : body)
+      if (i === 0 && config.variant === "chain") Deferred.unsafeDone(batons[0]!, Exit.void)
     }
     yield* Deferred.await(allDone)
     const wallMs = performance.now() - t0
@@ -112,8 +144,10 @@ const workers = (config: RunConfig) =>
     const withPermit = guard(config.variant, 5)
     let units = 0
     let started = 0
+    const heap = heapSampler()
     const unit = withPermit(Effect.sleep("20 millis").pipe(Effect.andThen(() => {
       units++
+      heap.tick()
     })))
     const worker = Effect.sync(() => {
       started++
@@ -127,7 +161,10 @@ const workers = (config: RunConfig) =>
     while (started < w) {
       yield* Effect.sleep("1 millis")
     }
-    const heap = heapSampler()
+    yield* Effect.sleep("50 millis")
+    gc()
+    const liveHeap = process.memoryUsage().heapUsed
+    heap.start()
     const units0 = units
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
@@ -139,7 +176,7 @@ const workers = (config: RunConfig) =>
     for (const fiber of fibers) {
       fiber.unsafeInterruptAsFork(fiber.id())
     }
-    const result: RunResult = { wallMs, cpuMs: cpu, peakHeap, baseHeap, units: done }
+    const result: RunResult = { wallMs, cpuMs: cpu, peakHeap, baseHeap, liveHeap, units: done }
     return result
   })
 

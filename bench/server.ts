@@ -1,7 +1,10 @@
 /**
  * Starts the example app (or any server entry) as a child process and waits
- * until it answers. The child is `node --import tsx <entry>` rather than the
- * `tsx` CLI, which would fork a second process and hide the server's RSS.
+ * until it answers. A `.ts` entry runs as `node --import tsx <entry>` rather
+ * than through the `tsx` CLI, which would fork a second process and hide the
+ * server's RSS; a `.js`/`.mjs` entry (the benchmark's build, see `build.ts`)
+ * runs under plain `node`. With `cpus`, the child is started under
+ * `taskset -c <cpus>` (taskset execs, so the pid is the server's).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as net from "node:net"
@@ -11,8 +14,8 @@ import { setTimeout as sleep } from "node:timers/promises"
 export interface ServerHandle {
   readonly pid: number
   readonly baseUrl: string
-  /** The last lines the server printed, for error reports. */
-  readonly logTail: () => string
+  /** The last `lines` (default 30, at most 200) lines the server printed, for error reports. */
+  readonly logTail: (lines?: number) => string
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
   readonly stop: (graceMs?: number) => Promise<void>
 }
@@ -38,6 +41,8 @@ export interface StartOptions {
   readonly readyPath: string
   readonly readyTimeoutMs: number
   readonly cwd?: string
+  /** A CPU list for `taskset -c` (e.g. "0"): pins the server to those cores. */
+  readonly cpus?: string
 }
 
 const exited = (child: ChildProcess) =>
@@ -56,7 +61,11 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
   }
   env.PORT = String(options.port)
   env.HOST = "127.0.0.1"
-  const child = spawn(process.execPath, ["--import", "tsx", options.entry], {
+  const nodeArgs = /\.m?js$/.test(options.entry) ? [options.entry] : ["--import", "tsx", options.entry]
+  const [command, argv] = options.cpus === undefined
+    ? [process.execPath, nodeArgs]
+    : ["taskset", ["-c", options.cpus, process.execPath, ...nodeArgs]]
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? process.cwd(),
     env,
     stdio: ["ignore", "pipe", "pipe"]
@@ -72,7 +81,7 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
   const handle: ServerHandle = {
     pid: child.pid!,
     baseUrl,
-    logTail: () => lines.slice(-30).join("\n"),
+    logTail: (n = 30) => lines.slice(-n).join("\n"),
     stop: async (graceMs = 5000) => {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill("SIGTERM")

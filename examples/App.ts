@@ -33,21 +33,24 @@ const userId = HttpServerRequest.schemaSearchParams(MessagesParams).pipe(
     ))
 )
 
-const messages = Effect.flatMap(userId, (id) => Effect.flatMap(Messages, (m) => m.byUser(id)))
+const messages = (userId: number) => Effect.flatMap(Messages, (m) => m.byUser(userId))
 
 const file = Effect.flatMap(DataFile, (f) => f.read)
 
 /**
- * The routes. A `BusyError` from a guard renders itself as the 503 response;
- * a bad `user_id` is answered with 400; anything else is a 500.
+ * The routes. The query string is checked before the guard, so a bad
+ * `user_id` gets its 400 at once, without waiting for (or holding) a `Db`
+ * permit; the response it fails with is sent as is. A `BusyError` from a
+ * guard renders itself as the 503; anything else is a 500.
  */
 export const routes = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/messages",
-    messages.pipe(
-      Effect.flatMap((rows) => HttpServerResponse.json(rows)),
-      Limiter.withResources([Db])
-    )
+    Effect.flatMap(userId, (id) =>
+      messages(id).pipe(
+        Effect.flatMap((rows) => HttpServerResponse.json(rows)),
+        Limiter.withResources([Db])
+      ))
   ),
   HttpRouter.get(
     "/file",
@@ -58,23 +61,23 @@ export const routes = HttpRouter.empty.pipe(
   ),
   HttpRouter.get(
     "/messages-and-file",
-    Effect.all({ messages, file }, { concurrency: "unbounded" }).pipe(
-      Effect.flatMap((body) => HttpServerResponse.json(body)),
-      Limiter.withResources([Db, Fs])
-    )
-  ),
-  // A bad request fails with its ready-made 400 response: answer with it.
-  HttpRouter.catchAll((error) =>
-    HttpServerResponse.isServerResponse(error) ? Effect.succeed(error) : Effect.fail(error)
+    Effect.flatMap(userId, (id) =>
+      Effect.all({ messages: messages(id), file }, { concurrency: "unbounded" }).pipe(
+        Effect.flatMap((body) => HttpServerResponse.json(body)),
+        Limiter.withResources([Db, Fs])
+      ))
   )
 )
 
 /**
  * Everything `routes` needs: the limiter and its resources, the database
  * (PostgreSQL or embedded, seeded), the file, and Node's platform services.
- * Configured from the environment (see `AppConfig.ts`).
+ * Configured from the environment (see `AppConfig.ts`). The parts are built
+ * concurrently, so a bad limiter setting fails start-up at once instead of
+ * after the database has been loaded.
  */
-export const AppLive = Layer.mergeAll(LimiterLive, Messages.layer, DataFile.layer).pipe(
-  Layer.provideMerge(DatabaseLive),
-  Layer.provideMerge(NodeContext.layer)
-)
+export const AppLive = Layer.mergeAll(
+  LimiterLive,
+  Messages.layer.pipe(Layer.provide(DatabaseLive)),
+  DataFile.layer
+).pipe(Layer.provideMerge(NodeContext.layer))

@@ -3,12 +3,16 @@
  * A malformed or out-of-range value fails start-up with a `ConfigError` that
  * names the variable and the value.
  */
-import { Config } from "effect"
+import { Config, ConfigError, Either } from "effect"
 import type { Redacted } from "effect"
 
 const positiveInteger = (name: string) =>
   Config.integer(name).pipe(
-    Config.validate({ message: "Expected a positive integer", validation: (n) => n >= 1 })
+    Config.mapOrFail((n) =>
+      n >= 1
+        ? Either.right(n)
+        : Either.left(ConfigError.InvalidData([], `Expected a positive integer but received ${n}`))
+    )
   )
 
 /** `PORT`: where the HTTP server listens (default 8000, as the original). */

@@ -11,22 +11,52 @@
  */
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
+import type { Server } from "node:http"
 import { AppLive, routes } from "./App.js"
 import * as AppConfig from "./AppConfig.js"
 
-const HttpLive = NodeHttpServer.layerConfig(createServer, {
+/** How long requests in flight get to finish at shutdown. */
+const shutdownGrace = Duration.seconds(1)
+
+const server = createServer()
+
+const HttpLive = NodeHttpServer.layerConfig(() => server, {
   port: AppConfig.port,
   host: AppConfig.host
 })
+
+/**
+ * Node's `server.close()` waits for every connection to end, and a client
+ * that keeps its keep-alive connections busy (any load generator) never lets
+ * them end. So at shutdown: stop accepting, drop idle connections, give the
+ * requests in flight `shutdownGrace`, then drop the rest.
+ */
+const closeGracefully = (server: Server) =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => server.closeAllConnections(), Duration.toMillis(shutdownGrace))
+    server.close(() => {
+      clearTimeout(timer)
+      resume(Effect.void)
+    })
+    server.closeIdleConnections()
+  })
+
+/**
+ * Built after the HTTP server, so released before it: its finalizer runs
+ * first, and `NodeHttpServer`'s own then finds the server already closed.
+ */
+const GracefulShutdown = Layer.scopedDiscard(
+  Effect.zipRight(HttpServer.HttpServer, Effect.addFinalizer(() => closeGracefully(server)))
+)
 
 const Main = HttpServer.serve(routes).pipe(
   // Logs "Listening on http://127.0.0.1:8000" from the bound address.
   HttpServer.withLogAddress,
   Layer.provide(AppLive),
+  Layer.merge(GracefulShutdown),
   Layer.provide(HttpLive)
 )
 
 NodeRuntime.runMain(Layer.launch(Main))
-

@@ -3,18 +3,73 @@
  * interruption-safe at every step. It implements Effect's `Effect.Semaphore`
  * interface, so it can stand wherever an `Effect.Semaphore` is expected.
  *
+ * Semantics, where they differ from or sharpen `Effect.makeSemaphore`:
+ *
+ * - **Strict FIFO, no barging.** Waiters are served in arrival order. A
+ *   newcomer that finds free permits while someone waits queues behind them
+ *   (`tryTake` and `withPermitsIfAvailable` answer "no" then). A weighted
+ *   take (`take(3)`) keeps its place at the head: while it does not fit,
+ *   smaller takes behind it wait too. That costs some utilisation but a
+ *   heavy waiter can never be starved by a stream of light ones.
+ * - **O(1) hand-off.** Waiters form an intrusive doubly linked list; a
+ *   release resumes exactly the waiters it can satisfy, and an interrupted
+ *   waiter unlinks itself in O(1).
+ * - **Interruption.** `withPermits` takes its permits and installs their
+ *   release in one uninterruptible step; only the wait is interruptible.
+ *   Permits granted to a fiber whose interruption lands at the same moment
+ *   are handed on to the next waiter. `take` in an interruptible region
+ *   (`Effect.acquireRelease(Effect.interruptible(sem.take(1)), ...)`, with or
+ *   without `Effect.timeoutFail`) leaks nothing either: in the one step
+ *   where the runtime could interrupt between the grant and the caller's
+ *   next step, the permits are reclaimed when the interrupted fiber exits.
+ * - **Defects, with a clear message:** a permit count that is not a positive
+ *   integer; a capacity (for `make`, `resize`) that is not a non-negative
+ *   integer; releasing more permits than are taken.
+ * - **`take(n)` with `n` above the capacity** waits, holding its place at
+ *   the head, until `resize` makes room.
+ * - **`resize`** up wakes waiters; down lets current holders finish and admits
+ *   nobody until usage falls below the new size (`inUse` may exceed
+ *   `capacity` meanwhile).
+ * - **`releaseAll`** returns every permit at once and wakes waiters. Permits
+ *   held through `withPermits` / `withPermitsIfAvailable` when it runs are
+ *   then *not* released a second time when those effects finish, so the
+ *   available count never exceeds the capacity. Permits taken with
+ *   `take`/`tryTake` cannot be told apart from later ones: a `release` of
+ *   them after `releaseAll` counts against whatever is in use then, and is
+ *   a defect if that is less.
+ * - **`release(n)`** returns the permits left available after the waiters it
+ *   woke took theirs.
+ *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import * as internal from "./internal/semaphore.js"
 
 /**
+ * Brands this library's semaphores (`Symbol.for("effect-concurrency-limiter/Semaphore")`).
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "effect-concurrency-limiter"
+ *
+ * Semaphore.TypeId in Semaphore.unsafeMake(1) // true
+ * ```
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = internal.TypeId
 
 /**
+ * The type of `TypeId`.
+ *
+ * @example
+ * ```ts
+ * import type { Semaphore } from "effect-concurrency-limiter"
+ *
+ * type Branded = { readonly [K in Semaphore.TypeId]: Semaphore.TypeId }
+ * ```
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -68,9 +123,29 @@ export interface Semaphore extends Effect.Semaphore {
   readonly [TypeId]: TypeId
   /**
    * Takes `permits` at once if that can be done without waiting and without
-   * passing anyone already queued; answers whether it took them.
+   * passing anyone already queued; answers whether it took them. When it
+   * answers `true` the caller owns the permits and must `release` them.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-concurrency-limiter"
+   *
+   * const acquire = (sem: Semaphore.Semaphore) =>
+   *   Effect.acquireRelease(
+   *     Effect.flatMap(sem.tryTake(1), (took) =>
+   *       took ? Effect.void : Effect.asVoid(Effect.interruptible(sem.take(1)))),
+   *     () => sem.release(1)
+   *   )
+   * ```
    */
   tryTake(permits: number): Effect.Effect<boolean>
+  /**
+   * The same as `tryTake`, synchronously: for callers that take and install
+   * the release in one uninterruptible step of their own, as
+   * `Limiter.withResources` does on its fast path.
+   */
+  unsafeTryTake(permits: number): boolean
   /** The current capacity, permits in use and queue length. */
   readonly stats: Effect.Effect<Stats>
   /** The same as `stats`, read synchronously. */
@@ -78,7 +153,8 @@ export interface Semaphore extends Effect.Semaphore {
 }
 
 /**
- * Creates a semaphore with `permits` permits.
+ * Creates a semaphore with `permits` permits (a non-negative integer; anything
+ * else is a defect).
  *
  * @example
  * ```ts
@@ -93,7 +169,8 @@ export interface Semaphore extends Effect.Semaphore {
 export const make: (permits: number) => Effect.Effect<Semaphore> = internal.make
 
 /**
- * Creates a semaphore outside of an effect.
+ * Creates a semaphore outside of an effect. Throws a `RangeError` if
+ * `permits` is not a non-negative integer.
  *
  * @example
  * ```ts

@@ -223,6 +223,11 @@ describe("Limiter.withResources", () => {
             [Semaphore.TypeId]: Semaphore.TypeId,
             take: (n) => Effect.tap(semaphore.take(n), took),
             tryTake: (n) => Effect.tap(semaphore.tryTake(n), (taken) => taken ? took() : Effect.void),
+            unsafeTryTake: (n) => {
+              const taken = semaphore.unsafeTryTake(n)
+              if (taken) log.push(`take ${resource.name}`)
+              return taken
+            },
             release: (n) => Effect.zipRight(Effect.sync(() => log.push(`release ${resource.name}`)), semaphore.release(n)),
             releaseAll: semaphore.releaseAll,
             resize: (n) => semaphore.resize(n),

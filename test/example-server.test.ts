@@ -103,9 +103,46 @@ describe("seed generator", () => {
 })
 
 describe("embedded database", () => {
-  layer(serve({ EMBEDDED_ROWS: String(rows) }), { timeout: "60 seconds", excludeTestServices: true })(
+  layer(serve({ EMBEDDED_ROWS: String(rows) }), { timeout: "2 minutes", excludeTestServices: true })(
     (it) => routesSuite(it)
   )
+})
+
+/** Ten concurrent `/messages` requests: their statuses and the 503 bodies. */
+const burst = Effect.all(
+  Array.from({ length: 10 }, () =>
+    get("/messages").pipe(Effect.flatMap((res) => Effect.map(res.text, (body) => ({ status: res.status, body }))))
+  ),
+  { concurrency: "unbounded" }
+)
+
+describe("embedded database, Db capacity 1, no waiting", () => {
+  layer(
+    serve({ EMBEDDED_ROWS: "20000", DB_CONCURRENCY: "1", LIMITER_TIMEOUT: "0 millis" }),
+    { timeout: "2 minutes", excludeTestServices: true }
+  )((it) => {
+    it.effect("a request that finds the database busy gets the 503", () =>
+      Effect.gen(function*() {
+        const results = yield* burst
+        const busy = results.filter((r) => r.status === 503)
+        assert.isAbove(busy.length, 0)
+        assert.isAbove(results.filter((r) => r.status === 200).length, 0)
+        assert.deepStrictEqual(JSON.parse(busy[0].body), { detail: "Server busy, please retry later" })
+      }))
+  })
+})
+
+describe("embedded database, LIMITER_ENABLED=false", () => {
+  layer(
+    serve({ EMBEDDED_ROWS: "20000", DB_CONCURRENCY: "1", LIMITER_TIMEOUT: "0 millis", LIMITER_ENABLED: "false" }),
+    { timeout: "2 minutes", excludeTestServices: true }
+  )((it) => {
+    it.effect("the same burst is all 200s: the limiter passes everything through", () =>
+      Effect.gen(function*() {
+        const results = yield* burst
+        assert.deepStrictEqual(results.map((r) => r.status), Array(10).fill(200))
+      }))
+  })
 })
 
 /** Whether something accepts TCP connections at 127.0.0.1:5432 within half a second. */
@@ -148,5 +185,5 @@ describe("PostgreSQL", () => {
       }))
     )
   )
-  layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })((it) => routesSuite(it))
+  layer(testLayer, { timeout: "2 minutes", excludeTestServices: true })((it) => routesSuite(it))
 })

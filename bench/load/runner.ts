@@ -27,6 +27,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly rows: ReadonlyArray<SecondRow>
   readonly durationMs: number
+  /** What the "other errors" were, per endpoint: `HTTP 500`, `ECONNRESET`, ... with counts. */
+  readonly errorKinds: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
 
 /** Refuses anything but loopback: this generator must never leave the machine. */
@@ -71,22 +73,35 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
     })
   )
 
-  const request = async (pool: Pool, path: string): Promise<{ outcome: Outcome; latencyMs: number }> => {
+  const errorKinds: Record<string, Record<string, number>> = {}
+  const noteError = (endpoint: string, kind: string) => {
+    const kinds = (errorKinds[endpoint] ??= {})
+    kinds[kind] = (kinds[kind] ?? 0) + 1
+  }
+
+  const request = async (
+    pool: Pool,
+    path: string
+  ): Promise<{ outcome: Outcome; latencyMs: number; kind?: string }> => {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), options.timeoutMs)
     const started = performance.now()
     let outcome: Outcome
+    let kind: string | undefined
     try {
       const response = await pool.request({ path, method: "GET", signal: controller.signal })
       // Read the whole body: the response is only complete when it has arrived.
       await response.body.arrayBuffer()
       outcome = classifyStatus(response.statusCode)
-    } catch {
+      if (outcome === "error") kind = `HTTP ${response.statusCode}`
+    } catch (error) {
       outcome = controller.signal.aborted ? "timeout" : "error"
+      if (outcome === "error") kind = String((error as { code?: unknown }).code ?? (error as Error).name)
     } finally {
       clearTimeout(timer)
     }
-    return { outcome, latencyMs: performance.now() - started }
+    const latencyMs = performance.now() - started
+    return kind === undefined ? { outcome, latencyMs } : { outcome, latencyMs, kind }
   }
 
   const running = options.scenarios.map(() => [] as Array<Vu>)
@@ -97,8 +112,9 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
     const pool = pools[index]!
     try {
       while (!vu.stop && elapsed() < totalMs) {
-        const { latencyMs, outcome } = await request(pool, scenario.path)
+        const { kind, latencyMs, outcome } = await request(pool, scenario.path)
         aggregator.record(scenario.name, elapsed(), latencyMs, outcome)
+        if (kind !== undefined) noteError(scenario.name, kind)
         // A refused connection fails in microseconds; without a pause a VU
         // would spin the CPU. Responses (200, 503, others) never pause.
         if (outcome === "error" && latencyMs < 5) await sleep(10)
@@ -147,5 +163,5 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
   const end = elapsed()
   emit(aggregator.flush(Math.ceil(end / 1000) * 1000))
   await Promise.allSettled(pools.map((p) => p.destroy()))
-  return { rows: aggregator.allRows(), durationMs: end }
+  return { rows: aggregator.allRows(), durationMs: end, errorKinds }
 }

@@ -111,9 +111,11 @@ const planFor = (limiter: Limiter.Service, resources: ReadonlyArray<Resource.Res
   return { limiter, ordered }
 }
 
-/** Takes one permit now if nobody waits and one is free; the release is registered in the same step. */
-const tryTakeScoped = (semaphore: Semaphore.Semaphore) =>
-  Effect.acquireRelease(semaphore.tryTake(1), (taken) => taken ? semaphore.release(1) : Effect.void)
+/** Releases one permit of each, last taken first. */
+const releaseEach = (held: ReadonlyArray<Semaphore.Semaphore>): Effect.Effect<void> =>
+  held.length === 1
+    ? Effect.asVoid(held[0].release(1))
+    : Effect.forEach([...held].reverse(), (semaphore) => semaphore.release(1), { discard: true })
 
 /**
  * Waits for one permit. Only the wait is interruptible (by the deadline, or
@@ -124,41 +126,35 @@ const takeScoped = (semaphore: Semaphore.Semaphore) =>
   Effect.acquireRelease(Effect.interruptible(semaphore.take(1)), () => semaphore.release(1))
 
 /**
- * Takes the resources one by one in canonical order, releases registered in
- * the caller's scope. A resource that is free and has no queue is taken
- * without setting up the deadline; from the first one that must wait, the
- * rest are taken under one deadline.
+ * The slow path: waits for the resources from `start` on, in canonical
+ * order, under one deadline, their releases registered in the scope.
  */
-const acquire = (
-  context: Context.Context<never>,
+const waitFrom = (
   ordered: ReadonlyArray<Resource.Resource.Any>,
+  semaphores: ReadonlyArray<Semaphore.Semaphore>,
+  start: number,
   timeout: Duration.Duration
 ): Effect.Effect<void, BusyError, Scope.Scope> => {
-  const fastFrom = (i: number): Effect.Effect<void, BusyError, Scope.Scope> => {
-    if (i === ordered.length) return Effect.void
-    return Effect.flatMap(
-      tryTakeScoped(Context.unsafeGet(context, ordered[i])),
-      (taken) => taken ? fastFrom(i + 1) : waitFrom(i)
-    )
-  }
-  const waitFrom = (start: number): Effect.Effect<void, BusyError, Scope.Scope> => {
-    let waitingFor = ordered[start]
-    const takeRest = Effect.forEach(ordered.slice(start), (resource) =>
-      Effect.suspend(() => {
-        waitingFor = resource
-        return takeScoped(Context.unsafeGet(context, resource))
-      }), { discard: true })
-    const deadline = Duration.isFinite(timeout)
-      ? Effect.timeoutFail(takeRest, {
-        duration: timeout,
-        onTimeout: () => new BusyError({ resource: waitingFor.name, waited: timeout })
-      })
-      : takeRest
-    return Effect.withSpan(deadline, "Limiter.acquire", {
-      attributes: { "limiter.resources": ordered.slice(start).map((resource) => resource.name) }
+  let waitingFor = ordered[start]
+  let takeRest: Effect.Effect<void, never, Scope.Scope> = Effect.void
+  for (let i = semaphores.length - 1; i >= start; i--) {
+    const next = takeRest
+    const resource = ordered[i]
+    const semaphore = semaphores[i]
+    takeRest = Effect.suspend(() => {
+      waitingFor = resource
+      return Effect.zipRight(takeScoped(semaphore), next)
     })
   }
-  return fastFrom(0)
+  const withDeadline = Duration.isFinite(timeout)
+    ? Effect.timeoutFail(takeRest, {
+      duration: timeout,
+      onTimeout: () => new BusyError({ resource: waitingFor.name, waited: timeout })
+    })
+    : takeRest
+  return Effect.withSpan(withDeadline, "Limiter.acquire", {
+    attributes: { "limiter.resources": ordered.slice(start).map((resource) => resource.name) }
+  })
 }
 
 /**
@@ -174,14 +170,27 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
   const timeoutOption = timeoutOverride?.right
   let plan: Plan | undefined
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BusyError, R | LimiterTag> =>
-    Effect.flatMap(LimiterTag, (limiter) => {
+    Effect.contextWithEffect((context: Context.Context<LimiterTag>) => {
+      const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
       if (plan === undefined || plan.limiter !== limiter) plan = planFor(limiter, resources)
       const { ordered } = plan
-      const timeout = timeoutOption ?? limiter.timeout
-      return Effect.contextWithEffect((context: Context.Context<never>) =>
-        Effect.scopedWith((scope) => Effect.zipRight(Scope.extend(acquire(context, ordered, timeout), scope), self))
-      )
+      return Effect.uninterruptibleMask((restore) => {
+        const semaphores = ordered.map((resource) => Context.unsafeGet(context as Context.Context<unknown>, resource))
+        // Fast path: every resource free and nobody queued. Taking and
+        // installing the release happen in this one uninterruptible step, and
+        // no deadline is set up: the common case costs a few synchronous checks.
+        let taken = 0
+        while (taken < semaphores.length && semaphores[taken].unsafeTryTake(1)) taken++
+        if (taken === semaphores.length) return Effect.ensuring(restore(self), releaseEach(semaphores))
+        const timeout = timeoutOption ?? limiter.timeout
+        return Effect.scopedWith((scope) =>
+          Scope.addFinalizer(scope, releaseEach(semaphores.slice(0, taken))).pipe(
+            Effect.zipRight(restore(Scope.extend(waitFrom(ordered, semaphores, taken, timeout), scope))),
+            Effect.zipRight(restore(self))
+          )
+        )
+      })
     })
 }
 

@@ -3,28 +3,36 @@
  *
  * Waiters sit in an intrusive doubly linked list (each `Waiter` is its own
  * list node), so enqueueing, granting the head and removing an interrupted
- * waiter are all O(1) and nothing ever scans or copies the queue.
+ * waiter are all O(1) and nothing ever scans or copies the queue. A release
+ * grants permits to waiters from the head while the head fits and resumes
+ * exactly those fibers (Effect's own semaphore wakes every waiter instead,
+ * each of which re-checks and re-queues at the back).
  *
- * A waiter moves through these states:
+ * Every acquisition (queued or not) is recorded in a `Waiter`:
  *
  * - `Idle`: created, not yet registered (an interruption that lands before
  *   the registration finds nothing to undo).
  * - `Waiting`: linked in the queue, no permits.
- * - `Granted`: unlinked; a releaser has already counted its permits as taken
- *   and resumed its fiber, but the fiber has not yet observed the grant.
- * - `Done`: the fiber observed the grant, or the waiter was abandoned.
+ * - `Granted`: permits counted as taken for it, but not yet owned by the
+ *   caller (a releaser may have resumed its fiber, which has not run yet).
+ * - `Done`: the caller owns the permits, or the waiter was abandoned.
  *
  * The acquiring fiber runs the whole acquisition uninterruptibly except the
  * wait itself, and handles a failed wait (always an interruption) in the
  * same uninterruptible region: a `Waiting` node is unlinked, a `Granted` node
  * gives its permits back, which hands them on to the next waiter. That is
- * what closes the race between a grant and an interruption.
+ * what closes the race between a grant and an interruption. `withPermits`
+ * installs the release before leaving that region; `take` from an
+ * interruptible caller needs one more guard (see `takeInterruptibly`).
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
+import type * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
+import type * as Option from "effect/Option"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../Semaphore.js"
 
 /**
@@ -42,7 +50,7 @@ const Done = 3
 type State = typeof Idle | typeof Waiting | typeof Granted | typeof Done
 
 /**
- * One queued acquisition. It is the list node itself, so a waiter costs one
+ * One acquisition. It is the list node itself, so a queued waiter costs one
  * small object (plus the closures of the `Effect.async` that parks it).
  */
 class Waiter {
@@ -60,8 +68,7 @@ const invalidPermits = (method: string, permits: number): RangeError =>
 
 const isPermitCount = (permits: number): boolean => Number.isSafeInteger(permits) && permits > 0
 
-/** @internal */
-export const validateCapacity = (method: string, permits: number): void => {
+const validateCapacity = (method: string, permits: number): void => {
   if (!(Number.isSafeInteger(permits) && permits >= 0)) {
     throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${String(permits)}`)
   }
@@ -121,17 +128,19 @@ class SemaphoreImpl implements Semaphore.Semaphore {
    * Each grant is O(1): it resumes exactly one fiber.
    */
   wake(): void {
+    // The head is re-read after every grant (rather than following `next`)
+    // so that the loop stays right even if resuming a fiber were to run code
+    // that changes the queue synchronously (it does not with the default
+    // scheduler, which only schedules the fiber).
     let waiter = this.head
     while (waiter !== null && this.capacity - this.taken >= waiter.permits) {
-      const next = waiter.next
       this.unlink(waiter)
-      this.taken += waiter.permits
-      waiter.state = Granted
-      waiter.epoch = this.epoch
+      this.grantNow(waiter)
       const resume = waiter.resume!
       waiter.resume = null
+      // A constant: a hand-off allocates nothing beyond the fiber's resumption.
       resume(Exit.void)
-      waiter = next
+      waiter = this.head
     }
   }
 
@@ -176,27 +185,27 @@ class SemaphoreImpl implements Semaphore.Semaphore {
   }
 
   /**
-   * Takes `permits` and succeeds with the epoch they were taken in. Must run
-   * in an uninterruptible region; `restore` decides whether the wait itself
-   * is interruptible.
+   * Takes `permits` and succeeds with the waiter that records the grant, in
+   * state `Granted`. Must run in an uninterruptible region; `restore` decides
+   * whether the wait itself is interruptible. A failed wait (an interruption)
+   * undoes itself here, in the same uninterruptible region, whether or not
+   * the grant had already been made.
    */
   acquire(
     permits: number,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  ): Effect.Effect<number> {
-    if (this.canTakeNow(permits)) {
-      this.taken += permits
-      return Effect.succeed(this.epoch)
-    }
+  ): Effect.Effect<Waiter> {
     const waiter = new Waiter(permits)
+    if (this.canTakeNow(permits)) {
+      this.grantNow(waiter)
+      return Effect.succeed(waiter)
+    }
     return Effect.matchCauseEffect(
       restore(Effect.async<void>((resume) => {
         // Re-check: permits may have freed up between the decision above and
         // the registration (the fiber can yield in between).
         if (this.canTakeNow(permits)) {
-          this.taken += permits
-          waiter.state = Granted
-          waiter.epoch = this.epoch
+          this.grantNow(waiter)
           resume(Exit.void)
         } else {
           waiter.resume = resume
@@ -209,11 +218,63 @@ class SemaphoreImpl implements Semaphore.Semaphore {
           this.abandon(waiter)
           return Effect.failCause(cause)
         },
-        onSuccess: () => {
-          waiter.state = Done
-          return Effect.succeed(waiter.epoch)
-        }
+        onSuccess: () => Effect.succeed(waiter)
       }
+    )
+  }
+
+  grantNow(waiter: Waiter): void {
+    this.taken += waiter.permits
+    waiter.state = Granted
+    waiter.epoch = this.epoch
+  }
+
+  /**
+   * Gives back the permits of a grant its fiber never claimed (see `take`),
+   * when that fiber exits. Lenient: it runs inside the runtime's exit
+   * observers, where a defect has nowhere to go.
+   */
+  reclaim(waiter: Waiter): void {
+    if (waiter.state !== Granted) return
+    waiter.state = Done
+    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) {
+      this.taken -= waiter.permits
+      this.wake()
+    }
+  }
+
+  /**
+   * `take` for a caller whose region is interruptible, e.g.
+   * `Effect.acquireRelease(Effect.interruptible(sem.take(1)), release)`.
+   *
+   * Whatever runs between our uninterruptible region and the caller's next
+   * step gives the runtime one point where it can observe an interruption
+   * while the permits are ours but not yet the caller's (reverting to an
+   * interruptible region always ends a run-loop step). So the grant stays
+   * `Granted` across that point, guarded by an exit observer on the fiber,
+   * and becomes the caller's in a final `sync` whose result goes straight to
+   * the caller's continuation. If the interruption lands in between, the
+   * observer returns the permits when the fiber exits.
+   */
+  takeInterruptibly(permits: number, fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<number> {
+    let waiter: Waiter
+    let observer: (exit: Exit.Exit<unknown, unknown>) => void
+    return Effect.flatMap(
+      Effect.uninterruptibleMask((restore) =>
+        // The mask's body runs when the effect runs, so `acquire` sees the
+        // state of that moment.
+        Effect.map(this.acquire(permits, restore), (granted) => {
+          waiter = granted
+          observer = () => this.reclaim(granted)
+          fiber.addObserver(observer)
+        })
+      ),
+      () =>
+        Effect.sync(() => {
+          waiter.state = Done
+          fiber.removeObserver(observer)
+          return permits
+        })
     )
   }
 
@@ -221,8 +282,15 @@ class SemaphoreImpl implements Semaphore.Semaphore {
 
   readonly take = (permits: number): Effect.Effect<number> =>
     isPermitCount(permits)
-      ? Effect.uninterruptibleMask((restore) =>
-        Effect.suspend(() => Effect.as(this.acquire(permits, restore), permits))
+      ? Effect.withFiberRuntime<number>((fiber, status) =>
+        RuntimeFlags.interruption(status.runtimeFlags)
+          ? this.takeInterruptibly(permits, fiber)
+          // Uninterruptible caller: nothing can interrupt between the grant
+          // and the caller's next step, and the wait is uninterruptible too.
+          : Effect.map(this.acquire(permits, identity), (waiter) => {
+            waiter.state = Done
+            return permits
+          })
       )
       : Effect.die(invalidPermits("take", permits))
 
@@ -245,44 +313,62 @@ class SemaphoreImpl implements Semaphore.Semaphore {
       this.wake()
     })
 
+  /**
+   * Runs `self` (already restored to the caller's interruptibility) holding
+   * permits granted in `epoch`, and releases them however it ends. Called
+   * inside an uninterruptible region, so the handler frame is in place
+   * before `self` can be interrupted, and it runs even when it is.
+   */
+  holding<A, E, R>(self: Effect.Effect<A, E, R>, permits: number, epoch: number): Effect.Effect<A, E, R> {
+    return Effect.matchCauseEffect(self, {
+      onFailure: (cause) => {
+        this.releaseFrom(permits, epoch)
+        return Effect.failCause(cause)
+      },
+      onSuccess: (a) => {
+        this.releaseFrom(permits, epoch)
+        return Effect.succeed(a)
+      }
+    })
+  }
+
   readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     isPermitCount(permits)
       ? Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(
-          Effect.suspend(() => this.acquire(permits, restore)),
-          (epoch) => Effect.ensuring(restore(self), Effect.sync(() => this.releaseFrom(permits, epoch)))
-        )
+        Effect.flatMap(this.acquire(permits, restore), (waiter) => {
+          // Everything from the grant to here ran uninterruptibly, and the
+          // release is installed before `self` becomes interruptible.
+          waiter.state = Done
+          return this.holding(restore(self), permits, waiter.epoch)
+        })
       )
       : Effect.die(invalidPermits("withPermits", permits))
 
   readonly withPermitsIfAvailable = (permits: number) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<Option.Option<A>, E, R> =>
     isPermitCount(permits)
-      ? Effect.uninterruptibleMask((restore) =>
-        Effect.suspend(() => {
-          if (!this.canTakeNow(permits)) {
-            return Effect.succeedNone
-          }
-          this.taken += permits
-          const epoch = this.epoch
-          return Effect.ensuring(
-            Effect.asSome(restore(self)),
-            Effect.sync(() => this.releaseFrom(permits, epoch))
-          )
-        })
-      )
+      ? Effect.uninterruptibleMask((restore) => {
+        if (!this.canTakeNow(permits)) {
+          return Effect.succeedNone
+        }
+        this.taken += permits
+        return this.holding(Effect.asSome(restore(self)), permits, this.epoch)
+      })
       : Effect.die(invalidPermits("withPermitsIfAvailable", permits))
 
   // --- extras ----------------------------------------------------------------
 
   readonly tryTake = (permits: number): Effect.Effect<boolean> =>
     isPermitCount(permits)
-      ? Effect.sync(() => {
-        if (!this.canTakeNow(permits)) return false
-        this.taken += permits
-        return true
-      })
+      ? Effect.sync(() => this.unsafeTryTake(permits))
       : Effect.die(invalidPermits("tryTake", permits))
+
+  unsafeTryTake(permits: number): boolean {
+    if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
+    if (!this.canTakeNow(permits)) return false
+    this.taken += permits
+    return true
+  }
 
   readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())
 

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench:overhead`: what a guard costs on a trivial route.
+ *
+ * Two servers (child processes, the same file, `GUARDED=false|true`) are
+ * loaded in turn by autocannon with 100 connections; the order alternates
+ * every round (U G, G U, ...) so drift on a shared machine hits both alike.
+ * Prints requests/s per run and the median of the per-round ratios
+ * guarded / unguarded (target ≥ 0.95).
+ *
+ * Options: --rounds 5  --seconds 10  --connections 100
+ */
+import autocannon from "autocannon"
+import { parseArgs } from "node:util"
+import { median } from "./load/aggregate.js"
+import { assertLoopback } from "./load/runner.js"
+import { freePort, type ServerHandle, startServer } from "./server.js"
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "100" },
+    warmup: { type: "string", default: "3" }
+  }
+})
+const rounds = Number(args.rounds)
+const seconds = Number(args.seconds)
+const connections = Number(args.connections)
+
+/** Runs autocannon against `url` and returns its mean requests/s (2xx only) and error counts. */
+const load = async (url: string, duration: number) => {
+  assertLoopback(url)
+  const result = await autocannon({ url, connections, duration, pipelining: 1 })
+  const non2xx = result.non2xx + result.errors + result.timeouts
+  return { rps: result.requests.average, non2xx, p99: result.latency.p99 }
+}
+
+const start = async (guarded: boolean): Promise<ServerHandle> =>
+  startServer({
+    entry: "bench/overhead-server.ts",
+    port: await freePort(),
+    env: { GUARDED: String(guarded), NODE_OPTIONS: undefined },
+    readyPath: "/",
+    readyTimeoutMs: 60_000
+  })
+
+const main = async () => {
+  const servers = { unguarded: await start(false), guarded: await start(true) }
+  try {
+    // Warm both up (JIT, connection setup) before anything is measured.
+    for (const s of Object.values(servers)) await load(s.baseUrl, Number(args.warmup))
+    const ratios: Array<number> = []
+    console.log(`round | order | unguarded req/s | guarded req/s | ratio   (${connections} connections, ${seconds} s each)`)
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 === 1 ? (["unguarded", "guarded"] as const) : (["guarded", "unguarded"] as const)
+      const rps: Record<string, number> = {}
+      for (const name of order) {
+        const r = await load(servers[name].baseUrl, seconds)
+        if (r.non2xx > 0) console.warn(`warning: ${name} had ${r.non2xx} non-2xx/errors/timeouts`)
+        rps[name] = r.rps
+      }
+      const ratio = rps.guarded! / rps.unguarded!
+      ratios.push(ratio)
+      console.log(
+        `${String(round).padStart(5)} | ${order[0] === "guarded" ? "G U" : "U G"}   | ${rps.unguarded!.toFixed(0).padStart(15)} | ${rps.guarded!.toFixed(0).padStart(13)} | ${ratio.toFixed(3)}`
+      )
+    }
+    const m = median(ratios)
+    console.log(`\nguarded / unguarded requests/s: median ${m.toFixed(3)} over ${rounds} alternated rounds (target ≥ 0.95: ${m >= 0.95 ? "PASS" : "FAIL"})`)
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()))
+  }
+}
+
+await main()
