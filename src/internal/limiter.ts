@@ -111,6 +111,21 @@ const planFor = (limiter: Limiter.Service, resources: ReadonlyArray<Resource.Res
   return { limiter, ordered }
 }
 
+/**
+ * A `BusyError` is an expected outcome under overload, not a bug: its fields
+ * are known to be valid and a stack trace would say nothing, so both the
+ * validation and the trace are skipped to keep a 503 cheap.
+ */
+const makeBusyError = (resource: string, waited: Duration.Duration): BusyError => {
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new BusyError({ resource, waited }, { disableValidation: true })
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
+  }
+}
+
 /** Releases one permit of each, last taken first. */
 const releaseEach = (held: ReadonlyArray<Semaphore.Semaphore>): Effect.Effect<void> =>
   held.length === 1
@@ -149,11 +164,14 @@ const waitFrom = (
   const withDeadline = Duration.isFinite(timeout)
     ? Effect.timeoutFail(takeRest, {
       duration: timeout,
-      onTimeout: () => new BusyError({ resource: waitingFor.name, waited: timeout })
+      onTimeout: () => makeBusyError(waitingFor.name, timeout)
     })
     : takeRest
   return Effect.withSpan(withDeadline, "Limiter.acquire", {
-    attributes: { "limiter.resources": ordered.slice(start).map((resource) => resource.name) }
+    attributes: { "limiter.resources": ordered.slice(start).map((resource) => resource.name) },
+    // Under overload every queued request passes here: a stack trace per span
+    // would be most of the cost of a 503.
+    captureStackTrace: false
   })
 }
 
