@@ -79,6 +79,12 @@ const pinningUnavailable = (): string | undefined => {
   } catch {
     return "no taskset (util-linux)"
   }
+  try {
+    // Both cores must be ours to use (a cpuset may allow fewer than os.cpus() shows).
+    for (const cpu of [appCpus, dbCpus]) execFileSync("taskset", ["-c", cpu, "true"], { stdio: "ignore" })
+  } catch {
+    return `CPUs ${appCpus} and ${dbCpus} are not both available to this process`
+  }
   return undefined
 }
 
@@ -182,7 +188,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     await server.stop()
     // The server's last lines (errors behind any 500s), kept out of docs/.
     fs.mkdirSync(".bench-out", { recursive: true })
-    fs.writeFileSync(path.join(".bench-out", `${id}-server.log`), server.logTail(200) + "\n")
+    fs.writeFileSync(path.join(".bench-out", `${id}-server.log`), server.logTail(5000) + "\n")
   }
   const { checks, figures } = evaluate({
     rows: result.rows,

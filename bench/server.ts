@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 export interface ServerHandle {
   readonly pid: number
   readonly baseUrl: string
-  /** The last `lines` (default 30, at most 200) lines the server printed, for error reports. */
+  /** The last `lines` (default 30, at most 5000) lines the server printed, for error reports. */
   readonly logTail: (lines?: number) => string
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
   readonly stop: (graceMs?: number) => Promise<void>
@@ -73,7 +73,7 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
   const lines: Array<string> = []
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString("utf8").split("\n").filter((l) => l.length > 0))
-    if (lines.length > 200) lines.splice(0, lines.length - 200)
+    if (lines.length > 5000) lines.splice(0, lines.length - 5000)
   }
   child.stdout!.on("data", keep)
   child.stderr!.on("data", keep)

@@ -9,9 +9,9 @@
  * then close in reverse, so the HTTP server, the pool and the embedded
  * database's worker all stop, and the process exits by itself.
  */
-import { HttpServer } from "@effect/platform"
+import { HttpMiddleware, HttpServer, HttpServerError } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Duration, Effect, Layer } from "effect"
+import { Cause, Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { Server } from "node:http"
 import { AppLive, routes } from "./App.js"
@@ -51,7 +51,22 @@ const GracefulShutdown = Layer.scopedDiscard(
   Effect.zipRight(HttpServer.HttpServer, Effect.addFinalizer(() => closeGracefully(server)))
 )
 
-const Main = HttpServer.serve(routes).pipe(
+/**
+ * Logs the cause of every request answered with a 5xx other than the 503 of
+ * a `BusyError` (an unexpected failure or a defect), so that a 500 under
+ * load can be explained from the log. Interruptions (a client that went away) are not errors.
+ */
+const logServerErrors = HttpMiddleware.make((app) =>
+  Effect.tapErrorCause(app, (cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.void
+      : Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
+        response.status >= 500 && response.status !== 503
+          ? Effect.logError(`request failed (${response.status})`, cause)
+          : Effect.void))
+)
+
+const Main = HttpServer.serve(routes, logServerErrors).pipe(
   // Logs "Listening on http://127.0.0.1:8000" from the bound address.
   HttpServer.withLogAddress,
   Layer.provide(AppLive),
