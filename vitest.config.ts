@@ -10,6 +10,10 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
+    // In CI a JSON report as well, from which .ci/run prints a plain
+    // "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: ".vitest-results.json" },
     hookTimeout: 60_000
   }
 })
