@@ -114,6 +114,20 @@ describe("Semaphore interruption sweep", () => {
   }
 })
 
+/** Interrupts `victim` and releases the permit it waits for, in `order`, in the same tick. */
+const interruptAndGrant = (
+  order: "interrupt, then grant" | "grant, then interrupt",
+  victim: Fiber.RuntimeFiber<unknown, unknown>,
+  sem: Semaphore.Semaphore
+) =>
+  Effect.suspend(() => {
+    if (order === "interrupt, then grant") {
+      victim.unsafeInterruptAsFork(FiberId.none)
+      return sem.release(1)
+    }
+    return Effect.tap(sem.release(1), () => victim.unsafeInterruptAsFork(FiberId.none))
+  })
+
 describe("Semaphore grant/interrupt races", () => {
   for (const order of ["interrupt, then grant", "grant, then interrupt"] as const) {
     it.effect(`${order} in the same tick hands the permits on`, () =>
@@ -124,13 +138,7 @@ describe("Semaphore grant/interrupt races", () => {
         const next = yield* Effect.fork(sem.withPermits(1)(Effect.void))
         yield* settle
         assert.strictEqual(sem.unsafeStats().waiting, 2)
-        if (order === "interrupt, then grant") {
-          victim.unsafeInterruptAsFork(FiberId.none)
-          yield* sem.release(1)
-        } else {
-          yield* sem.release(1)
-          victim.unsafeInterruptAsFork(FiberId.none)
-        }
+        yield* interruptAndGrant(order, victim, sem)
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(victim)))
         assert.isTrue(Exit.isSuccess(yield* Fiber.await(next)))
         assert.deepStrictEqual(sem.unsafeStats(), { capacity: 1, inUse: 0, waiting: 0 })
@@ -150,13 +158,7 @@ describe("Semaphore grant/interrupt races", () => {
         const victim = yield* Effect.fork(acquire)
         const next = yield* Effect.fork(acquire)
         yield* settle
-        if (order === "interrupt, then grant") {
-          victim.unsafeInterruptAsFork(FiberId.none)
-          yield* sem.release(1)
-        } else {
-          yield* sem.release(1)
-          victim.unsafeInterruptAsFork(FiberId.none)
-        }
+        yield* interruptAndGrant(order, victim, sem)
         yield* Fiber.await(victim)
         yield* settle
         // Whoever got the permit holds it until the gate opens.
