@@ -203,7 +203,8 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
         if (taken === semaphores.length) return Effect.ensuring(restore(self), releaseEach(semaphores))
         const timeout = timeoutOption ?? limiter.timeout
         return Effect.scopedWith((scope) =>
-          Scope.addFinalizer(scope, releaseEach(semaphores.slice(0, taken))).pipe(
+          // What the fast path already took is released last, after what is waited for below.
+          (taken === 0 ? Effect.void : Scope.addFinalizer(scope, releaseEach(semaphores.slice(0, taken)))).pipe(
             Effect.zipRight(restore(Scope.extend(waitFrom(ordered, semaphores, taken, timeout), scope))),
             Effect.zipRight(restore(self))
           )
