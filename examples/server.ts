@@ -11,7 +11,8 @@
  */
 import { HttpMiddleware, HttpServer, HttpServerError } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Duration, Effect, Layer } from "effect"
+import { Cause, Duration, Effect, Layer, Option } from "effect"
+import { BusyError } from "effect-concurrency-limiter"
 import { createServer } from "node:http"
 import type { Server } from "node:http"
 import { AppLive, routes } from "./App.js"
@@ -51,14 +52,20 @@ const GracefulShutdown = Layer.scopedDiscard(
   Effect.zipRight(HttpServer.HttpServer, Effect.addFinalizer(() => closeGracefully(server)))
 )
 
+/** A `BusyError` is the limiter doing its job under overload, not a server error. */
+const isBusy = (cause: Cause.Cause<unknown>): boolean =>
+  Option.exists(Cause.failureOption(cause), (error) => error instanceof BusyError.BusyError)
+
 /**
  * Logs the cause of every request answered with a 5xx other than the 503 of
  * a `BusyError` (an unexpected failure or a defect), so that a 500 under
- * load can be explained from the log. Interruptions (a client that went away) are not errors.
+ * load can be explained from the log. Interruptions (a client that went away)
+ * are not errors. A `BusyError` is recognised before any response is
+ * rendered: under overload most requests end that way.
  */
 const logServerErrors = HttpMiddleware.make((app) =>
   Effect.tapErrorCause(app, (cause) =>
-    Cause.isInterruptedOnly(cause)
+    Cause.isInterruptedOnly(cause) || isBusy(cause)
       ? Effect.void
       : Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
         response.status >= 500 && response.status !== 503
