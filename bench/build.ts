@@ -1,7 +1,10 @@
 /**
- * Builds the example server as plain JavaScript for the benchmark, so that it
- * runs under `node` like a production service rather than through `tsx`
- * (which costs ~100 MB of RSS and a TypeScript loader on every import).
+ * Builds the example server (or another server of the benchmarks, such as
+ * `bench/overhead-server.ts`) as plain JavaScript, so that it runs under
+ * `node` like a production service rather than through `tsx`, which costs
+ * ~100 MB of RSS, a TypeScript loader on every import, and a `__name(...)`
+ * call on every closure our code creates (esbuild's keepNames) — per request,
+ * in a guard.
  *
  * esbuild bundles only this repository's code (`examples/` and `src/`, the
  * latter imported as `effect-concurrency-limiter`) into one ES module; every
@@ -18,7 +21,7 @@ export interface Built {
   readonly entry: string
 }
 
-export const buildServer = async (outDir = ".bench-out/build"): Promise<Built> => {
+export const buildServer = async (outDir = ".bench-out/build", source = "examples/server.ts"): Promise<Built> => {
   // esbuild is a devDependency of tsx and vitest; import it lazily so that the
   // rest of the benchmark loads even where it is missing.
   const esbuild = await import("esbuild")
@@ -28,7 +31,7 @@ export const buildServer = async (outDir = ".bench-out/build"): Promise<Built> =
   fs.mkdirSync(out, { recursive: true })
   const entry = path.join(out, "server.mjs")
   await esbuild.build({
-    entryPoints: [path.join(root, "examples/server.ts")],
+    entryPoints: [path.join(root, source)],
     outfile: entry,
     bundle: true,
     platform: "node",

@@ -1,6 +1,7 @@
 /**
  * Benchmark charts in the style of the Python library's: requests/s per
- * endpoint as lines, failures shaded, VUs dashed on a right axis. Built as a
+ * endpoint as lines, failures shaded, VUs dashed on a right axis, one panel
+ * per endpoint. Built as a
  * vega-lite spec and rendered to SVG by vega headless (no canvas needed).
  *
  * Also a CLI: `tsx bench/chart.ts <run.csv> <out.svg> [title]` re-renders a
@@ -49,56 +50,73 @@ export const chartPoints = (rows: ReadonlyArray<SecondRow>): ReadonlyArray<Point
     ]
   })
 
-/** The vega-lite spec of one run's chart. */
-export const chartSpec = (rows: ReadonlyArray<SecondRow>, title: string): TopLevelSpec => {
-  const color = {
-    field: "series",
-    type: "nominal",
-    title: null,
-    scale: { domain: series.map(([name]) => name), range: series.map(([, c]) => c) },
-    legend: { orient: "bottom", direction: "horizontal", columns: 4, labelLimit: 400, symbolType: "stroke", symbolStrokeWidth: 3 }
-  } as const
-  const x = { field: "t", type: "quantitative", title: "Elapsed time (s)" } as const
+const x = { field: "t", type: "quantitative", title: "Elapsed time (s)" } as const
+
+const color = {
+  field: "series",
+  type: "nominal",
+  title: null,
+  scale: { domain: series.map(([name]) => name), range: series.map(([, c]) => c) },
+  legend: { orient: "bottom", direction: "horizontal", columns: 4, labelLimit: 400, symbolType: "stroke", symbolStrokeWidth: 3 }
+} as const
+
+/**
+ * One endpoint's panel in the seed's style: its requests/s as a line, its
+ * failures shaded, its VUs dashed on a right axis.
+ */
+const panel = (endpoint: string, height: number) => {
+  const mine = `indexof(datum.series, '${endpoint} ') == 0`
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, fontSize: 16 },
+    title: { text: endpoint, anchor: "start" as const, fontSize: 13 },
     width: 1000,
-    height: 340,
-    background: "white",
-    data: { values: chartPoints(rows) as Array<Point> },
+    height,
     layer: [
       {
         layer: [
           {
-            transform: [{ filter: "indexof(datum.series, '/s') > 0 && indexof(datum.series, 'req/s') < 0" }],
-            mark: { type: "area", opacity: 0.45, line: false },
-            encoding: {
-              x,
-              y: { field: "value", type: "quantitative", stack: null, title: "Requests / s" },
-              color
-            }
+            transform: [{ filter: `${mine} && indexof(datum.series, '/s') > 0 && indexof(datum.series, 'req/s') < 0` }],
+            mark: { type: "area" as const, opacity: 0.45, line: false },
+            encoding: { x, y: { field: "value", type: "quantitative" as const, stack: null, title: "Requests / s" }, color }
           },
           {
-            transform: [{ filter: "indexof(datum.series, 'req/s') > 0" }],
-            mark: { type: "line", strokeWidth: 2 },
-            encoding: { x, y: { field: "value", type: "quantitative", title: "Requests / s" }, color }
+            transform: [{ filter: `${mine} && indexof(datum.series, 'req/s') > 0` }],
+            mark: { type: "line" as const, strokeWidth: 2 },
+            encoding: { x, y: { field: "value", type: "quantitative" as const, title: "Requests / s" }, color }
           }
         ]
       },
       {
-        transform: [{ filter: "indexof(datum.series, 'VUs') > 0" }],
-        mark: { type: "line", strokeDash: [6, 4], strokeWidth: 2 },
+        transform: [{ filter: `${mine} && indexof(datum.series, 'VUs') > 0` }],
+        mark: { type: "line" as const, strokeDash: [6, 4], strokeWidth: 2 },
         encoding: {
           x,
-          y: { field: "value", type: "quantitative", title: "Virtual users", axis: { orient: "right", grid: false } },
+          y: {
+            field: "value",
+            type: "quantitative" as const,
+            title: "Virtual users",
+            axis: { orient: "right" as const, grid: false }
+          },
           color
         }
       }
     ],
-    resolve: { scale: { y: "independent" } },
-    config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
+    resolve: { scale: { y: "independent" as const } }
   }
 }
+
+/**
+ * The vega-lite spec of one run's chart: `/messages` above, `/file` below,
+ * each on its own scale — `/file` runs at ~1,000 requests per second and
+ * would flatten `/messages`' ~10 successes per second on a shared axis.
+ */
+export const chartSpec = (rows: ReadonlyArray<SecondRow>, title: string): TopLevelSpec => ({
+  $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+  title: { text: title, fontSize: 16 },
+  background: "white",
+  data: { values: chartPoints(rows) as Array<Point> },
+  vconcat: [panel("/messages", 300), panel("/file", 160)],
+  config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
+})
 
 /** Renders a run's chart to an SVG string. */
 export const renderChart = async (rows: ReadonlyArray<SecondRow>, title: string): Promise<string> => {

@@ -5,57 +5,80 @@
  * loaded in turn by autocannon with 100 connections; the order alternates
  * every round (U G, G U, ...) so drift on a shared machine hits both alike.
  * Prints requests/s per run and the median of the per-round ratios
- * guarded / unguarded (target ≥ 0.95).
+ * guarded / unguarded (target ≥ 0.95). On a shared machine a single run
+ * swings by ±15 %, so read the median, and compare runs of several
+ * invocations. Where `taskset` works, the servers
+ * run on CPU 1 and autocannon (this process) on CPU 0, so the generator and
+ * the server under test do not trade places on the cores mid-run.
  *
- * Options: --rounds 5  --seconds 10  --connections 100
+ * Options: --rounds 7  --seconds 10  --connections 100  --unpinned
  */
 import autocannon from "autocannon"
+import { execFileSync } from "node:child_process"
 import { parseArgs } from "node:util"
 import { median } from "./load/aggregate.js"
+import { buildServer } from "./build.js"
 import { assertLoopback } from "./load/runner.js"
 import { freePort, type ServerHandle, startServer } from "./server.js"
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "7" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "100" },
-    warmup: { type: "string", default: "3" }
+    warmup: { type: "string", default: "3" },
+    unpinned: { type: "boolean", default: false }
   }
 })
+
+/** Pins this process (autocannon) to CPU 0; answers whether the servers can go on CPU 1. */
+const pin = (): boolean => {
+  if (args.unpinned) return false
+  try {
+    execFileSync("taskset", ["-c", "1", "true"], { stdio: "ignore" })
+    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+const pinned = pin()
 const rounds = Number(args.rounds)
 const seconds = Number(args.seconds)
 const connections = Number(args.connections)
 
-/** Runs autocannon against `url` and returns its mean requests/s (2xx only) and error counts. */
-const load = async (url: string, duration: number) => {
-  assertLoopback(url)
-  const result = await autocannon({ url, connections, duration, pipelining: 1 })
-  const non2xx = result.non2xx + result.errors + result.timeouts
-  return { rps: result.requests.average, non2xx, p99: result.latency.p99 }
+/** Loads `server` with autocannon; returns its mean requests/s and the count of non-2xx/errors/timeouts. */
+const load = async (server: ServerHandle, duration: number) => {
+  assertLoopback(server.baseUrl)
+  const result = await autocannon({ url: server.baseUrl, connections, duration, pipelining: 1 })
+  return { rps: result.requests.average, non2xx: result.non2xx + result.errors + result.timeouts }
 }
 
-const start = async (guarded: boolean): Promise<ServerHandle> =>
+const start = async (entry: string, guarded: boolean): Promise<ServerHandle> =>
   startServer({
-    entry: "bench/overhead-server.ts",
+    entry,
     port: await freePort(),
     env: { GUARDED: String(guarded), NODE_OPTIONS: undefined },
+    ...(pinned ? { cpus: "1" } : {}),
     readyPath: "/",
     readyTimeoutMs: 60_000
   })
 
 const main = async () => {
-  const servers = { unguarded: await start(false), guarded: await start(true) }
+  // Plain JavaScript under node, as the overload benchmark's server runs.
+  const { entry } = await buildServer(".bench-out/build-overhead", "bench/overhead-server.ts")
+  const servers = { unguarded: await start(entry, false), guarded: await start(entry, true) }
   try {
     // Warm both up (JIT, connection setup) before anything is measured.
-    for (const s of Object.values(servers)) await load(s.baseUrl, Number(args.warmup))
+    for (const s of Object.values(servers)) await load(s, Number(args.warmup))
     const ratios: Array<number> = []
+    console.log(pinned ? "pinning: servers on CPU 1, autocannon on CPU 0 (taskset)" : "pinning: none")
     console.log(`round | order | unguarded req/s | guarded req/s | ratio   (${connections} connections, ${seconds} s each)`)
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? (["unguarded", "guarded"] as const) : (["guarded", "unguarded"] as const)
       const rps: Record<string, number> = {}
       for (const name of order) {
-        const r = await load(servers[name].baseUrl, seconds)
+        const r = await load(servers[name], seconds)
         if (r.non2xx > 0) console.warn(`warning: ${name} had ${r.non2xx} non-2xx/errors/timeouts`)
         rps[name] = r.rps
       }

@@ -34,7 +34,7 @@ export const label = (r: Pick<RunReport, "database" | "limiting" | "peak">): str
 export const summaryTable = (runs: ReadonlyArray<RunReport>): string => {
   const header = [
     "Run",
-    "/file req/s before → worst spike second",
+    "/file req/s before → worst spike second (spike median)",
     "/file failures",
     "/messages 2xx",
     "503",
@@ -51,7 +51,8 @@ export const summaryTable = (runs: ReadonlyArray<RunReport>): string => {
     const passed = r.checks.filter((c) => c.pass).length
     return [
       label(r),
-      `${f0(r.figures.fileBaseline)} → ${f0(r.figures.fileBaseline * r.figures.fileMinRatio)} (${pct(r.figures.fileMinRatio)})`,
+      `${f0(r.figures.fileBaseline)} → ${f0(r.figures.fileBaseline * r.figures.fileMinRatio)} ` +
+      `(${pct(r.figures.fileMinRatio)}; median ${pct(r.figures.fileSpikeMedianRatio)})`,
       String(r.figures.fileFailures),
       String(r.figures.messagesOk),
       String(r.figures.messagesBusy),

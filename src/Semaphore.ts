@@ -146,6 +146,26 @@ export interface Semaphore extends Effect.Semaphore {
    * `Limiter.withResources` does on its fast path.
    */
   unsafeTryTake(permits: number): boolean
+  /**
+   * The same as `release`, synchronously: for the exit handler of a caller
+   * that took its permits with `unsafeTryTake`. Returns the permits now
+   * free. Releasing more than are taken throws, as `release` dies.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-concurrency-limiter"
+   *
+   * // Runs `self` with a permit if one is free right now, else fails.
+   * const withFreePermit = <A, E, R>(sem: Semaphore.Semaphore, self: Effect.Effect<A, E, R>) =>
+   *   Effect.uninterruptibleMask((restore) =>
+   *     sem.unsafeTryTake(1)
+   *       ? Effect.ensuring(restore(self), Effect.sync(() => sem.unsafeRelease(1)))
+   *       : Effect.fail("busy" as const)
+   *   )
+   * ```
+   */
+  unsafeRelease(permits: number): number
   /** The current capacity, permits in use and queue length. */
   readonly stats: Effect.Effect<Stats>
   /** The same as `stats`, read synchronously. */

@@ -229,6 +229,10 @@ describe("Limiter.withResources", () => {
               return taken
             },
             release: (n) => Effect.zipRight(Effect.sync(() => log.push(`release ${resource.name}`)), semaphore.release(n)),
+            unsafeRelease: (n) => {
+              log.push(`release ${resource.name}`)
+              return semaphore.unsafeRelease(n)
+            },
             releaseAll: semaphore.releaseAll,
             resize: (n) => semaphore.resize(n),
             withPermits: (n) => semaphore.withPermits(n),

@@ -226,6 +226,30 @@ describe("Semaphore", () => {
       }))
   })
 
+  describe("unsafeRelease", () => {
+    it.effect("releases synchronously and hands the permit to the head waiter", () =>
+      Effect.gen(function*() {
+        const sem = yield* Semaphore.make(1)
+        assert.isTrue(sem.unsafeTryTake(1))
+        const waiter = yield* Effect.fork(sem.take(1))
+        yield* Effect.yieldNow()
+        assert.strictEqual(sem.unsafeStats().waiting, 1)
+        assert.strictEqual(sem.unsafeRelease(1), 0, "the freed permit went straight to the waiter")
+        assert.strictEqual(yield* Fiber.join(waiter), 1)
+        assert.deepStrictEqual(sem.unsafeStats(), { capacity: 1, inUse: 1, waiting: 0 })
+      }))
+
+    it("throws on a bad count or a release of more than is taken, and changes nothing", () => {
+      const sem = Semaphore.unsafeMake(2)
+      assert.isTrue(sem.unsafeTryTake(1))
+      assert.throws(() => sem.unsafeRelease(0), RangeError, "unsafeRelease: permits must be a positive integer, got 0")
+      assert.throws(() => sem.unsafeRelease(1.5), RangeError, "got 1.5")
+      assert.throws(() => sem.unsafeRelease(2), RangeError, "releasing 2 permit(s) but only 1 are taken")
+      assert.deepStrictEqual(sem.unsafeStats(), { capacity: 2, inUse: 1, waiting: 0 })
+      assert.strictEqual(sem.unsafeRelease(1), 2)
+    })
+  })
+
   describe("resize", () => {
     it.effect("up wakes waiters", () =>
       Effect.gen(function*() {

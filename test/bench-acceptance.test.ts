@@ -47,6 +47,10 @@ describe("bench acceptance", () => {
     // 10 s + one 2 s limiter timeout: second 11 is still graded, 12 is not.
     expect(failing(run((t, e) => (e === "/file" && t === 11 ? { ok: 0 } : {})))).toEqual(["file-throughput"])
     expect(failing(run((t, e) => (e === "/file" && t === 12 ? { ok: 0 } : {})))).toEqual([])
+    const dips = grade(run((t, e) => (e === "/file" && (t === 3 || t === 7 || t === 8) ? { ok: 50 } : {}))).figures
+    expect([dips.fileSecondsBelow, dips.fileSpikeSeconds, dips.fileBaselineSecondsBelow, dips.fileBaselineSeconds])
+      .toEqual([2, 7, 1, 3])
+    expect(dips.fileSpikeMedianRatio).toBe(1)
     // Warm-up seconds 0 and 1 are not part of the baseline.
     expect(grade(run((t, e) => (e === "/file" && t < 2 ? { ok: 1 } : {}))).figures.fileBaseline).toBe(100)
   })
@@ -108,7 +112,7 @@ describe("bench acceptance", () => {
       csv: "docs/bench/x.csv"
     }
     const summary = summaryTable([report])
-    expect(summary).toContain("| PostgreSQL, with limiting, peak 150 | 100 → 100 (100 %) |")
+    expect(summary).toContain("| PostgreSQL, with limiting, peak 150 | 100 → 100 (100 %; median 100 %) |")
     expect(summary).toContain("| 7/7 |")
     expect(acceptanceTable([report]).split("\n")).toHaveLength(2 + checks.length)
     const doc = "# T\n\nprose\n<!-- s:start -->\nold\n<!-- s:end -->\nmore prose\n"

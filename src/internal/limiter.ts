@@ -127,10 +127,28 @@ const makeBusyError = (resource: string, waited: Duration.Duration): BusyError =
 }
 
 /** Releases one permit of each, last taken first. */
-const releaseEach = (held: ReadonlyArray<Semaphore.Semaphore>): Effect.Effect<void> =>
-  held.length === 1
-    ? Effect.asVoid(held[0].release(1))
-    : Effect.forEach([...held].reverse(), (semaphore) => semaphore.release(1), { discard: true })
+const unsafeReleaseEach = (held: ReadonlyArray<Semaphore.Semaphore>): void => {
+  for (let i = held.length - 1; i >= 0; i--) held[i].unsafeRelease(1)
+}
+
+/**
+ * Runs `self` holding one permit of each of `held`, and releases them in
+ * the exit handler itself, however `self` ends. Called inside an
+ * uninterruptible region with `self` already restored, so the handler is
+ * in place before `self` can be interrupted. It is the fast path's whole
+ * cost, so it builds no release effect and adds no region of its own.
+ */
+const holding = <A, E, R>(self: Effect.Effect<A, E, R>, held: ReadonlyArray<Semaphore.Semaphore>) =>
+  Effect.matchCauseEffect(self, {
+    onFailure: (cause) => {
+      unsafeReleaseEach(held)
+      return Effect.failCause(cause)
+    },
+    onSuccess: (a) => {
+      unsafeReleaseEach(held)
+      return Effect.succeed(a)
+    }
+  })
 
 /**
  * Waits for one permit. Only the wait is interruptible (by the deadline, or
@@ -200,11 +218,13 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
         // no deadline is set up: the common case costs a few synchronous checks.
         let taken = 0
         while (taken < semaphores.length && semaphores[taken].unsafeTryTake(1)) taken++
-        if (taken === semaphores.length) return Effect.ensuring(restore(self), releaseEach(semaphores))
+        if (taken === semaphores.length) return holding(restore(self), semaphores)
         const timeout = timeoutOption ?? limiter.timeout
         return Effect.scopedWith((scope) =>
           // What the fast path already took is released last, after what is waited for below.
-          (taken === 0 ? Effect.void : Scope.addFinalizer(scope, releaseEach(semaphores.slice(0, taken)))).pipe(
+          (taken === 0
+            ? Effect.void
+            : Scope.addFinalizer(scope, Effect.sync(() => unsafeReleaseEach(semaphores.slice(0, taken))))).pipe(
             Effect.zipRight(restore(Scope.extend(waitFrom(ordered, semaphores, taken, timeout), scope))),
             Effect.zipRight(restore(self))
           )

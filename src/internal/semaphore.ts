@@ -150,6 +150,7 @@ class SemaphoreImpl implements Semaphore.Semaphore {
   }
 
   unsafeRelease(permits: number): number {
+    if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
     if (permits > this.taken) {
       throw new RangeError(
         `Semaphore.release: releasing ${permits} permit(s) but only ${this.taken} are taken ` +
