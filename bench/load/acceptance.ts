@@ -80,6 +80,7 @@ export const evaluate = (input: AcceptanceInput): { readonly checks: ReadonlyArr
   const baseline = (rows: ReadonlyArray<SecondRow>) => median(beforeSpike(rows).map((r) => r.ok))
 
   const fileBaseline = baseline(file)
+  const fileBefore = beforeSpike(file)
   const fileSpike = file.filter((r) => r.t >= spikeStartS && r.t < spikeUntilS)
   const below = (rows: ReadonlyArray<SecondRow>) => rows.filter((r) => r.ok < 0.9 * fileBaseline).length
   let fileMinRatio = Number.POSITIVE_INFINITY
@@ -112,8 +113,8 @@ export const evaluate = (input: AcceptanceInput): { readonly checks: ReadonlyArr
     fileSpikeMedianRatio: median(fileSpike.map((r) => r.ok)) / fileBaseline,
     fileSecondsBelow: below(fileSpike),
     fileSpikeSeconds: fileSpike.length,
-    fileBaselineSecondsBelow: below(beforeSpike(file)),
-    fileBaselineSeconds: beforeSpike(file).length,
+    fileBaselineSecondsBelow: below(fileBefore),
+    fileBaselineSeconds: fileBefore.length,
     fileFailures,
     messagesBaseline,
     messagesOk: sum(messages, (r) => r.ok),
