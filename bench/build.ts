@@ -21,7 +21,12 @@ export interface Built {
   readonly entry: string
 }
 
-export const buildServer = async (outDir = ".bench-out/build", source = "examples/server.ts"): Promise<Built> => {
+export const buildServer = async (
+  outDir = ".bench-out/build",
+  source = "examples/server.ts",
+  /** Where the library's `src/` is taken from: another checkout's, for a before/after comparison. */
+  librarySrc = "src"
+): Promise<Built> => {
   // esbuild is a devDependency of tsx and vitest; import it lazily so that the
   // rest of the benchmark loads even where it is missing.
   const esbuild = await import("esbuild")
@@ -45,7 +50,7 @@ export const buildServer = async (outDir = ".bench-out/build", source = "example
         setup(build) {
           // The library itself, from source (what tsconfig's `paths` does for tsc and tsx).
           build.onResolve({ filter: /^effect-concurrency-limiter(\/.*)?$/ }, (args) => ({
-            path: path.join(root, "src", args.path === "effect-concurrency-limiter" ? "index.ts" : `${args.path.slice(27)}.ts`)
+            path: path.join(root, librarySrc, args.path === "effect-concurrency-limiter" ? "index.ts" : `${args.path.slice(27)}.ts`)
           }))
           // Every other bare specifier (a package, or node:*) stays external.
           build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }))

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import { BusyError, Limiter, Resource, Semaphore } from "effect-concurrency-limiter"
+import { BusyError, Limiter, Resource } from "effect-concurrency-limiter"
 
 const Db = Resource.make("Db", { capacity: 2 })
 const Fs = Resource.make("Fs", { capacity: 1 })
@@ -216,38 +216,29 @@ describe("Limiter.withResources", () => {
   it.effect("releases in reverse order of acquisition", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
+      // Watches the semaphores the limiter made: the guard takes and returns
+      // permits through their grant methods, `tryHold` and `releaseFrom`.
       const spy = <Name extends string>(resource: Resource.Resource<Name>) =>
-        Effect.map(resource, (semaphore): Semaphore.Semaphore => {
-          const took = () => Effect.sync(() => log.push(`take ${resource.name}`))
-          return {
-            [Semaphore.TypeId]: Semaphore.TypeId,
-            take: (n) => Effect.tap(semaphore.take(n), took),
-            tryTake: (n) => Effect.tap(semaphore.tryTake(n), (taken) => taken ? took() : Effect.void),
-            unsafeTryTake: (n) => {
-              const taken = semaphore.unsafeTryTake(n)
-              if (taken) log.push(`take ${resource.name}`)
-              return taken
-            },
-            release: (n) => Effect.zipRight(Effect.sync(() => log.push(`release ${resource.name}`)), semaphore.release(n)),
-            unsafeRelease: (n) => {
-              log.push(`release ${resource.name}`)
-              return semaphore.unsafeRelease(n)
-            },
-            releaseAll: semaphore.releaseAll,
-            resize: (n) => semaphore.resize(n),
-            withPermits: (n) => semaphore.withPermits(n),
-            withPermitsIfAvailable: (n) => semaphore.withPermitsIfAvailable(n),
-            stats: semaphore.stats,
-            unsafeStats: () => semaphore.unsafeStats()
+        Effect.map(resource, (semaphore) => {
+          const impl = semaphore as unknown as {
+            tryHold: (n: number) => unknown
+            releaseFrom: (n: number, epoch: number) => void
+          }
+          const tryHold = impl.tryHold.bind(impl)
+          const releaseFrom = impl.releaseFrom.bind(impl)
+          impl.tryHold = (n) => {
+            const grant = tryHold(n)
+            if (grant !== null) log.push(`take ${resource.name}`)
+            return grant
+          }
+          impl.releaseFrom = (n, epoch) => {
+            log.push(`release ${resource.name}`)
+            releaseFrom(n, epoch)
           }
         })
-      const db = yield* spy(Db)
-      const fs = yield* spy(Fs)
-      yield* Effect.void.pipe(
-        Limiter.withResources([Fs, Db]),
-        Effect.provideService(Db, db),
-        Effect.provideService(Fs, fs)
-      )
+      yield* spy(Db)
+      yield* spy(Fs)
+      yield* Effect.void.pipe(Limiter.withResources([Fs, Db]))
       assert.deepStrictEqual(log, ["take Db", "take Fs", "release Fs", "release Db"])
     }).pipe(Effect.provide(LimiterLive)))
 

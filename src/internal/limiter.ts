@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -5,13 +6,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
+import * as Runtime from "effect/Runtime"
 import { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
 import * as Semaphore from "../Semaphore.js"
+import { Deadlines } from "./deadlines.js"
 import { renderValue, validateCapacity, validateTimeout } from "./options.js"
+import { holding, HeldState, releaseGrants, type SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
@@ -27,6 +30,9 @@ const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Eff
 
 const invalid = (field: string, value: unknown, expected: string) =>
   Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
+
+/** Each limiter's deadline timer, kept off the public service. */
+const deadlinesByLimiter = new WeakMap<Limiter.Service, Deadlines>()
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
@@ -56,6 +62,11 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     semaphores.push(Semaphore.unsafeMake(capacity))
   }
 
+  // The one timer of all this limiter's waiters, on the layer's clock (the
+  // TestClock in tests) and closed with the layer.
+  const deadlines = new Deadlines(yield* Effect.clock, Runtime.runFork(yield* Effect.runtime<never>()))
+  yield* Effect.addFinalizer(() => deadlines.close())
+
   const service: Limiter.Service = {
     timeout,
     enabled,
@@ -65,6 +76,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
       resources.map((resource, i) => ({ resource: resource.name, ...semaphores[i].unsafeStats() }))
     )
   }
+  deadlinesByLimiter.set(service, deadlines)
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) {
     context = Context.add(context, resources[i], semaphores[i])
@@ -76,7 +88,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
 export const layer = <const Resources extends Limiter.NonEmptyResources>(
   options: Limiter.Options<Resources>
 ): Layer.Layer<LimiterTag | Resource.Resource.Identifiers<Resources>, LimiterConfigError | ConfigError.ConfigError> =>
-  Layer.effectContext(make(options)) as any
+  Layer.scopedContext(make(options)) as any
 
 /** Throws at definition time: a guard listing a resource twice is a bug in the app, like a bad route. */
 const checkDistinct = (resources: ReadonlyArray<Resource.Resource.Any>): void => {
@@ -92,13 +104,22 @@ const checkDistinct = (resources: ReadonlyArray<Resource.Resource.Any>): void =>
   }
 }
 
+/** What a guard resolves once per limiter: its resources in canonical order, their semaphores, the deadlines. */
 interface Plan {
   readonly limiter: Limiter.Service
   readonly ordered: ReadonlyArray<Resource.Resource.Any>
+  readonly semaphores: ReadonlyArray<SemaphoreImpl>
+  readonly deadlines: Deadlines
+  /** The `BusyError` of a timeout on each resource, made on first use. */
+  readonly busyErrors: Array<BusyError | undefined>
 }
 
 /** Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock. */
-const planFor = (limiter: Limiter.Service, resources: ReadonlyArray<Resource.Resource.Any>): Plan => {
+const planFor = (
+  limiter: Limiter.Service,
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  context: Context.Context<unknown>
+): Plan => {
   for (const resource of resources) {
     if (limiter.rankOf(resource) === undefined) {
       throw new Error(
@@ -108,13 +129,15 @@ const planFor = (limiter: Limiter.Service, resources: ReadonlyArray<Resource.Res
     }
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
-  return { limiter, ordered }
+  const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
+  return { limiter, ordered, semaphores, deadlines: deadlinesByLimiter.get(limiter)!, busyErrors: [] }
 }
 
 /**
  * A `BusyError` is an expected outcome under overload, not a bug: its fields
  * are known to be valid and a stack trace would say nothing, so both the
- * validation and the trace are skipped to keep a 503 cheap.
+ * validation and the trace are skipped. It is immutable, so a guard makes
+ * one per resource and reuses it for every 503 (see `Plan.busyErrors`).
  */
 const makeBusyError = (resource: string, waited: Duration.Duration): BusyError => {
   const stackTraceLimit = Error.stackTraceLimit
@@ -126,71 +149,48 @@ const makeBusyError = (resource: string, waited: Duration.Duration): BusyError =
   }
 }
 
-/** Releases one permit of each, last taken first. */
-const unsafeReleaseEach = (held: ReadonlyArray<Semaphore.Semaphore>): void => {
-  for (let i = held.length - 1; i >= 0; i--) held[i].unsafeRelease(1)
-}
-
 /**
- * Runs `self` holding one permit of each of `held`, and releases them in
- * the exit handler itself, however `self` ends. Called inside an
- * uninterruptible region with `self` already restored, so the handler is
- * in place before `self` can be interrupted. It is the fast path's whole
- * cost, so it builds no release effect and adds no region of its own.
- */
-const holding = <A, E, R>(self: Effect.Effect<A, E, R>, held: ReadonlyArray<Semaphore.Semaphore>) =>
-  Effect.matchCauseEffect(self, {
-    onFailure: (cause) => {
-      unsafeReleaseEach(held)
-      return Effect.failCause(cause)
-    },
-    onSuccess: (a) => {
-      unsafeReleaseEach(held)
-      return Effect.succeed(a)
-    }
-  })
-
-/**
- * Waits for one permit. Only the wait is interruptible (by the deadline, or
- * by the request going away); once the permit is granted, its release is
- * registered before anything can interrupt us.
- */
-const takeScoped = (semaphore: Semaphore.Semaphore) =>
-  Effect.acquireRelease(Effect.interruptible(semaphore.take(1)), () => semaphore.release(1))
-
-/**
- * The slow path: waits for the resources from `start` on, in canonical
- * order, under one deadline, their releases registered in the scope.
+ * Waits, in canonical order, for one permit of each of `semaphores` from
+ * `start` on, adding each grant to `grants`, until the deadline. On a
+ * failure (the deadline, or an interruption of the wait) every grant taken
+ * so far, the fast path's included, is released before the failure goes on.
+ *
+ * The deadline lives inside the semaphore's wait: a waiter registers it with
+ * the limiter's `Deadlines` (one timer fiber for all waiters) instead of
+ * racing its wait against a sleep. `Effect.timeoutFail` forked two fibers
+ * per waiter, and under overload every queued request is a waiter: with
+ * them, a 503 cost the server twice the CPU (docs/reject-path.md). The
+ * reference formulation — `Effect.acquireRelease` per resource under one
+ * `Effect.timeoutFail` — is kept in test/reference-guard.ts, and a property
+ * test checks that both end every guard the same way at the same time.
  */
 const waitFrom = (
-  ordered: ReadonlyArray<Resource.Resource.Any>,
-  semaphores: ReadonlyArray<Semaphore.Semaphore>,
-  start: number,
+  { busyErrors, deadlines: limiterDeadlines, ordered, semaphores }: Plan,
+  grants: Array<Waiter>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   timeout: Duration.Duration
-): Effect.Effect<void, BusyError, Scope.Scope> => {
-  let waitingFor = ordered[start]
-  let takeRest: Effect.Effect<void, never, Scope.Scope> = Effect.void
-  for (let i = semaphores.length - 1; i >= start; i--) {
-    const next = takeRest
-    const resource = ordered[i]
-    const semaphore = semaphores[i]
-    takeRest = Effect.suspend(() => {
-      waitingFor = resource
-      return Effect.zipRight(takeScoped(semaphore), next)
-    })
-  }
-  const withDeadline = Duration.isFinite(timeout)
-    ? Effect.timeoutFail(takeRest, {
-      duration: timeout,
-      onTimeout: () => makeBusyError(waitingFor.name, timeout)
-    })
-    : takeRest
-  return Effect.withSpan(withDeadline, "Limiter.acquire", {
-    attributes: { "limiter.resources": ordered.slice(start).map((resource) => resource.name) },
-    // Under overload every queued request passes here: a stack trace per span
-    // would be most of the cost of a 503.
-    captureStackTrace: false
-  })
+): Effect.Effect<void, BusyError> => {
+  const deadlines = Duration.isFinite(timeout) ? limiterDeadlines : undefined
+  const deadline = deadlines === undefined ? Infinity : deadlines.now() + Duration.toMillis(timeout)
+  const from = (i: number): Effect.Effect<void, BusyError> =>
+    i === semaphores.length ? Effect.void : Effect.matchCauseEffect(
+      semaphores[i].acquireUntil(1, restore, deadlines, deadline),
+      {
+        onFailure: (cause) => {
+          releaseGrants(grants)
+          // The wait fails with `DeadlinePassed` or is interrupted: nothing else.
+          return Cause.isFailType(cause)
+            ? Effect.fail(busyErrors[i] ??= makeBusyError(ordered[i].name, timeout))
+            : Effect.failCause(cause as Cause.Cause<never>)
+        },
+        onSuccess: (grant) => {
+          grant.state = HeldState
+          grants.push(grant)
+          return from(i + 1)
+        }
+      }
+    )
+  return from(grants.length)
 }
 
 /**
@@ -209,25 +209,25 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
     Effect.contextWithEffect((context: Context.Context<LimiterTag>) => {
       const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
-      if (plan === undefined || plan.limiter !== limiter) plan = planFor(limiter, resources)
-      const { ordered } = plan
+      if (plan === undefined || plan.limiter !== limiter) {
+        plan = planFor(limiter, resources, context as Context.Context<unknown>)
+      }
+      const current = plan
+      const semaphores = current.semaphores
       return Effect.uninterruptibleMask((restore) => {
-        const semaphores = ordered.map((resource) => Context.unsafeGet(context as Context.Context<unknown>, resource))
         // Fast path: every resource free and nobody queued. Taking and
         // installing the release happen in this one uninterruptible step, and
         // no deadline is set up: the common case costs a few synchronous checks.
-        let taken = 0
-        while (taken < semaphores.length && semaphores[taken].unsafeTryTake(1)) taken++
-        if (taken === semaphores.length) return holding(restore(self), semaphores)
-        const timeout = timeoutOption ?? limiter.timeout
-        return Effect.scopedWith((scope) =>
-          // What the fast path already took is released last, after what is waited for below.
-          (taken === 0
-            ? Effect.void
-            : Scope.addFinalizer(scope, Effect.sync(() => unsafeReleaseEach(semaphores.slice(0, taken))))).pipe(
-            Effect.zipRight(restore(Scope.extend(waitFrom(ordered, semaphores, taken, timeout), scope))),
-            Effect.zipRight(restore(self))
-          )
+        const grants: Array<Waiter> = []
+        for (let i = 0; i < semaphores.length; i++) {
+          const grant = semaphores[i].tryHold(1)
+          if (grant === null) break
+          grants.push(grant)
+        }
+        if (grants.length === semaphores.length) return holding(restore(self), grants)
+        return Effect.zipRight(
+          waitFrom(current, grants, restore, timeoutOption ?? limiter.timeout),
+          Effect.suspend(() => holding(restore(self), grants))
         )
       })
     })

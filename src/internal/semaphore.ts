@@ -15,7 +15,8 @@
  * - `Waiting`: linked in the queue, no permits.
  * - `Granted`: permits counted as taken for it, but not yet owned by the
  *   caller (a releaser may have resumed its fiber, which has not run yet).
- * - `Done`: the caller owns the permits, or the waiter was abandoned.
+ * - `Held`: the caller owns the permits; releasing them (once) ends it.
+ * - `Done`: released, expired, or abandoned.
  *
  * The acquiring fiber runs the whole acquisition uninterruptibly except the
  * wait itself, and handles a failed wait (always an interruption) in the
@@ -34,6 +35,7 @@ import { identity } from "effect/Function"
 import type * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../Semaphore.js"
+import type { Deadlines, Expirable } from "./deadlines.js"
 
 /**
  * Typed through the public module (as effect's own internals do) so that the
@@ -46,21 +48,65 @@ export const TypeId: Semaphore.TypeId = Symbol.for("effect-concurrency-limiter/S
 const Idle = 0
 const Waiting = 1
 const Granted = 2
-const Done = 3
-type State = typeof Idle | typeof Waiting | typeof Granted | typeof Done
+const Held = 3
+const Done = 4
 
 /**
- * One acquisition. It is the list node itself, so a queued waiter costs one
- * small object (plus the closures of the `Effect.async` that parks it).
+ * The state of a grant its caller now owns (see `Waiter.release`).
+ *
+ * @internal
  */
-class Waiter {
+export const HeldState = Held
+type State = typeof Idle | typeof Waiting | typeof Granted | typeof Held | typeof Done
+
+/**
+ * The failure of a wait whose deadline passed (see `acquire`). One constant:
+ * an expiry allocates nothing.
+ *
+ * @internal
+ */
+export const DeadlinePassed: unique symbol = Symbol.for("effect-concurrency-limiter/Semaphore/DeadlinePassed")
+
+/** @internal */
+export type DeadlinePassed = typeof DeadlinePassed
+
+/**
+ * One acquisition. It is the list node itself, and its own entry in the
+ * limiter's deadline heap, so a queued waiter costs one small object (plus
+ * the closures of the `Effect.async` that parks it). Once granted it is the
+ * caller's receipt for the permits: `release` returns them exactly once.
+ *
+ * @internal
+ */
+export class Waiter implements Expirable {
   prev: Waiter | null = null
   next: Waiter | null = null
   state: State = Idle
   /** The `releaseAll` epoch in which the permits were granted. */
   epoch = 0
-  resume: ((effect: Effect.Effect<void>) => void) | null = null
-  constructor(readonly permits: number) {}
+  resume: ((effect: Effect.Effect<void, DeadlinePassed>) => void) | null = null
+  /** Where the deadline, if any, is registered. */
+  deadlines: Deadlines | null = null
+  deadline = Infinity
+  heapIndex = -1
+  sequence = 0
+  constructor(readonly semaphore: SemaphoreImpl, readonly permits: number) {}
+
+  /** Called by the deadline timer: a wait still queued gives up. */
+  expire(): void {
+    this.semaphore.expire(this)
+  }
+
+  /**
+   * Returns the permits of a held grant. Idempotent, and skipped when
+   * `releaseAll` already returned them, so that no permit is ever released
+   * twice and the available count never exceeds the capacity.
+   */
+  release(): void {
+    if (this.state !== Held) return
+    this.state = Done
+    this.semaphore.releaseFrom(this.permits, this.epoch)
+  }
 }
 
 const invalidPermits = (method: string, permits: number): RangeError =>
@@ -74,7 +120,8 @@ const validateCapacity = (method: string, permits: number): void => {
   }
 }
 
-class SemaphoreImpl implements Semaphore.Semaphore {
+/** @internal */
+export class SemaphoreImpl implements Semaphore.Semaphore {
   readonly [TypeId]: Semaphore.TypeId = TypeId
 
   capacity: number
@@ -135,6 +182,7 @@ class SemaphoreImpl implements Semaphore.Semaphore {
     let waiter = this.head
     while (waiter !== null && this.capacity - this.taken >= waiter.permits) {
       this.unlink(waiter)
+      waiter.deadlines?.remove(waiter)
       this.grantNow(waiter)
       const resume = waiter.resume!
       waiter.resume = null
@@ -169,15 +217,29 @@ class SemaphoreImpl implements Semaphore.Semaphore {
     }
   }
 
+  /** Takes a waiter that gives up out of the queue. */
+  dequeue(waiter: Waiter): void {
+    const wasHead = waiter.prev === null
+    this.unlink(waiter)
+    waiter.deadlines?.remove(waiter)
+    waiter.resume = null
+    waiter.state = Done
+    // A head that did not fit may have been holding back smaller takes.
+    if (wasHead) this.wake()
+  }
+
+  /** The deadline of a queued waiter passed: it leaves the queue and its wait fails. */
+  expire(waiter: Waiter): void {
+    if (waiter.state !== Waiting) return
+    const resume = waiter.resume!
+    this.dequeue(waiter)
+    resume(expired)
+  }
+
   /** The interrupted (or failed) side of a wait; runs uninterruptibly. */
   abandon(waiter: Waiter): void {
     if (waiter.state === Waiting) {
-      const wasHead = waiter.prev === null
-      this.unlink(waiter)
-      waiter.resume = null
-      waiter.state = Done
-      // A head that did not fit may have been holding back smaller takes.
-      if (wasHead) this.wake()
+      this.dequeue(waiter)
     } else if (waiter.state === Granted) {
       // The grant raced the interruption: pass the permits on.
       waiter.state = Done
@@ -191,27 +253,49 @@ class SemaphoreImpl implements Semaphore.Semaphore {
    * whether the wait itself is interruptible. A failed wait (an interruption)
    * undoes itself here, in the same uninterruptible region, whether or not
    * the grant had already been made.
+   *
+   * With `deadlines`, a wait still queued at `deadline` (Clock millis) leaves
+   * the queue and fails with `DeadlinePassed`; a deadline already passed
+   * fails at once, without queueing, unless the permits are free right now.
    */
   acquire(
     permits: number,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   ): Effect.Effect<Waiter> {
-    const waiter = new Waiter(permits)
+    return this.acquireUntil(permits, restore) as Effect.Effect<Waiter>
+  }
+
+  /** `acquire`, giving up when `deadline` passes on `deadlines`' clock. */
+  acquireUntil(
+    permits: number,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    deadlines?: Deadlines,
+    deadline?: number
+  ): Effect.Effect<Waiter, DeadlinePassed> {
+    const waiter = new Waiter(this, permits)
     if (this.canTakeNow(permits)) {
       this.grantNow(waiter)
       return Effect.succeed(waiter)
     }
     return Effect.matchCauseEffect(
-      restore(Effect.async<void>((resume) => {
+      restore(Effect.async<void, DeadlinePassed>((resume) => {
         // Re-check: permits may have freed up between the decision above and
         // the registration (the fiber can yield in between).
         if (this.canTakeNow(permits)) {
           this.grantNow(waiter)
           resume(Exit.void)
+        } else if (deadlines !== undefined && deadline! <= deadlines.now()) {
+          waiter.state = Done
+          resume(expired)
         } else {
           waiter.resume = resume
           waiter.state = Waiting
           this.enqueue(waiter)
+          if (deadlines !== undefined) {
+            waiter.deadlines = deadlines
+            waiter.deadline = deadline!
+            deadlines.add(waiter)
+          }
         }
       })),
       {
@@ -228,6 +312,20 @@ class SemaphoreImpl implements Semaphore.Semaphore {
     this.taken += waiter.permits
     waiter.state = Granted
     waiter.epoch = this.epoch
+  }
+
+  /**
+   * Takes `permits` now if that can be done without waiting and without
+   * passing anyone already queued, and answers the held grant (or `null`),
+   * whose `release` gives them back. Synchronous: for callers that take and
+   * install the release in one uninterruptible step of their own.
+   */
+  tryHold(permits: number): Waiter | null {
+    if (!this.canTakeNow(permits)) return null
+    const waiter = new Waiter(this, permits)
+    this.grantNow(waiter)
+    waiter.state = Held
+    return waiter
   }
 
   /**
@@ -314,33 +412,14 @@ class SemaphoreImpl implements Semaphore.Semaphore {
       this.wake()
     })
 
-  /**
-   * Runs `self` (already restored to the caller's interruptibility) holding
-   * permits granted in `epoch`, and releases them however it ends. Called
-   * inside an uninterruptible region, so the handler frame is in place
-   * before `self` can be interrupted, and it runs even when it is.
-   */
-  holding<A, E, R>(self: Effect.Effect<A, E, R>, permits: number, epoch: number): Effect.Effect<A, E, R> {
-    return Effect.matchCauseEffect(self, {
-      onFailure: (cause) => {
-        this.releaseFrom(permits, epoch)
-        return Effect.failCause(cause)
-      },
-      onSuccess: (a) => {
-        this.releaseFrom(permits, epoch)
-        return Effect.succeed(a)
-      }
-    })
-  }
-
   readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     isPermitCount(permits)
       ? Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(this.acquire(permits, restore), (waiter) => {
           // Everything from the grant to here ran uninterruptibly, and the
           // release is installed before `self` becomes interruptible.
-          waiter.state = Done
-          return this.holding(restore(self), permits, waiter.epoch)
+          waiter.state = Held
+          return holding(restore(self), [waiter])
         })
       )
       : Effect.die(invalidPermits("withPermits", permits))
@@ -349,11 +428,8 @@ class SemaphoreImpl implements Semaphore.Semaphore {
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<Option.Option<A>, E, R> =>
     isPermitCount(permits)
       ? Effect.uninterruptibleMask((restore) => {
-        if (!this.canTakeNow(permits)) {
-          return Effect.succeedNone
-        }
-        this.taken += permits
-        return this.holding(Effect.asSome(restore(self)), permits, this.epoch)
+        const grant = this.tryHold(permits)
+        return grant === null ? Effect.succeedNone : holding(Effect.asSome(restore(self)), [grant])
       })
       : Effect.die(invalidPermits("withPermitsIfAvailable", permits))
 
@@ -385,6 +461,46 @@ class SemaphoreImpl implements Semaphore.Semaphore {
     return `Semaphore(${JSON.stringify(this.unsafeStats())})`
   }
 }
+
+const expired = Exit.fail(DeadlinePassed)
+
+/**
+ * Releases held grants, the last one first.
+ *
+ * @internal
+ */
+export const releaseGrants = (grants: ReadonlyArray<Waiter>): void => {
+  for (let i = grants.length - 1; i >= 0; i--) grants[i].release()
+}
+
+/**
+ * Runs `self` (already restored to the caller's interruptibility) holding
+ * `grants`, and releases them in its exit handler, however it ends. Called
+ * inside an uninterruptible region, so the handler is in place before
+ * `self` can be interrupted. It is the whole cost of an uncontended guard,
+ * so it builds no release effect and adds no region of its own.
+ *
+ * @internal
+ */
+export const holding = <A, E, R>(self: Effect.Effect<A, E, R>, grants: ReadonlyArray<Waiter>): Effect.Effect<A, E, R> =>
+  Effect.matchCauseEffect(self, {
+    onFailure: (cause) => {
+      releaseGrants(grants)
+      return Effect.failCause(cause)
+    },
+    onSuccess: (a) => {
+      releaseGrants(grants)
+      return Effect.succeed(a)
+    }
+  })
+
+/**
+ * The implementation behind a public `Semaphore`, for the limiter, which
+ * uses its grants and deadlines directly.
+ *
+ * @internal
+ */
+export const unsafeImpl = (semaphore: Semaphore.Semaphore): SemaphoreImpl => semaphore as SemaphoreImpl
 
 /** @internal */
 export const unsafeMake = (permits: number): Semaphore.Semaphore => {
