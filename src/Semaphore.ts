@@ -31,7 +31,8 @@
  *   nobody until usage falls below the new size (`inUse` may exceed
  *   `capacity` meanwhile).
  * - **`releaseAll`** returns every permit at once and wakes waiters. Permits
- *   held through `withPermits` / `withPermitsIfAvailable` when it runs are
+ *   held through `withPermits` / `withPermitsIfAvailable`, or by a
+ *   `Limiter.withResources` guard, when it runs are
  *   then *not* released a second time when those effects finish, so the
  *   available count never exceeds the capacity. Permits taken with
  *   `take`/`tryTake` cannot be told apart from later ones: a `release` of
