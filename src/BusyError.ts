@@ -9,6 +9,7 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -33,9 +34,10 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * for and how long it waited.
  *
  * It renders itself as HTTP 503 with the body `{"detail":"Server busy, please
- * retry later"}` and a `Retry-After` header, so a guarded `HttpRouter` handler
- * needs no extra code. In an `HttpApi`, declare it as an endpoint error: its
- * status is 503 and it appears in the OpenAPI document.
+ * retry later"}` and a `Retry-After` header, so a guarded `HttpRouter` or
+ * `HttpLayerRouter` handler needs no extra code. In an `HttpApi`, declare
+ * `BusyError.HttpApiError` as the endpoint's error: the same 503, byte for
+ * byte, described in the OpenAPI document.
  *
  * @example
  * ```ts
@@ -92,3 +94,55 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
     )
   }
 }
+
+/**
+ * The text of the 503 body's `detail`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const detail = "Server busy, please retry later"
+
+/**
+ * `BusyError` as an `HttpApi` endpoint error. Declaring it makes an `HttpApi`
+ * app answer exactly what an `HttpRouter` app answers: status 503, the body
+ * `{"detail":"Server busy, please retry later"}` and `Retry-After`; the
+ * OpenAPI document describes that body under 503.
+ *
+ * How: its encoded side is the body, so the document shows it, but it
+ * refuses to encode on the server. `HttpApiBuilder` then hands the failure
+ * to the HTTP layer, which renders the `BusyError` through its own
+ * `HttpServerRespondable` — the one path that can set `Retry-After`, which a
+ * schema cannot. A client that decodes the body (`HttpApiClient`) gets a
+ * `BusyError` whose `resource` is `"(remote)"` and `waited` zero: the body
+ * does not say which resource was busy, by design.
+ *
+ * @example
+ * ```ts
+ * import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+ * import { Schema } from "effect"
+ * import { BusyError } from "effect-concurrency-limiter"
+ *
+ * const Messages = HttpApiGroup.make("messages").add(
+ *   HttpApiEndpoint.get("list", "/messages").addSuccess(Schema.Array(Schema.String)).addError(BusyError.HttpApiError)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HttpApiError: Schema.Schema<BusyError, { readonly detail: typeof detail }> = Schema.transformOrFail(
+  Schema.Struct({ detail: Schema.Literal(detail) }),
+  Schema.instanceOf(BusyError),
+  {
+    strict: true,
+    decode: () => ParseResult.succeed(new BusyError({ resource: "(remote)", waited: Duration.zero })),
+    encode: (error, _, ast) =>
+      ParseResult.fail(
+        new ParseResult.Forbidden(ast, error, "a BusyError is rendered by its HttpServerRespondable, with Retry-After")
+      )
+  }
+).annotations({
+  identifier: "BusyError",
+  ...HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
+})

@@ -135,7 +135,7 @@ describe("HttpLayerRouter", () => {
 describe("HttpApiBuilder", () => {
   class Api extends HttpApi.make("api").add(
     HttpApiGroup.make("messages").add(
-      HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(BusyError.BusyError)
+      HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(BusyError.HttpApiError)
     )
   ) {}
   const MessagesLive = HttpApiBuilder.group(Api, "messages", (handlers) =>
@@ -146,16 +146,29 @@ describe("HttpApiBuilder", () => {
     Layer.provideMerge(TestServer)
   )
 
-  it.live("200 within capacity, 503 with the encoded BusyError past it", () =>
-    overflowScenario("/db", (response) => {
-      assert.strictEqual(response.status, 503)
-      assert.deepStrictEqual(JSON.parse(response.body), { _tag: "BusyError", resource: "Db", waited: 300 })
-    }, JSON.stringify("done")).pipe(Effect.provide(ServerLive)))
+  it.live("200 within capacity, 503 past it: the same bytes and headers as HttpRouter's", () =>
+    overflowScenario("/db", expectPythonCompatible503, JSON.stringify("done")).pipe(Effect.provide(ServerLive)))
 
-  it("declares the 503 in the OpenAPI document", () => {
+  it("declares the 503 and its body in the OpenAPI document", () => {
     const spec = OpenApi.fromApi(Api)
     const responses = spec.paths["/db"].get!.responses
     assert.property(responses, "503")
     assert.strictEqual(responses["503"].description, "The server is busy: retry later.")
+    const schema = responses["503"].content!["application/json"]!.schema as { $ref: string }
+    assert.strictEqual(schema.$ref, "#/components/schemas/BusyError")
+    assert.deepStrictEqual(spec.components.schemas.BusyError, {
+      type: "object",
+      required: ["detail"],
+      properties: { detail: { type: "string", enum: [BusyError.detail] } },
+      additionalProperties: false,
+      description: "The server is busy: retry later."
+    })
   })
+
+  it.effect("a client decoding the 503 body gets a BusyError", () =>
+    Effect.gen(function*() {
+      const error = yield* Schema.decodeUnknown(BusyError.HttpApiError)(JSON.parse(BusyError.responseBody))
+      assert.instanceOf(error, BusyError.BusyError)
+      assert.strictEqual(error.resource, "(remote)")
+    }))
 })
