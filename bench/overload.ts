@@ -12,10 +12,13 @@
  * query is off (`max_parallel_workers_per_gather = 0`). Both modes alike.
  *
  * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
+ *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
+ *          --unpinned (no CPU pinning: database, server and generator share both cores,
+ *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
  * Experiment options (the published runs use none of them):
  *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
- *          --unpinned (no CPU pinning)  --tsx (run the server through tsx)
+ *          --tsx (run the server through tsx)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
  *          --heap-mb N (the server's V8 old-space budget; default 192, 0 for V8's own default)
  */
@@ -26,7 +29,7 @@ import * as path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { writeChart } from "./chart.js"
-import { evaluate } from "./load/acceptance.js"
+import { evaluate, targetsFor } from "./load/acceptance.js"
 import type { SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
@@ -34,7 +37,7 @@ import { buildServer } from "./build.js"
 import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
 import { preset } from "./presets.js"
 import { type ProcessSample, startSampler } from "./procstat.js"
-import { acceptanceTable, label, replaceBetween, type RunReport, summaryTable } from "./report.js"
+import { acceptanceTable, label, passesTable, replaceBetween, type RunReport, summaryTable } from "./report.js"
 import { freePort, startServer } from "./server.js"
 
 const { values: args } = parseArgs({
@@ -53,6 +56,7 @@ const { values: args } = parseArgs({
     "db-concurrency": { type: "string", default: "5" },
     "db-nice": { type: "string" },
     unpinned: { type: "boolean", default: false },
+    passes: { type: "string", default: "1" },
     tsx: { type: "boolean", default: false }
   }
 })
@@ -62,7 +66,9 @@ const database = (args.db ?? (args.demo ? "embedded" : "postgres")) as "postgres
 if (database !== "postgres" && database !== "embedded") throw new Error(`--db must be postgres or embedded`)
 const peaks = (args.peaks ?? (args.demo ? "600" : "150,600")).split(",").map(Number)
 const modes = args.modes.split(",").map((m) => m.trim())
-const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : "docs/bench"))
+const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : args.unpinned ? "docs/bench/unpinned" : "docs/bench"))
+const passes = Number.parseInt(args.passes, 10)
+if (!(passes >= 1 && passes <= 10)) throw new Error(`--passes must be 1 to 10, got ${args.passes}`)
 const seedRows = Number(args.rows)
 const limiterTimeoutMs = 2000
 const clientTimeoutMs = 6000
@@ -94,6 +100,7 @@ const pinningUnavailable = (): string | undefined => {
 let serverCpus: string | undefined
 let serverEntry = "examples/server.ts"
 let pinningNote = ""
+let pinned = false
 
 /**
  * The server's V8 old-space budget, as a service in a container is given one.
@@ -167,11 +174,14 @@ const settle = async (db: Database | undefined) => {
   await sleep(3000)
 }
 
-const runOnce = async (db: Database | undefined, limiting: boolean, peak: number): Promise<RunReport> => {
+const runOnce = async (db: Database | undefined, limiting: boolean, peak: number, pass: number): Promise<RunReport> => {
   const id = `${database}-${limiting ? "with" : "without"}-${peak}`
+  // The last pass is the published one; earlier passes keep their files out of docs/.
+  const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
-  console.log(`\n## ${label({ database, limiting, peak })} (${p.durationMs / 1000} s, server on port ${port})`)
+  const labelled = { database, limiting, peak, pinned }
+  console.log(`\n## Pass ${pass}/${passes}: ${label(labelled)} (${p.durationMs / 1000} s, server on port ${port})`)
   const server = await startServer({
     entry: serverEntry,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
@@ -204,22 +214,24 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   }
   const { checks, figures } = evaluate({
     rows: result.rows,
+    latencies: result.latencies,
     spike: p.spike,
     limiterTimeoutMs,
+    targets: targetsFor(peak, pinned),
     serverPeakRssMb: processStats.summary.serverPeakRssMb
   })
-  fs.mkdirSync(outDir, { recursive: true })
-  const csv = path.join(outDir, `${id}.csv`)
-  const chart = path.join(outDir, `${id}.svg`)
+  fs.mkdirSync(runDir, { recursive: true })
+  const csv = path.join(runDir, `${id}.csv`)
+  const chart = path.join(runDir, `${id}.svg`)
   fs.writeFileSync(csv, secondsToCsv(result.rows))
   fs.writeFileSync(
-    path.join(outDir, `${id}-process.csv`),
+    path.join(runDir, `${id}-process.csv`),
     toCsv(
       ["t", "serverRssMb", "serverCpuPct", "dbCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
   )
-  await writeChart(chart, result.rows, `${label({ database, limiting, peak })} — ${p.durationMs / 1000} s`)
+  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`)
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
@@ -234,6 +246,8 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     database,
     limiting,
     peak,
+    pinned,
+    pass,
     figures,
     checks,
     process: s,
@@ -271,6 +285,7 @@ const main = async () => {
       // The generator (this process, all its threads) shares the app's core.
       execFileSync("taskset", ["-a", "-p", "-c", appCpus, String(process.pid)], { stdio: "ignore" })
       serverCpus = appCpus
+      pinned = true
       pinningNote = `PostgreSQL pinned to CPU ${db.pinnedCpus}, server and load generator to CPU ${appCpus} (taskset)`
     } else {
       pinningNote = `no CPU pinning (${unavailable ?? "the database is not a cluster started here"})`
@@ -296,18 +311,21 @@ const main = async () => {
     pinningNote = "no CPU pinning (the embedded database runs inside the server process)"
     console.log(`pinning: ${pinningNote}`)
   }
-  const runs: Array<RunReport> = []
+  const allRuns: Array<RunReport> = []
   try {
     // Alternate modes within each peak: with, without, with, without.
-    for (const peak of peaks) {
-      for (const mode of modes) {
-        if (runs.length > 0) await settle(db)
-        runs.push(await runOnce(db, mode === "with", peak))
+    for (let pass = 1; pass <= passes; pass++) {
+      for (const peak of peaks) {
+        for (const mode of modes) {
+          if (allRuns.length > 0) await settle(db)
+          allRuns.push(await runOnce(db, mode === "with", peak, pass))
+        }
       }
     }
   } finally {
     db?.stop()
   }
+  const runs = allRuns.filter((r) => r.pass === passes)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop). ` +
       `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
@@ -321,17 +339,19 @@ const main = async () => {
     "",
     acceptanceTable(runs),
     "",
+    ...(passes > 1 ? [`Every pass (${passes}), criterion by criterion:`, "", passesTable(allRuns), ""] : []),
     ...runs.map((r) => `![${label(r)}](${path.relative("docs", r.chart)})`)
   ].join("\n")
   console.log(`\n${summary}`)
   fs.writeFileSync(
     path.join(outDir, "results.json"),
-    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs }, null, 2)
+    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs: allRuns }, null, 2)
   )
-  if (presetName === "full" && database === "postgres" && outDir === path.resolve("docs/bench")) {
+  const published = args.unpinned ? "docs/bench/unpinned" : "docs/bench"
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve(published)) {
     const doc = "docs/benchmark.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
-    fs.writeFileSync(doc, replaceBetween(before, "bench:summary", summary))
+    fs.writeFileSync(doc, replaceBetween(before, args.unpinned ? "bench:summary-unpinned" : "bench:summary", summary))
     console.log(`\nupdated ${doc}`)
   }
 }

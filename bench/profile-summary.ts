@@ -4,7 +4,8 @@
  * profile's busy (non-idle) samples. Frames are named `function file:line`,
  * with paths shortened to the package or to this repository.
  *
- * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25]
+ * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25] [--skip-seconds 0]
+ * (`--skip-seconds` leaves out the start of the profile: module loading, warm-up.)
  */
 import * as fs from "node:fs"
 import { parseArgs } from "node:util"
@@ -22,9 +23,13 @@ interface ProfileNode {
 interface Profile {
   readonly nodes: ReadonlyArray<ProfileNode>
   readonly samples: ReadonlyArray<number>
+  readonly timeDeltas: ReadonlyArray<number>
 }
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "25" } } })
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "25" }, "skip-seconds": { type: "string", default: "0" } }
+})
 if (positionals.length !== 1) throw new Error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25]")
 const profile = JSON.parse(fs.readFileSync(positionals[0]!, "utf8")) as Profile
 const top = Number(values.top)
@@ -44,7 +49,13 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const self = new Map<string, number>()
 const inclusive = new Map<string, number>()
 let busy = 0
-for (const id of profile.samples) {
+let considered = 0
+const skipUs = Number(values["skip-seconds"]) * 1e6
+let elapsedUs = 0
+for (const [i, id] of profile.samples.entries()) {
+  elapsedUs += profile.timeDeltas[i] ?? 0
+  if (elapsedUs < skipUs) continue
+  considered++
   const node = byId.get(id)!
   if (node.callFrame.functionName === "(idle)" || node.callFrame.functionName === "(program)") continue
   busy++
@@ -66,6 +77,6 @@ const table = (title: string, counts: Map<string, number>) => {
     console.log(`| \`${name}\` | ${((100 * count) / busy).toFixed(1)} % |`)
   }
 }
-console.log(`${busy} busy samples of ${profile.samples.length}`)
+console.log(`${busy} busy samples of ${considered}`)
 table("self time", self)
 table("inclusive time", inclusive)

@@ -6,7 +6,10 @@
  * refused with a 503 when the limiter's timeout passes. N closed-loop
  * clients (each its own connection, no think time) keep N requests queued;
  * the server's CPU (utime + stime from /proc) over the window, divided by the
- * 503s it answered, is the CPU per rejected request. The same N clients on
+ * 503s it answered, is the CPU per rejected request, net of what the
+ * server burns idle (measured for 3 s before every window: at 100 refusals
+ * a second, an idle server's timers and GC would otherwise add ~0.1–0.3 ms
+ * to each). The same N clients on
  * two unguarded routes give the yardsticks: `/ok`, the CPU of a trivial 200
  * (what the HTTP layer alone costs), and `/parked`, a request that sleeps
  * for the timeout and then fails with the same `BusyError` (the floor of a
@@ -18,7 +21,9 @@
  * on the same machine at the same time. Medians over the rounds.
  *
  * Options: --clients 100,1000  --seconds 10  --rounds 3  --timeout-ms 1000
- *          --baseline <git rev>  --unpinned
+ *          --baseline <git rev>  --unpinned  --yardsticks false (the /busy route alone, e.g. to profile it)
+ *          --cpu-prof <dir> (each server writes a V8 CPU profile there when it stops;
+ *                            summarise one with `tsx bench/profile-summary.ts <file>`)
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     "timeout-ms": { type: "string", default: "1000" },
     baseline: { type: "string" },
+    yardsticks: { type: "string", default: "true" },
+    "cpu-prof": { type: "string" },
     unpinned: { type: "boolean", default: false }
   }
 })
@@ -66,6 +73,16 @@ const pin = (): boolean => {
   }
 }
 const pinned = pin()
+const yardsticks = args.yardsticks !== "false"
+
+const none: Window = {
+  responses: 0,
+  unexpected: 0,
+  cpuMsPerResponse: Number.NaN,
+  p50: Number.NaN,
+  p99: Number.NaN,
+  max: Number.NaN
+}
 
 interface Window {
   readonly responses: number
@@ -82,6 +99,7 @@ interface Window {
  * loop stops at the deadline, and a request cannot outlive the timeout below.
  */
 const load = async (server: ServerHandle, route: string, expected: number, clients: number, ms: number): Promise<Window> => {
+  const idleCpuPerMs = await idleCpu(server)
   const origin = assertLoopback(server.baseUrl).origin
   const pool = new Pool(origin, { connections: clients, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 })
   const latencies: Array<number> = []
@@ -107,7 +125,7 @@ const load = async (server: ServerHandle, route: string, expected: number, clien
     }
   }
   await Promise.all(Array.from({ length: clients }, loop))
-  const cpuMs = (readCpuSeconds(server.pid) - cpu0) * 1000
+  const cpuMs = (readCpuSeconds(server.pid) - cpu0) * 1000 - idleCpuPerMs * (performance.now() - t0)
   await pool.destroy()
   latencies.sort((a, b) => a - b)
   return {
@@ -120,6 +138,14 @@ const load = async (server: ServerHandle, route: string, expected: number, clien
   }
 }
 
+/** The server's CPU ms per ms while it serves nothing, over 3 s. */
+const idleCpu = async (server: ServerHandle): Promise<number> => {
+  const cpu0 = readCpuSeconds(server.pid)
+  const t0 = performance.now()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  return ((readCpuSeconds(server.pid) - cpu0) * 1000) / (performance.now() - t0)
+}
+
 /** The library's `src/` at `rev`, extracted under .bench-out for the baseline build. */
 const checkoutSrc = (rev: string): string => {
   const dir = path.resolve(".bench-out/reject-baseline", rev.replace(/[^\w.-]/g, "_"))
@@ -130,11 +156,16 @@ const checkoutSrc = (rev: string): string => {
   return path.join(path.relative(process.cwd(), dir), "src")
 }
 
-const start = async (entry: string): Promise<ServerHandle> =>
+const cpuProfDir = args["cpu-prof"] === undefined ? undefined : path.resolve(args["cpu-prof"])
+
+const start = async (entry: string, name: string): Promise<ServerHandle> =>
   startServer({
     entry,
     port: await freePort(),
     env: { TIMEOUT_MS: String(timeoutMs), NODE_OPTIONS: undefined },
+    ...(cpuProfDir === undefined
+      ? {}
+      : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.join(cpuProfDir, name.replace(/[^\w.-]+/g, "_"))}`] }),
     ...(pinned ? { cpus: "1" } : {}),
     readyPath: "/ok",
     readyTimeoutMs: 60_000
@@ -155,7 +186,7 @@ const main = async () => {
   const { entry } = await buildServer(".bench-out/build-reject", "bench/reject-server.ts")
   variants.push({ name: args.baseline === undefined ? "this tree" : "after (this tree)", entry })
 
-  const servers = await Promise.all(variants.map((v) => start(v.entry)))
+  const servers = await Promise.all(variants.map((v) => start(v.entry, v.name)))
   try {
     // JIT warm-up of both routes before anything is measured.
     for (const server of servers) {
@@ -172,9 +203,9 @@ const main = async () => {
         for (const i of order) {
           const busy = await load(servers[i]!, "/busy", 503, clients, seconds * 1000)
           keep(`${variants[i]!.name}|${clients}|503`, busy)
-          const ok = await load(servers[i]!, "/ok", 200, clients, seconds * 1000)
+          const ok = yardsticks ? await load(servers[i]!, "/ok", 200, clients, seconds * 1000) : none
           keep(`${variants[i]!.name}|${clients}|200`, ok)
-          const parked = await load(servers[i]!, "/parked", 503, clients, seconds * 1000)
+          const parked = yardsticks ? await load(servers[i]!, "/parked", 503, clients, seconds * 1000) : none
           keep(`${variants[i]!.name}|${clients}|parked`, parked)
           console.log(
             `round ${round}, ${variants[i]!.name}, N=${clients}: ${fmt(busy.cpuMsPerResponse, 3)} ms CPU per 503 ` +
@@ -188,7 +219,7 @@ const main = async () => {
       }
     }
     console.log(
-      "\n| server | N | 503/s | CPU per 503 (ms) | 503 p50 / p99 / max (ms) | CPU per 200, `/ok` (ms) | " +
+      "\n| server | N | 503/s | CPU per 503, net of idle (ms) | 503 p50 / p99 / max (ms) | CPU per 200, `/ok` (ms) | " +
         "CPU per parked 503, `/parked` (ms) | 503 ÷ 200 | 503 ÷ parked | unexpected |"
     )
     console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")

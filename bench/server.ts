@@ -43,6 +43,8 @@ export interface StartOptions {
   readonly cwd?: string
   /** A CPU list for `taskset -c` (e.g. "0"): pins the server to those cores. */
   readonly cpus?: string
+  /** Flags for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  readonly nodeFlags?: ReadonlyArray<string>
 }
 
 const exited = (child: ChildProcess) =>
@@ -61,7 +63,10 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
   }
   env.PORT = String(options.port)
   env.HOST = "127.0.0.1"
-  const nodeArgs = /\.m?js$/.test(options.entry) ? [options.entry] : ["--import", "tsx", options.entry]
+  const nodeArgs = [
+    ...(options.nodeFlags ?? []),
+    ...(/\.m?js$/.test(options.entry) ? [options.entry] : ["--import", "tsx", options.entry])
+  ]
   const [command, argv] = options.cpus === undefined
     ? [process.execPath, nodeArgs]
     : ["taskset", ["-c", options.cpus, process.execPath, ...nodeArgs]]

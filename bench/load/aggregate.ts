@@ -67,7 +67,32 @@ const emptyBucket = (): Bucket => ({ latencies: [], ok: 0, busy: 0, timeouts: 0,
  * Collects outcomes into per-second buckets. `record` and `sampleVUs` are
  * O(1); `flush` turns finished seconds into rows and frees their memory.
  */
+/**
+ * Every latency of one endpoint and outcome, with the second it completed
+ * in: what window percentiles (a spike's p99, the p99 of all 503s) need,
+ * which per-second rows cannot give.
+ */
+export interface LatencyLog {
+  readonly seconds: Array<number>
+  readonly latencies: Array<number>
+}
+
+/** Latency logs by endpoint and outcome, e.g. `logs["/file"]?.ok`. */
+export type LatencyLogs = Readonly<Record<string, Partial<Record<Outcome, LatencyLog>>>>
+
+/** The latencies of `log` completed in seconds `[from, until)`, ascending. */
+export const latenciesBetween = (log: LatencyLog | undefined, from: number, until: number): Float64Array => {
+  if (log === undefined) return new Float64Array(0)
+  const picked: Array<number> = []
+  for (let i = 0; i < log.seconds.length; i++) {
+    const t = log.seconds[i]!
+    if (t >= from && t < until) picked.push(log.latencies[i]!)
+  }
+  return Float64Array.from(picked).sort()
+}
+
 export class Aggregator {
+  private readonly logs: Record<string, Partial<Record<Outcome, LatencyLog>>> = {}
   private readonly buckets = new Map<number, Map<string, Bucket>>()
   private readonly vus = new Map<string, number>()
   private readonly vusBySecond = new Map<number, Map<string, number>>()
@@ -90,6 +115,10 @@ export class Aggregator {
       perEndpoint.set(endpoint, bucket)
     }
     bucket.latencies.push(latencyMs)
+    const logs = (this.logs[endpoint] ??= {})
+    const log = (logs[outcome] ??= { seconds: [], latencies: [] })
+    log.seconds.push(second)
+    log.latencies.push(latencyMs)
     switch (outcome) {
       case "ok":
         bucket.ok++
@@ -155,6 +184,11 @@ export class Aggregator {
     }
     this.rows.push(...fresh)
     return fresh
+  }
+
+  /** Every latency recorded so far, by endpoint and outcome. */
+  latencyLogs(): LatencyLogs {
+    return this.logs
   }
 
   /** Every row flushed so far. */

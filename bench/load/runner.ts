@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks"
 import { Pool } from "undici"
-import { Aggregator, classifyStatus, type Outcome, type SecondRow } from "./aggregate.js"
+import { Aggregator, classifyStatus, type LatencyLogs, type Outcome, type SecondRow } from "./aggregate.js"
 import { durationOf, maxVUsOf, type Scenario, vusAt } from "./stages.js"
 
 /** Options of {@link runLoad}. */
@@ -29,6 +29,8 @@ export interface RunResult {
   readonly durationMs: number
   /** What the "other errors" were, per endpoint: `HTTP 500`, `ECONNRESET`, ... with counts. */
   readonly errorKinds: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** Every request's latency, by endpoint and outcome. */
+  readonly latencies: LatencyLogs
 }
 
 /** Refuses anything but loopback: this generator must never leave the machine. */
@@ -163,5 +165,5 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
   const end = elapsed()
   emit(aggregator.flush(Math.ceil(end / 1000) * 1000))
   await Promise.allSettled(pools.map((p) => p.destroy()))
-  return { rows: aggregator.allRows(), durationMs: end, errorKinds }
+  return { rows: aggregator.allRows(), durationMs: end, errorKinds, latencies: aggregator.latencyLogs() }
 }
