@@ -14,11 +14,11 @@
  * Options: --rounds 7  --seconds 10  --connections 100  --unpinned
  */
 import autocannon from "autocannon"
-import { execFileSync } from "node:child_process"
 import { parseArgs } from "node:util"
 import { median } from "./load/aggregate.js"
 import { buildServer } from "./build.js"
 import { assertLoopback } from "./load/runner.js"
+import { pinGenerator, serverCpus } from "./pin.js"
 import { freePort, type ServerHandle, startServer } from "./server.js"
 
 const { values: args } = parseArgs({
@@ -31,18 +31,7 @@ const { values: args } = parseArgs({
   }
 })
 
-/** Pins this process (autocannon) to CPU 0; answers whether the servers can go on CPU 1. */
-const pin = (): boolean => {
-  if (args.unpinned) return false
-  try {
-    execFileSync("taskset", ["-c", "1", "true"], { stdio: "ignore" })
-    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
-}
-const pinned = pin()
+const pinned = pinGenerator(args.unpinned)
 const rounds = Number(args.rounds)
 const seconds = Number(args.seconds)
 const connections = Number(args.connections)
@@ -59,7 +48,7 @@ const start = async (entry: string, guarded: boolean): Promise<ServerHandle> =>
     entry,
     port: await freePort(),
     env: { GUARDED: String(guarded), NODE_OPTIONS: undefined },
-    ...(pinned ? { cpus: "1" } : {}),
+    ...(pinned ? { cpus: serverCpus } : {}),
     readyPath: "/",
     readyTimeoutMs: 60_000
   })

@@ -35,6 +35,7 @@ import { buildServer } from "./build.js"
 import { median, percentile } from "./load/aggregate.js"
 import { assertLoopback } from "./load/runner.js"
 import { readCpuSeconds } from "./procstat.js"
+import { pinGenerator, serverCpus } from "./pin.js"
 import { freePort, type ServerHandle, startServer } from "./server.js"
 
 const { values: args } = parseArgs({
@@ -61,18 +62,7 @@ if (clientCounts.some((n) => !(Number.isSafeInteger(n) && n > 0 && n <= 5000))) 
   throw new Error(`--clients: expected positive integers up to 5000, got ${args.clients}`)
 }
 
-/** Pins this process (the clients) to CPU 0; answers whether the servers can go on CPU 1. */
-const pin = (): boolean => {
-  if (args.unpinned) return false
-  try {
-    execFileSync("taskset", ["-c", "1", "true"], { stdio: "ignore" })
-    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
-}
-const pinned = pin()
+const pinned = pinGenerator(args.unpinned)
 const yardsticks = args.yardsticks !== "false"
 
 const none: Window = {
@@ -166,7 +156,7 @@ const start = async (entry: string, name: string): Promise<ServerHandle> =>
     ...(cpuProfDir === undefined
       ? {}
       : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.join(cpuProfDir, name.replace(/[^\w.-]+/g, "_"))}`] }),
-    ...(pinned ? { cpus: "1" } : {}),
+    ...(pinned ? { cpus: serverCpus } : {}),
     readyPath: "/ok",
     readyTimeoutMs: 60_000
   })

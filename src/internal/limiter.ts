@@ -130,7 +130,11 @@ const planFor = (
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
   const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
-  return { limiter, ordered, semaphores, deadlines: deadlinesByLimiter.get(limiter)!, busyErrors: [] }
+  const deadlines = deadlinesByLimiter.get(limiter)
+  if (deadlines === undefined) {
+    throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
+  }
+  return { limiter, ordered, semaphores, deadlines, busyErrors: [] }
 }
 
 /**

@@ -1,0 +1,118 @@
+/**
+ * The limiter's deadline timer (src/internal/deadlines.ts) against a model:
+ * random registrations (any order of deadlines, ties included),
+ * cancellations and clock steps, all under TestClock. Every entry must
+ * expire exactly once, at its deadline, in (deadline, registration) order,
+ * and a cancelled entry never.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Runtime, TestClock } from "effect"
+import * as fc from "effect/FastCheck"
+import { Deadlines, type Expirable } from "../src/internal/deadlines.js"
+
+const operation = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), after: fc.integer({ min: 0, max: 50 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("advance" as const), by: fc.integer({ min: 0, max: 30 }) }) }
+)
+type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
+
+interface Entry extends Expirable {
+  readonly id: number
+}
+
+const makeDeadlines = Effect.gen(function*() {
+  const runtime = yield* Effect.runtime<never>()
+  return new Deadlines(yield* Effect.clock, Runtime.runFork(runtime))
+})
+
+const settle = Effect.repeatN(Effect.yieldNow(), 10)
+
+describe("Deadlines", () => {
+  it.effect.prop("expires every entry once, at its deadline, in order; cancelled ones never", [
+    fc.array(operation, { maxLength: 60 })
+  ], ([operations]: [ReadonlyArray<Operation>]) =>
+    Effect.gen(function*() {
+      const deadlines = yield* makeDeadlines
+      const expired: Array<string> = []
+      const live: Array<Entry> = []
+      const cancelled = new Set<number>()
+      let now = 0
+      let nextId = 0
+      for (const op of operations) {
+        switch (op.kind) {
+          case "add": {
+            const entry: Entry = {
+              id: nextId++,
+              deadline: now + op.after,
+              heapIndex: -1,
+              sequence: 0,
+              expire() {
+                expired.push(`${this.id}@${deadlines.now()}`)
+              }
+            }
+            live.push(entry)
+            deadlines.add(entry)
+            break
+          }
+          case "remove": {
+            const pending = live.filter((e) => e.heapIndex >= 0)
+            if (pending.length === 0) break
+            const entry = pending[op.pick % pending.length]
+            deadlines.remove(entry)
+            deadlines.remove(entry) // twice: the second is a no-op
+            cancelled.add(entry.id)
+            break
+          }
+          case "advance": {
+            yield* settle
+            yield* TestClock.adjust(op.by)
+            now += op.by
+            yield* settle
+            break
+          }
+        }
+      }
+      yield* settle
+      yield* TestClock.adjust(100)
+      now += 100
+      yield* settle
+
+      const expected = live
+        .filter((e) => !cancelled.has(e.id))
+        .sort((a, b) => a.deadline - b.deadline || a.id - b.id)
+        .map((e) => e.id)
+      const expiredIds = expired.map((x) => Number(x.split("@")[0]))
+      // Wake-ups come in time order, and each expires what is due in (deadline, registration) order.
+      assert.deepStrictEqual(expiredIds, expected)
+      for (const record of expired) {
+        const [id, at] = record.split("@").map(Number)
+        assert.strictEqual(at, live[id].deadline, `entry ${id} expired at ${at}, its deadline ${live[id].deadline}`)
+      }
+      assert.strictEqual(deadlines.size, 0)
+      yield* deadlines.close()
+    }), { fastCheck: { numRuns: 60 } })
+
+  it.effect("an earlier deadline wakes the timer early; closing stops it", () =>
+    Effect.gen(function*() {
+      const deadlines = yield* makeDeadlines
+      const expired: Array<number> = []
+      const entry = (deadline: number, id: number): Expirable => ({
+        deadline,
+        heapIndex: -1,
+        sequence: 0,
+        expire: () => expired.push(id)
+      })
+      deadlines.add(entry(1000, 1))
+      yield* settle
+      deadlines.add(entry(10, 2))
+      yield* settle
+      yield* TestClock.adjust(10)
+      yield* settle
+      assert.deepStrictEqual(expired, [2])
+      yield* deadlines.close()
+      yield* TestClock.adjust(2000)
+      yield* settle
+      assert.deepStrictEqual(expired, [2], "a closed timer expires nothing")
+    }))
+})
