@@ -45,22 +45,31 @@ import type * as Resource from "./Resource.js"
  * request is sent is rate limited; the resources bound how many are in
  * flight.
  *
- * To stay under an upstream's limit of N per window, leave headroom for the
- * algorithm's burst. `token-bucket` starts full (`limit` tokens) and refills
- * one token every `interval / limit` (rounded up to a millisecond), so any
- * window of length W sees at most `limit + W / (interval / limit)` requests:
- * `{ limit: 5, interval: "50 millis" }` sends at most 105 in any second, in
- * practice about 95 (timers fire late, never early) against a limit of
- * 100/s. `fixed-window` lets `limit` through at the start of each interval:
- * against a *sliding* window upstream, `{ limit: 100, interval: "1 second" }`
- * can put 200 requests in one second across a boundary.
+ * To stay under an upstream's limit of N per window W, give the limiter
+ * the allowance in slices and mind each algorithm's burst:
+ *
+ * - `fixed-window` lets `limit` through, then waits until `interval` has
+ *   passed since the window opened; a window opens only when the previous
+ *   one has passed. `{ limit: N / 10, interval: W / 10 }` sends at most N
+ *   per W under steady demand, and nearly N (a window is late by the
+ *   timer's lateness, never early); when demand stops and starts within a
+ *   window, one window's worth can fall late into the next W: up to
+ *   1.1 N. Against a sliding window, never use `{ limit: N, interval: W }`:
+ *   two bursts of N at a boundary are 2 N within one W.
+ * - `token-bucket` starts full (`limit` tokens) and adds one every
+ *   `interval / limit` (rounded up to a millisecond), so any W sees at
+ *   most `limit + W / (interval / limit)`: `{ limit: 5, interval: "50 millis" }`
+ *   sends at most 105 in any second — in practice about 90–95, because each
+ *   of the hundred 10 ms refill timers fires a little late.
+ *
+ * The retry policy covers what gets through all the same.
  *
  * @example
  * ```ts
  * import type { LimitedHttpClient } from "effect-concurrency-limiter"
  *
- * // About 95 requests per second, bursts of at most 5.
- * const rate: LimitedHttpClient.RateOptions = { limit: 5, interval: "50 millis" }
+ * // An upstream that allows 100 requests per second: 10 per 100 ms.
+ * const rate: LimitedHttpClient.RateOptions = { limit: 10, interval: "100 millis", algorithm: "fixed-window" }
  * ```
  *
  * @since 0.2.0
@@ -126,7 +135,7 @@ export interface RetryOptions {
  *
  * const options: LimitedHttpClient.Options<[typeof Api]> = {
  *   resources: [Api],
- *   rate: { limit: 5, interval: "50 millis" },
+ *   rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
  *   retry: { times: 5 }
  * }
  * ```
@@ -173,6 +182,18 @@ export interface Hosts {
 /**
  * The resources a keyed client's hosts list, as they appear in `R`.
  *
+ * @example
+ * ```ts
+ * import { LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Payments = Resource.make("Payments", { capacity: 4 })
+ * const Search = Resource.make("Search", { capacity: 20 })
+ * const hosts = { "a.example": { resources: [Payments] }, "b.example": { resources: [Search] } } as const
+ *
+ * // Resource.Resource.Identifier<"Payments"> | Resource.Resource.Identifier<"Search">
+ * type Needed = LimitedHttpClient.HostsResources<typeof hosts>
+ * ```
+ *
  * @since 0.2.0
  * @category models
  */
@@ -202,7 +223,7 @@ export type HostsResources<H extends Hosts> = {
  *   const client = yield* HttpClient.HttpClient.pipe(
  *     Effect.flatMap(LimitedHttpClient.make({
  *       resources: [Api],
- *       rate: { limit: 5, interval: "50 millis" },
+ *       rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
  *       retry: { times: 5 }
  *     }))
  *   )
@@ -297,7 +318,7 @@ export const makeKeyed: {
  *
  * const Api = Resource.make("Api", { capacity: 10 })
  *
- * const HttpClientLive = LimitedHttpClient.layer({ resources: [Api], rate: { limit: 5, interval: "50 millis" }, retry: {} }).pipe(
+ * const HttpClientLive = LimitedHttpClient.layer({ resources: [Api], retry: {} }).pipe(
  *   Layer.provide(FetchHttpClient.layer),
  *   Layer.provide(Limiter.layer({ timeout: "30 seconds", resources: [Api] }))
  * )

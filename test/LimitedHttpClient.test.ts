@@ -32,6 +32,13 @@ const status = <E>(response: Effect.Effect<{ status: number; text: Effect.Effect
 
 const idle = { Api: [0, 0], Other: [0, 0] }
 
+/** A response whose body the test writes, chunk by chunk. */
+const streamingResponse = Effect.gen(function*() {
+  const body = controlledBody()
+  const { client } = yield* setup(() => ({ body: body.stream }))
+  return { body, response: yield* client.get(URL) }
+})
+
 describe("LimitedHttpClient: the permit lives as long as the response body", () => {
   it.effect("held after the headers, released once the body is read", () =>
     Effect.gen(function*() {
@@ -44,9 +51,7 @@ describe("LimitedHttpClient: the permit lives as long as the response body", () 
 
   it.effect("a streaming body: held until the stream ends", () =>
     Effect.gen(function*() {
-      const body = controlledBody()
-      const { client } = yield* setup(() => ({ body: body.stream }))
-      const response = yield* client.get(URL)
+      const { body, response } = yield* streamingResponse
       const chunks: Array<string> = []
       const reader = yield* response.stream.pipe(
         Stream.decodeText(),
@@ -65,9 +70,7 @@ describe("LimitedHttpClient: the permit lives as long as the response body", () 
 
   it.effect("a stream interrupted half-way releases it", () =>
     Effect.gen(function*() {
-      const body = controlledBody()
-      const { client } = yield* setup(() => ({ body: body.stream }))
-      const response = yield* client.get(URL)
+      const { body, response } = yield* streamingResponse
       const reader = yield* response.stream.pipe(Stream.runDrain, Effect.fork)
       body.push("first")
       yield* tick
