@@ -112,6 +112,18 @@ describe("LimitedHttpClient: the permit lives as long as the response body", () 
       }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
   }
 
+  it.effect("a request that fails (connection refused) gives its permit back and fails as it did", () =>
+    Effect.gen(function*() {
+      const refused = HttpClient.make((request) =>
+        Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "ECONNREFUSED" }))
+      )
+      const client = yield* LimitedHttpClient.make(refused, { resources: [Api], retry: {} })
+      const error = yield* client.get(URL).pipe(Effect.flip)
+      assert.instanceOf(error, HttpClientError.RequestError)
+      assert.strictEqual((error as HttpClientError.RequestError).description, "ECONNREFUSED")
+      assert.deepStrictEqual(yield* usage, idle)
+    }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
+
   it.effect("no permit, no request: a full resource queues, and BusyError past the limiter's deadline", () =>
     Effect.gen(function*() {
       const fake = fakeClient(() => ({}))
@@ -171,6 +183,18 @@ describe("LimitedHttpClient: interruption leaves no permit taken", () => {
       yield* Fiber.interrupt(fiber)
       yield* TestClock.adjust("1 minute")
       assert.strictEqual(calls.length, 1)
+      assert.deepStrictEqual(yield* usage, idle)
+    }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
+
+  it.effect("while in flight, before the headers", () =>
+    Effect.gen(function*() {
+      const sent: Array<string> = []
+      const hanging = HttpClient.make((request) => Effect.zipRight(Effect.sync(() => sent.push(request.url)), Effect.never))
+      const client = yield* LimitedHttpClient.make(hanging, { resources: [Api] })
+      const fiber = yield* client.get(URL).pipe(Effect.fork)
+      yield* until(Effect.sync(() => sent.length === 1), "sent")
+      assert.deepStrictEqual(yield* usage, { Api: [1, 0], Other: [0, 0] })
+      yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(yield* usage, idle)
     }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
 
