@@ -41,7 +41,7 @@ describe("against the rate-limited upstream (100/s sliding, 10 at once)", () => 
       assert.isAtMost(stats.peakConcurrent, 10)
     }).pipe(Effect.provide(Live)))
 
-  it.live("the limited client: every request succeeds, no 429 reaches the caller, the rate stays near the allowance", () =>
+  it.live("the limited client: every request succeeds, no 429 reaches the caller, the rate is kept", () =>
     Effect.gen(function*() {
       const upstream = yield* Upstream.Upstream
       const client = yield* LimitedHttpClient.make(yield* HttpClient.HttpClient, {
@@ -56,8 +56,10 @@ describe("against the rate-limited upstream (100/s sliding, 10 at once)", () => 
       assert.strictEqual(count(statuses, 200), 250)
       assert.strictEqual(stats.admitted, 250)
       assert.isAtMost(stats.peakConcurrent, 10)
-      // 250 requests at 100/s take 2.5 s; more than twice that means the rate is not what it should be.
-      assert.isBelow(seconds, 5, `${seconds.toFixed(1)} s`)
+      // 25 windows of 10 per 100 ms: the last opens 2.4 s after the first (a timer never fires early).
+      assert.isAtLeast(seconds, 2.3, `${seconds.toFixed(1)} s: faster than the rate allows`)
+      // Generous: the share of the allowance is the benchmark's business, on a machine that may be busy.
+      assert.isBelow(seconds, 10, `${seconds.toFixed(1)} s`)
       assert.deepStrictEqual(yield* apiUsage, { capacity: 10, inUse: 0, waiting: 0 })
     }).pipe(Effect.scoped, Effect.provide(Live)))
 })
