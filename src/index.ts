@@ -9,6 +9,9 @@
 /** @since 0.1.0 */
 export * as BusyError from "./BusyError.js"
 
+/** @since 0.2.0 */
+export * as LimitedHttpClient from "./LimitedHttpClient.js"
+
 /** @since 0.1.0 */
 export * as Limiter from "./Limiter.js"
 

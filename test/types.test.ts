@@ -2,10 +2,10 @@
  * Compile-time guarantees, checked by `tsc --noEmit` (npm run typecheck):
  * every `@ts-expect-error` below must stay an error.
  */
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { HttpClient, type HttpClientError, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { type BusyError, Limiter, Resource } from "effect-concurrency-limiter"
+import { type BusyError, LimitedHttpClient, type LimiterConfigError, Limiter, Resource } from "effect-concurrency-limiter"
 
 const Db = Resource.make("Db", { capacity: 5 })
 const Fs = Resource.make("Fs", { capacity: 10 })
@@ -57,5 +57,30 @@ describe("types", () => {
   it("a capacity must be a number or a Config of one", () => {
     // @ts-expect-error capacity is a number
     expect(Resource.make("Db", { capacity: "5" }).name).toBe("Db")
+  })
+
+  it("a limited client needs its resources in R, and adds BusyError to the client's errors", () => {
+    const make = Effect.flatMap(HttpClient.HttpClient, LimitedHttpClient.make({ resources: [Db] }))
+    const provided: Effect.Effect<
+      HttpClient.HttpClient.With<HttpClientError.HttpClientError | BusyError.BusyError>,
+      LimiterConfigError.LimiterConfigError,
+      HttpClient.HttpClient
+    > = Effect.scoped(Effect.provide(make, Layer.orDie(LimiterLive)))
+    const keyed = Effect.flatMap(HttpClient.HttpClient, LimitedHttpClient.makeKeyed({ "a.test": { resources: [Db] }, "b.test": { resources: [Cache] } }))
+    // @ts-expect-error Cache (host b.test) is not provided by LimiterLive
+    const missing: Effect.Effect<unknown, unknown, HttpClient.HttpClient> = Effect.scoped(Effect.provide(keyed, Layer.orDie(LimiterLive)))
+    // The layer provides a plain HttpClient (a BusyError comes as a RequestError).
+    const layered: Layer.Layer<HttpClient.HttpClient, LimiterConfigError.LimiterConfigError, HttpClient.HttpClient> = LimitedHttpClient
+      .layer({ resources: [Db] }).pipe(Layer.provide(Layer.orDie(LimiterLive)))
+    // @ts-expect-error Cache is not provided by LimiterLive
+    const unprovided: Layer.Layer<HttpClient.HttpClient, LimiterConfigError.LimiterConfigError, HttpClient.HttpClient> = LimitedHttpClient
+      .layer({ resources: [Cache] }).pipe(Layer.provide(Layer.orDie(LimiterLive)))
+    expect([provided, missing, layered, unprovided]).toHaveLength(4)
+  })
+
+  it("a limited client lists a resource once", () => {
+    // @ts-expect-error Db is listed twice
+    const twice = LimitedHttpClient.make({ resources: [Db, Db] })
+    expect(twice).toBeDefined()
   })
 })

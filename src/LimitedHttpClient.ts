@@ -1,0 +1,424 @@
+/**
+ * Outbound calls under the limiter: an `HttpClient` whose every request
+ * holds a permit of the listed resources for as long as its response is
+ * being read, keeps to a request rate (Effect's own `RateLimiter`), and,
+ * when the upstream answers 429 or 503 all the same, waits as its
+ * `Retry-After` says (or backs off) with the permit given back, then
+ * retries.
+ *
+ * **How long a permit is held.** From before the request is sent until the
+ * response body has been read to its end, or has failed, or its reading was
+ * interrupted (`text`, `json`, `arrayBuffer`, `formData`, `urlParamsBody`,
+ * or `stream` when the stream ends however it ends) — not just until the
+ * headers arrive, since until then the upstream is still serving the
+ * request. A response with nothing to read (`HEAD`, 204, 304,
+ * `content-length: 0`) releases it with the headers. A body never read:
+ * when the request was made inside a `Scope` (`Effect.scoped`, a layer, a
+ * stream), the permit comes back when that scope closes; outside any scope
+ * it comes back only when the response is garbage-collected, as the
+ * platform aborts such requests — so read the body, or make the call in
+ * `Effect.scoped`.
+ *
+ * **Order per attempt:** permits (the limiter's FIFO queue, deadline and
+ * `BusyError`), then a rate token, then the request. A rate token is never
+ * held while queueing for a permit, so tokens are spent when requests go
+ * out and not in a burst later.
+ *
+ * @since 0.2.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { BusyError } from "./BusyError.js"
+import * as internal from "./internal/limitedHttpClient.js"
+import { parseRetryAfter as parseRetryAfterInternal } from "./internal/retryAfter.js"
+import type * as Limiter from "./Limiter.js"
+import type { LimiterConfigError } from "./LimiterConfigError.js"
+import type * as Resource from "./Resource.js"
+
+/**
+ * A request rate, enforced by Effect's `RateLimiter`: only the moment a
+ * request is sent is rate limited; the resources bound how many are in
+ * flight.
+ *
+ * To stay under an upstream's limit of N per window W, give the limiter
+ * the allowance in slices and mind each algorithm's burst:
+ *
+ * - `fixed-window` lets `limit` through, then waits until `interval` has
+ *   passed since the window opened; a window opens only when the previous
+ *   one has passed. `{ limit: N / 10, interval: W / 10 }` sends at most N
+ *   per W under steady demand, and nearly N (a window is late by the
+ *   timer's lateness, never early); when demand stops and starts within a
+ *   window, one window's worth can fall late into the next W: up to
+ *   1.1 N. Against a sliding window, never use `{ limit: N, interval: W }`:
+ *   two bursts of N at a boundary are 2 N within one W.
+ * - `token-bucket` starts full (`limit` tokens) and adds one every
+ *   `interval / limit` (rounded up to a millisecond), so any W sees at
+ *   most `limit + W / (interval / limit)`: `{ limit: 5, interval: "50 millis" }`
+ *   sends at most 105 in any second — in practice about 90–95, because each
+ *   of the hundred 10 ms refill timers fires a little late.
+ *
+ * The retry policy covers what gets through all the same.
+ *
+ * @example
+ * ```ts
+ * import type { LimitedHttpClient } from "effect-concurrency-limiter"
+ *
+ * // An upstream that allows 100 requests per second: 10 per 100 ms.
+ * const rate: LimitedHttpClient.RateOptions = { limit: 10, interval: "100 millis", algorithm: "fixed-window" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RateOptions {
+  /** Requests per `interval`: a positive safe integer. */
+  readonly limit: number
+  /** A positive finite duration. */
+  readonly interval: Duration.DurationInput
+  /** Default `"token-bucket"`. */
+  readonly algorithm?: "token-bucket" | "fixed-window" | undefined
+}
+
+/**
+ * What to do when the upstream refuses a request all the same.
+ *
+ * On one of `statuses` (default 429 and 503) the request is retried, at
+ * most `times` times, after the delay its `Retry-After` header gives
+ * (delta-seconds or an HTTP date, see `parseRetryAfter`) or, without a
+ * usable one, an exponential backoff from `backoff` (×2 per retry,
+ * jittered ×0.8–1.2); no delay exceeds `maxDelay`. The permits are given
+ * back while waiting, so that other requests are not blocked behind a
+ * sleeping retry, and taken again (with a new rate token) for the retry.
+ * When the retries are spent the caller gets the last answer, a response
+ * like any other.
+ *
+ * Only idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) are
+ * retried unless `nonIdempotent` is `true`: a 503 does not say whether a POST
+ * took effect.
+ *
+ * @example
+ * ```ts
+ * import type { LimitedHttpClient } from "effect-concurrency-limiter"
+ *
+ * const retry: LimitedHttpClient.RetryOptions = { times: 5, maxDelay: "10 seconds" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt: a non-negative safe integer. Default 3. */
+  readonly times?: number | undefined
+  /** Statuses (400-599) that are retried. Default `[429, 503]`. */
+  readonly statuses?: ReadonlyArray<number> | undefined
+  /** The first backoff delay when there is no usable `Retry-After`. Default `"200 millis"`. */
+  readonly backoff?: Duration.DurationInput | undefined
+  /** The longest single wait, `Retry-After` included. Default `"30 seconds"`. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Retry POST and PATCH too. Default `false`. */
+  readonly nonIdempotent?: boolean | undefined
+}
+
+/**
+ * The limits of one upstream.
+ *
+ * @example
+ * ```ts
+ * import { type LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Api = Resource.make("Api", { capacity: 10 })
+ *
+ * const options: LimitedHttpClient.Options<[typeof Api]> = {
+ *   resources: [Api],
+ *   rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
+ *   retry: { times: 5 }
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options<Resources extends Limiter.NonEmptyResources> {
+  /** Every request holds one permit of each, as `Limiter.withResources` would. */
+  readonly resources: Resources
+  /** Overrides the limiter's timeout for the wait for permits. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** A request rate. Without it, only the resources bound the requests. */
+  readonly rate?: RateOptions | undefined
+  /** A response policy for 429 and 503. Without it, every response goes to the caller as it came. */
+  readonly retry?: RetryOptions | undefined
+}
+
+/**
+ * The options of a keyed client: one entry per host, spelled as `URL.host`
+ * spells it (lower case, with a port only when it is not the scheme's
+ * default): `"api.example.com"`, `"127.0.0.1:8080"`.
+ *
+ * @example
+ * ```ts
+ * import { type LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Payments = Resource.make("Payments", { capacity: 4 })
+ * const Search = Resource.make("Search", { capacity: 20 })
+ *
+ * const hosts = {
+ *   "api.payments.example": { resources: [Payments], rate: { limit: 10, interval: "1 second" } },
+ *   "search.example:8443": { resources: [Search], retry: {} }
+ * } satisfies LimitedHttpClient.Hosts
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Hosts {
+  readonly [host: string]: Options<Limiter.NonEmptyResources>
+}
+
+/**
+ * The resources a keyed client's hosts list, as they appear in `R`.
+ *
+ * @example
+ * ```ts
+ * import { LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Payments = Resource.make("Payments", { capacity: 4 })
+ * const Search = Resource.make("Search", { capacity: 20 })
+ * const hosts = { "a.example": { resources: [Payments] }, "b.example": { resources: [Search] } } as const
+ *
+ * // Resource.Resource.Identifier<"Payments"> | Resource.Resource.Identifier<"Search">
+ * type Needed = LimitedHttpClient.HostsResources<typeof hosts>
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type HostsResources<H extends Hosts> = {
+  [K in keyof H]: Resource.Resource.Identifiers<H[K]["resources"]>
+}[keyof H]
+
+/**
+ * Decorates a client: every request runs under the options' resources,
+ * rate and retry policy (see the module's notes for how long a permit is
+ * held). The result fails with `BusyError` as well when no permit comes
+ * within the limiter's timeout. Needs the `Limiter` and the resources in
+ * context, and a `Scope` for the rate limiter's refill fiber. Bad options
+ * fail with a `LimiterConfigError` that names the option and the value.
+ *
+ * Data-first or data-last.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Api = Resource.make("Api", { capacity: 10 })
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* HttpClient.HttpClient.pipe(
+ *     Effect.flatMap(LimitedHttpClient.make({
+ *       resources: [Api],
+ *       rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
+ *       retry: { times: 5 }
+ *     }))
+ *   )
+ *   const body = yield* client.get("https://api.example.com/items/1").pipe(Effect.flatMap((r) => r.json))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: {
+  <const Resources extends Limiter.NonEmptyResources>(
+    options: Options<Resources> & { readonly resources: Limiter.Distinct<Resources> }
+  ): <E, R>(
+    client: HttpClient.HttpClient.With<E, R>
+  ) => Effect.Effect<
+    HttpClient.HttpClient.With<E | BusyError, R>,
+    LimiterConfigError,
+    Scope.Scope | Limiter.Limiter | Resource.Resource.Identifiers<Resources>
+  >
+  <E, R, const Resources extends Limiter.NonEmptyResources>(
+    client: HttpClient.HttpClient.With<E, R>,
+    options: Options<Resources> & { readonly resources: Limiter.Distinct<Resources> }
+  ): Effect.Effect<
+    HttpClient.HttpClient.With<E | BusyError, R>,
+    LimiterConfigError,
+    Scope.Scope | Limiter.Limiter | Resource.Resource.Identifiers<Resources>
+  >
+} = internal.make as any
+
+/**
+ * Decorates a client with limits per host: a request to a listed host runs
+ * under that host's resources, rate and retry policy; a request to any
+ * other host (or to a URL that does not parse) goes through untouched.
+ * One client can so call several APIs, each with its own limits.
+ *
+ * Data-first or data-last.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { LimitedHttpClient, Resource } from "effect-concurrency-limiter"
+ *
+ * const Payments = Resource.make("Payments", { capacity: 4 })
+ * const Search = Resource.make("Search", { capacity: 20 })
+ *
+ * const makeClient = Effect.flatMap(
+ *   HttpClient.HttpClient,
+ *   LimitedHttpClient.makeKeyed({
+ *     "api.payments.example": { resources: [Payments], rate: { limit: 10, interval: "1 second" }, retry: {} },
+ *     "search.example": { resources: [Search] }
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeKeyed: {
+  <const H extends Hosts>(
+    hosts: H
+  ): <E, R>(
+    client: HttpClient.HttpClient.With<E, R>
+  ) => Effect.Effect<
+    HttpClient.HttpClient.With<E | BusyError, R>,
+    LimiterConfigError,
+    Scope.Scope | Limiter.Limiter | HostsResources<H>
+  >
+  <E, R, const H extends Hosts>(
+    client: HttpClient.HttpClient.With<E, R>,
+    hosts: H
+  ): Effect.Effect<
+    HttpClient.HttpClient.With<E | BusyError, R>,
+    LimiterConfigError,
+    Scope.Scope | Limiter.Limiter | HostsResources<H>
+  >
+} = internal.makeKeyed as any
+
+/**
+ * Replaces the `HttpClient` in context with a limited one (see `make`), so
+ * that code written against `HttpClient.HttpClient` is limited without a
+ * change. An `HttpClient` fails with `HttpClientError` only, so a
+ * `BusyError` reaches its caller as a `RequestError` (reason `"Transport"`)
+ * whose `cause` is the `BusyError`: test for it with `isBusy`.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { LimitedHttpClient, Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Api = Resource.make("Api", { capacity: 10 })
+ *
+ * const HttpClientLive = LimitedHttpClient.layer({ resources: [Api], retry: {} }).pipe(
+ *   Layer.provide(FetchHttpClient.layer),
+ *   Layer.provide(Limiter.layer({ timeout: "30 seconds", resources: [Api] }))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer: <const Resources extends Limiter.NonEmptyResources>(
+  options: Options<Resources> & { readonly resources: Limiter.Distinct<Resources> }
+) => Layer.Layer<
+  HttpClient.HttpClient,
+  LimiterConfigError,
+  HttpClient.HttpClient | Limiter.Limiter | Resource.Resource.Identifiers<Resources>
+> = internal.layer as any
+
+/**
+ * The keyed variant of `layer`: replaces the `HttpClient` in context with
+ * one limited per host (see `makeKeyed`).
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { LimitedHttpClient, Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Payments = Resource.make("Payments", { capacity: 4 })
+ * const Search = Resource.make("Search", { capacity: 20 })
+ *
+ * const HttpClientLive = LimitedHttpClient.layerKeyed({
+ *   "api.payments.example": { resources: [Payments], retry: {} },
+ *   "search.example": { resources: [Search] }
+ * }).pipe(
+ *   Layer.provide(FetchHttpClient.layer),
+ *   Layer.provide(Limiter.layer({ timeout: "30 seconds", resources: [Payments, Search] }))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerKeyed: <const H extends Hosts>(
+  hosts: H
+) => Layer.Layer<
+  HttpClient.HttpClient,
+  LimiterConfigError,
+  HttpClient.HttpClient | Limiter.Limiter | HostsResources<H>
+> = internal.layerKeyed as any
+
+/**
+ * Whether an error of a client from `layer` / `layerKeyed` is a `BusyError`
+ * in its `RequestError` wrapping: no permit came within the timeout.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { LimitedHttpClient } from "effect-concurrency-limiter"
+ *
+ * const call = HttpClient.get("https://api.example.com/items/1").pipe(
+ *   Effect.catchIf(LimitedHttpClient.isBusy, () => Effect.succeed(undefined))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category refinements
+ */
+export const isBusy: (error: unknown) => error is HttpClientError.RequestError & { readonly cause: BusyError } =
+  internal.isBusy as any
+
+/**
+ * Reads a `Retry-After` header value (RFC 9110 §10.2.3) into how long to
+ * wait, never longer than `max`:
+ *
+ * | value | result |
+ * | --- | --- |
+ * | `"120"` (delta-seconds) | 120 seconds |
+ * | `"0"` | zero: retry at once |
+ * | an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`, or the RFC 850 and asctime forms) | the time from `now` to it |
+ * | an HTTP date at or before `now` | zero |
+ * | more than `max` (`"86400"`, a date next year, 400 digits) | `max` |
+ * | missing (`undefined`), empty | `None` |
+ * | malformed: `"-5"`, `"1.5"`, `"soon"`, a date in another format (`"2026-11-25T12:00:00Z"`) | `None` |
+ *
+ * `None` means "the server said nothing usable": the client falls back to
+ * its backoff. `now` is in epoch milliseconds (`Clock.currentTimeMillis`).
+ *
+ * @example
+ * ```ts
+ * import { Duration, Option } from "effect"
+ * import { LimitedHttpClient } from "effect-concurrency-limiter"
+ *
+ * LimitedHttpClient.parseRetryAfter("3", { now: Date.now(), max: "30 seconds" }) // Option.some(3 seconds)
+ * LimitedHttpClient.parseRetryAfter("soon", { now: Date.now(), max: "30 seconds" }) // Option.none()
+ * ```
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const parseRetryAfter: (
+  value: string | undefined,
+  options: { readonly now: number; readonly max: Duration.DurationInput }
+) => Option.Option<Duration.Duration> = parseRetryAfterInternal

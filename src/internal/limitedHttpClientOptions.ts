@@ -1,0 +1,173 @@
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import type * as Limiter from "../Limiter.js"
+import type * as LimitedHttpClient from "../LimitedHttpClient.js"
+import { LimiterConfigError } from "../LimiterConfigError.js"
+import type * as Resource from "../Resource.js"
+import { renderValue, validateTimeout } from "./options.js"
+
+/** A host's options once checked: every duration decoded, every default filled in. */
+export interface ValidOptions {
+  readonly resources: Limiter.NonEmptyResources
+  readonly timeout: Duration.Duration | undefined
+  readonly rate: {
+    readonly limit: number
+    readonly interval: Duration.Duration
+    readonly algorithm: "token-bucket" | "fixed-window"
+  } | undefined
+  readonly retry: ValidRetry | undefined
+}
+
+/** @internal */
+export interface ValidRetry {
+  readonly times: number
+  readonly statuses: ReadonlySet<number>
+  readonly backoff: Duration.Duration
+  readonly maxDelay: Duration.Duration
+  readonly nonIdempotent: boolean
+}
+
+/** @internal */
+export const retryDefaults = {
+  times: 3,
+  statuses: [429, 503],
+  backoff: "200 millis",
+  maxDelay: "30 seconds"
+} as const
+
+class Invalid {
+  constructor(readonly error: LimiterConfigError) {}
+}
+
+/** Checks fail by throwing `Invalid`, so that a validator reads top to bottom; `validate` turns it into an Either. */
+const fail = (field: string, value: unknown, expected: string): never => {
+  throw new Invalid(new LimiterConfigError({ field, value: renderValue(value), expected }))
+}
+
+const check = <A>(either: Either.Either<A, LimiterConfigError>): A => {
+  if (Either.isLeft(either)) throw new Invalid(either.left)
+  return either.right
+}
+
+const positiveInteger = (field: string, value: unknown): number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : fail(field, value, "a positive safe integer")
+
+const finiteDuration = (field: string, value: unknown, positive: boolean): Duration.Duration => {
+  const expected = positive
+    ? "a positive finite duration, such as \"1 second\" or 1000 (millis)"
+    : "a non-negative finite duration, such as \"30 seconds\" or 30000 (millis)"
+  const duration = Either.getOrElse(validateTimeout(field, value), () => fail(field, value, expected))
+  return Duration.isFinite(duration) && (!positive || Duration.greaterThan(duration, Duration.zero))
+    ? duration
+    : fail(field, value, expected)
+}
+
+const validateResources = (
+  field: string,
+  resources: unknown,
+  limiter: Limiter.Service
+): Limiter.NonEmptyResources => {
+  if (!Array.isArray(resources) || resources.length === 0) fail(field, resources, "a non-empty list of resources")
+  const list = resources as ReadonlyArray<Resource.Resource.Any>
+  const seen = new Map<string, number>()
+  list.forEach((resource, i) => {
+    const name = resource?.name
+    if (limiter.rankOf(resource) === undefined) {
+      fail(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
+    }
+    if (seen.has(resource.key)) fail(`${field}[${i}]`, name, `a resource not already listed (${field}[${seen.get(resource.key)}])`)
+    seen.set(resource.key, i)
+  })
+  return list as unknown as Limiter.NonEmptyResources
+}
+
+const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): ValidOptions["rate"] => {
+  if (typeof rate !== "object" || rate === null) fail(field, rate, "{ limit, interval, algorithm? }")
+  const algorithm = rate.algorithm ?? "token-bucket"
+  if (algorithm !== "token-bucket" && algorithm !== "fixed-window") {
+    fail(`${field}.algorithm`, algorithm, "\"token-bucket\" or \"fixed-window\"")
+  }
+  return {
+    limit: positiveInteger(`${field}.limit`, rate.limit),
+    interval: finiteDuration(`${field}.interval`, rate.interval, true),
+    algorithm
+  }
+}
+
+const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): ValidRetry => {
+  if (typeof retry !== "object" || retry === null) fail(field, retry, "{ times?, statuses?, backoff?, maxDelay?, nonIdempotent? }")
+  const times = retry.times ?? retryDefaults.times
+  if (typeof times !== "number" || !Number.isSafeInteger(times) || times < 0) {
+    fail(`${field}.times`, times, "a non-negative safe integer")
+  }
+  const statuses = retry.statuses ?? retryDefaults.statuses
+  if (!Array.isArray(statuses) || statuses.length === 0) {
+    fail(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
+  }
+  statuses.forEach((status, i) => {
+    if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
+      fail(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
+    }
+  })
+  const nonIdempotent = retry.nonIdempotent ?? false
+  if (typeof nonIdempotent !== "boolean") fail(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
+  return {
+    times,
+    statuses: new Set(statuses),
+    backoff: finiteDuration(`${field}.backoff`, retry.backoff ?? retryDefaults.backoff, true),
+    maxDelay: finiteDuration(`${field}.maxDelay`, retry.maxDelay ?? retryDefaults.maxDelay, false),
+    nonIdempotent
+  }
+}
+
+/**
+ * Checks one host's options against the limiter that will enforce them.
+ * `prefix` places the fields in the caller's options object, e.g.
+ * `hosts["api.example.com"].` for a keyed client.
+ *
+ * @internal
+ */
+export const validateOptions = (
+  prefix: string,
+  options: LimitedHttpClient.Options<Limiter.NonEmptyResources>,
+  limiter: Limiter.Service
+): Either.Either<ValidOptions, LimiterConfigError> => {
+  try {
+    if (typeof options !== "object" || options === null) fail(prefix || "options", options, "an options object")
+    return Either.right({
+      resources: validateResources(`${prefix}resources`, options.resources, limiter),
+      timeout: options.timeout === undefined ? undefined : check(validateTimeout(`${prefix}timeout`, options.timeout)),
+      rate: options.rate === undefined ? undefined : validateRate(`${prefix}rate`, options.rate),
+      retry: options.retry === undefined ? undefined : validateRetry(`${prefix}retry`, options.retry)
+    })
+  } catch (error) {
+    if (error instanceof Invalid) return Either.left(error.error)
+    throw error
+  }
+}
+
+/**
+ * A host key as `URL.host` spells it: lower case, a port only when it is
+ * not the scheme's default. Anything else (a scheme, a path, upper case)
+ * would never match a request, silently leaving that API unlimited.
+ *
+ * @internal
+ */
+export const validateHost = (host: string): Either.Either<string, LimiterConfigError> => {
+  let parsed: string | undefined
+  try {
+    const url = new URL(`http://${host}`)
+    parsed = url.pathname === "/" && url.search === "" && url.username === "" ? url.host : undefined
+  } catch {
+    parsed = undefined
+  }
+  return parsed === host && host.length > 0
+    ? Either.right(host)
+    : Either.left(
+      new LimiterConfigError({
+        field: "hosts",
+        value: renderValue(host),
+        expected: "a host as in a URL, lower case, such as \"api.example.com\" or \"127.0.0.1:8080\""
+      })
+    )
+}

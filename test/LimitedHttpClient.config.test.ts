@@ -1,0 +1,94 @@
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Layer } from "effect"
+import { LimitedHttpClient, Limiter, LimiterConfigError, Resource } from "effect-concurrency-limiter"
+
+const Api = Resource.make("Api", { capacity: 2 })
+const Other = Resource.make("Other", { capacity: 1 })
+const Unlisted = Resource.make("Unlisted", { capacity: 1 })
+
+const LimiterLive = Limiter.layer({ timeout: "1 second", resources: [Api, Other] })
+
+const fake = HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("ok"))))
+
+const expectInvalid = (
+  make: Effect.Effect<unknown, LimiterConfigError.LimiterConfigError, any>,
+  field: string,
+  value: string
+) =>
+  Effect.gen(function*() {
+    const error = yield* make.pipe(Effect.flip)
+    assert.instanceOf(error, LimiterConfigError.LimiterConfigError)
+    assert.strictEqual(error.field, field)
+    assert.strictEqual(error.value, value)
+    assert.include(error.message, field)
+    assert.include(error.message, value)
+  }).pipe(Effect.scoped, Effect.provide(LimiterLive)) as Effect.Effect<void>
+
+const withOptions = (options: Partial<LimitedHttpClient.Options<[typeof Api]>>) =>
+  LimitedHttpClient.make(fake, { resources: [Api], ...options } as LimitedHttpClient.Options<[typeof Api]>)
+
+describe("LimitedHttpClient rejects bad options with LimiterConfigError", () => {
+  const cases: ReadonlyArray<readonly [string, Partial<LimitedHttpClient.Options<[typeof Api]>>, string, string]> = [
+    ["an empty resource list", { resources: [] as any }, "resources", "[]"],
+    ["a resource the limiter does not list", { resources: [Unlisted] as any }, "resources[0]", "\"Unlisted\""],
+    ["a resource listed twice", { resources: [Api, Other, Api] as any }, "resources[2]", "\"Api\""],
+    ["a negative timeout", { timeout: "-1 seconds" }, "timeout", "\"-1 seconds\""],
+    ["a rate limit of 0", { rate: { limit: 0, interval: "1 second" } }, "rate.limit", "0"],
+    ["a fractional rate limit", { rate: { limit: 1.5, interval: "1 second" } }, "rate.limit", "1.5"],
+    ["a zero rate interval", { rate: { limit: 10, interval: 0 } }, "rate.interval", "0"],
+    ["an infinite rate interval", { rate: { limit: 10, interval: Duration.infinity } }, "rate.interval", "Infinity"],
+    ["a malformed rate interval", { rate: { limit: 10, interval: "often" as any } }, "rate.interval", "\"often\""],
+    ["an unknown algorithm", { rate: { limit: 10, interval: "1 second", algorithm: "leaky" as any } }, "rate.algorithm", "\"leaky\""],
+    ["negative retries", { retry: { times: -1 } }, "retry.times", "-1"],
+    ["fractional retries", { retry: { times: 2.5 } }, "retry.times", "2.5"],
+    ["no statuses", { retry: { statuses: [] } }, "retry.statuses", "[]"],
+    ["a success status", { retry: { statuses: [429, 200] } }, "retry.statuses[1]", "200"],
+    ["a zero backoff", { retry: { backoff: 0 } }, "retry.backoff", "0"],
+    ["a negative maxDelay", { retry: { maxDelay: -5 } }, "retry.maxDelay", "-5"],
+    ["an infinite maxDelay", { retry: { maxDelay: Duration.infinity } }, "retry.maxDelay", "Infinity"],
+    ["a non-boolean nonIdempotent", { retry: { nonIdempotent: "yes" as any } }, "retry.nonIdempotent", "\"yes\""]
+  ]
+  for (const [name, options, field, value] of cases) {
+    it.effect(name, () => expectInvalid(withOptions(options), field, value))
+  }
+
+  it.effect("the message names the option, what it expects and the value", () =>
+    Effect.gen(function*() {
+      const error = yield* withOptions({ rate: { limit: 0, interval: "1 second" } }).pipe(Effect.flip)
+      assert.strictEqual(error.message, "Invalid Limiter option rate.limit: expected a positive safe integer, got 0")
+    }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
+
+  it.effect("keyed: a field of a host is placed under its key", () =>
+    expectInvalid(
+      LimitedHttpClient.makeKeyed(fake, { "api.test": { resources: [Api], retry: { times: -2 } } }),
+      "hosts[\"api.test\"].retry.times",
+      "-2"
+    ))
+
+  for (const host of ["https://api.test", "API.test", "api.test/v1", "", "api.test:80:80"]) {
+    it.effect(`keyed: a host key that would match no request: ${JSON.stringify(host)}`, () =>
+      expectInvalid(LimitedHttpClient.makeKeyed(fake, { [host]: { resources: [Api] } }), "hosts", JSON.stringify(host)))
+  }
+
+  it.effect("the layer fails to build", () =>
+    Effect.gen(function*() {
+      const error = yield* Layer.build(
+        LimitedHttpClient.layer({ resources: [Api], rate: { limit: -3, interval: "1 second" } }).pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, fake))
+        )
+      ).pipe(Effect.scoped, Effect.flip)
+      assert.instanceOf(error, LimiterConfigError.LimiterConfigError)
+      assert.strictEqual((error as LimiterConfigError.LimiterConfigError).field, "rate.limit")
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("valid options build", () =>
+    Effect.gen(function*() {
+      yield* withOptions({
+        timeout: "5 seconds",
+        rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
+        retry: { times: 0, statuses: [429], backoff: "50 millis", maxDelay: 0, nonIdempotent: true }
+      })
+      yield* LimitedHttpClient.makeKeyed(fake, { "api.test": { resources: [Api] }, "127.0.0.1:8080": { resources: [Other] } })
+    }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
+})
