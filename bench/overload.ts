@@ -19,6 +19,8 @@
  * Experiment options (the published runs use none of them):
  *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
  *          --tsx (run the server through tsx)
+ *          --cpu-prof <dir> (the server writes a V8 CPU profile there when each run ends;
+ *                            `tsx bench/profile-summary.ts <file>` summarises it)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
  *          --heap-mb N (the server's V8 old-space budget; default 192, 0 for V8's own default)
  */
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     "db-nice": { type: "string" },
     unpinned: { type: "boolean", default: false },
     passes: { type: "string", default: "1" },
+    "cpu-prof": { type: "string" },
     tsx: { type: "boolean", default: false }
   }
 })
@@ -187,6 +190,9 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
     env: serverEnv(db, limiting),
+    ...(args["cpu-prof"] === undefined
+      ? {}
+      : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`] }),
     readyPath: "/file",
     // The embedded database loads its rows at start-up.
     readyTimeoutMs: 180_000

@@ -4,8 +4,9 @@
  * profile's busy (non-idle) samples. Frames are named `function file:line`,
  * with paths shortened to the package or to this repository.
  *
- * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25] [--skip-seconds 0]
- * (`--skip-seconds` leaves out the start of the profile: module loading, warm-up.)
+ * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25] [--skip-seconds 0] [--until-seconds ∞]
+ * (only the samples between the two, in seconds from the profile's start:
+ * leave out module loading and warm-up, or keep a spike's window alone.)
  */
 import * as fs from "node:fs"
 import { parseArgs } from "node:util"
@@ -28,7 +29,11 @@ interface Profile {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "25" }, "skip-seconds": { type: "string", default: "0" } }
+  options: {
+    top: { type: "string", default: "25" },
+    "skip-seconds": { type: "string", default: "0" },
+    "until-seconds": { type: "string", default: "Infinity" }
+  }
 })
 if (positionals.length !== 1) throw new Error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25]")
 const profile = JSON.parse(fs.readFileSync(positionals[0]!, "utf8")) as Profile
@@ -51,10 +56,11 @@ const inclusive = new Map<string, number>()
 let busy = 0
 let considered = 0
 const skipUs = Number(values["skip-seconds"]) * 1e6
+const untilUs = Number(values["until-seconds"]) * 1e6
 let elapsedUs = 0
 for (const [i, id] of profile.samples.entries()) {
   elapsedUs += profile.timeDeltas[i] ?? 0
-  if (elapsedUs < skipUs) continue
+  if (elapsedUs < skipUs || elapsedUs >= untilUs) continue
   considered++
   const node = byId.get(id)!
   if (node.callFrame.functionName === "(idle)" || node.callFrame.functionName === "(program)") continue

@@ -163,7 +163,7 @@ const makeBusyError = (resource: string, waited: Duration.Duration): BusyError =
  * the limiter's `Deadlines` (one timer fiber for all waiters) instead of
  * racing its wait against a sleep. `Effect.timeoutFail` forked two fibers
  * per waiter, and under overload every queued request is a waiter: with
- * them, a 503 cost the server twice the CPU (docs/reject-path.md). The
+ * them, a 503 cost the server 1.9× the CPU it costs now (docs/reject-path.md). The
  * reference formulation — `Effect.acquireRelease` per resource under one
  * `Effect.timeoutFail` — is kept in test/reference-guard.ts, and a property
  * test checks that both end every guard the same way at the same time.
