@@ -43,13 +43,22 @@ const file = Effect.flatMap(DataFile, (f) => f.read)
  * permit; the response it fails with is sent as is. A `BusyError` from a
  * guard renders itself as the 503; anything else is a 500.
  */
+/**
+ * Guards are defined once, outside the handlers that use them. A guard
+ * resolves its resources' order and semaphores on first use and keeps its
+ * `BusyError`, so a guard made inside a handler would redo that work for
+ * every request.
+ */
+const withDb = Limiter.withResources([Db])
+const withDbAndFs = Limiter.withResources([Db, Fs])
+
 export const routes = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/messages",
     Effect.flatMap(userId, (id) =>
       messages(id).pipe(
         Effect.flatMap((rows) => HttpServerResponse.json(rows)),
-        Limiter.withResources([Db])
+        withDb
       ))
   ),
   HttpRouter.get(
@@ -64,7 +73,7 @@ export const routes = HttpRouter.empty.pipe(
     Effect.flatMap(userId, (id) =>
       Effect.all({ messages: messages(id), file }, { concurrency: "unbounded" }).pipe(
         Effect.flatMap((body) => HttpServerResponse.json(body)),
-        Limiter.withResources([Db, Fs])
+        withDbAndFs
       ))
   )
 )
