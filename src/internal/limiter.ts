@@ -31,8 +31,17 @@ const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Eff
 const invalid = (field: string, value: unknown, expected: string) =>
   Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
 
-/** Each limiter's deadline timer, kept off the public service. */
-const deadlinesByLimiter = new WeakMap<Limiter.Service, Deadlines>()
+/** What each limiter keeps off its public service: its deadline timer, and its refusals. */
+interface Internals {
+  readonly deadlines: Deadlines
+  /**
+   * One `BusyError` per resource and timeout, reused for every refusal,
+   * even by guards made inside a handler (a new guard per request).
+   */
+  readonly busyErrors: Map<string, BusyError>
+}
+
+const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
@@ -76,7 +85,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
       resources.map((resource, i) => ({ resource: resource.name, ...semaphores[i].unsafeStats() }))
     )
   }
-  deadlinesByLimiter.set(service, deadlines)
+  internalsByLimiter.set(service, { deadlines, busyErrors: new Map() })
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) {
     context = Context.add(context, resources[i], semaphores[i])
@@ -104,14 +113,12 @@ const checkDistinct = (resources: ReadonlyArray<Resource.Resource.Any>): void =>
   }
 }
 
-/** What a guard resolves once per limiter: its resources in canonical order, their semaphores, the deadlines. */
+/** What a guard resolves once per limiter: its resources in canonical order, their semaphores, the limiter's internals. */
 interface Plan {
   readonly limiter: Limiter.Service
   readonly ordered: ReadonlyArray<Resource.Resource.Any>
   readonly semaphores: ReadonlyArray<SemaphoreImpl>
-  readonly deadlines: Deadlines
-  /** The `BusyError` of a timeout on each resource, made on first use. */
-  readonly busyErrors: Array<BusyError | undefined>
+  readonly internals: Internals
 }
 
 /** Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock. */
@@ -130,24 +137,29 @@ const planFor = (
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
   const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
-  const deadlines = deadlinesByLimiter.get(limiter)
-  if (deadlines === undefined) {
+  const internals = internalsByLimiter.get(limiter)
+  if (internals === undefined) {
     throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
   }
-  return { limiter, ordered, semaphores, deadlines, busyErrors: [] }
+  return { limiter, ordered, semaphores, internals }
 }
 
 /**
  * A `BusyError` is an expected outcome under overload, not a bug: its fields
  * are known to be valid and a stack trace would say nothing, so both the
- * validation and the trace are skipped. It is immutable, so a guard makes
- * one per resource and reuses it for every 503 (see `Plan.busyErrors`).
+ * validation and the trace are skipped. It is immutable, so a limiter makes
+ * one per resource and timeout and reuses it for every 503.
  */
-const makeBusyError = (resource: string, waited: Duration.Duration): BusyError => {
+const busyErrorFor = ({ busyErrors }: Internals, resource: string, waited: Duration.Duration): BusyError => {
+  const key = `${resource}\u0000${Duration.toMillis(waited)}`
+  const cached = busyErrors.get(key)
+  if (cached !== undefined) return cached
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return new BusyError({ resource, waited }, { disableValidation: true })
+    const error = new BusyError({ resource, waited }, { disableValidation: true })
+    busyErrors.set(key, error)
+    return error
   } finally {
     Error.stackTraceLimit = stackTraceLimit
   }
@@ -169,12 +181,12 @@ const makeBusyError = (resource: string, waited: Duration.Duration): BusyError =
  * test checks that both end every guard the same way at the same time.
  */
 const waitFrom = (
-  { busyErrors, deadlines: limiterDeadlines, ordered, semaphores }: Plan,
+  { internals, ordered, semaphores }: Plan,
   grants: Array<Waiter>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   timeout: Duration.Duration
 ): Effect.Effect<void, BusyError> => {
-  const deadlines = Duration.isFinite(timeout) ? limiterDeadlines : undefined
+  const deadlines = Duration.isFinite(timeout) ? internals.deadlines : undefined
   const deadline = deadlines === undefined ? Infinity : deadlines.now() + Duration.toMillis(timeout)
   const from = (i: number): Effect.Effect<void, BusyError> =>
     i === semaphores.length ? Effect.void : Effect.matchCauseEffect(
@@ -184,7 +196,7 @@ const waitFrom = (
           releaseGrants(grants)
           // The wait fails with `DeadlinePassed` or is interrupted: nothing else.
           return Cause.isFailType(cause)
-            ? Effect.fail(busyErrors[i] ??= makeBusyError(ordered[i].name, timeout))
+            ? Effect.fail(busyErrorFor(internals, ordered[i].name, timeout))
             : Effect.failCause(cause as Cause.Cause<never>)
         },
         onSuccess: (grant) => {
