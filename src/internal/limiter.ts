@@ -14,7 +14,7 @@ import type * as Resource from "../Resource.js"
 import * as Semaphore from "../Semaphore.js"
 import { Deadlines } from "./deadlines.js"
 import { renderValue, validateCapacity, validateTimeout } from "./options.js"
-import { holding, HeldState, releaseGrants, type SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
+import { holding, releaseGrants, type SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
@@ -200,7 +200,7 @@ const waitFrom = (
             : Effect.failCause(cause as Cause.Cause<never>)
         },
         onSuccess: (grant) => {
-          grant.state = HeldState
+          grant.hold()
           grants.push(grant)
           return from(i + 1)
         }

@@ -51,12 +51,6 @@ const Granted = 2
 const Held = 3
 const Done = 4
 
-/**
- * The state of a grant its caller now owns (see `Waiter.release`).
- *
- * @internal
- */
-export const HeldState = Held
 type State = typeof Idle | typeof Waiting | typeof Granted | typeof Held | typeof Done
 
 /**
@@ -95,6 +89,11 @@ export class Waiter implements Expirable {
   /** Called by the deadline timer: a wait still queued gives up. */
   expire(): void {
     this.semaphore.expire(this)
+  }
+
+  /** Marks a granted wait as the caller's own: from here on `release` returns its permits. */
+  hold(): void {
+    this.state = Held
   }
 
   /**
