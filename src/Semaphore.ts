@@ -143,8 +143,9 @@ export interface Semaphore extends Effect.Semaphore {
   tryTake(permits: number): Effect.Effect<boolean>
   /**
    * The same as `tryTake`, synchronously: for callers that take and install
-   * the release in one uninterruptible step of their own, as
-   * `Limiter.withResources` does on its fast path.
+   * the release in one uninterruptible step of their own. Like `take`, the
+   * permits it takes are not told apart from later ones after `releaseAll`
+   * (`withPermits` and `Limiter.withResources` hold epoch-aware grants instead).
    */
   unsafeTryTake(permits: number): boolean
   /**
