@@ -1,6 +1,7 @@
 /**
  * The overload benchmark (issue 4): a spike on /messages beside a steady
- * /file load, with and without limiting, runs alternated.
+ * /file load, with and without limiting, runs alternated; optionally also
+ * with limiting and a queue bound (`--modes with,bounded`).
  *
  *   npm run bench   # tsx bench/overload.ts            PostgreSQL, peaks 150 and 600, 151 s each
  *   npm run demo    # tsx bench/overload.ts --demo     embedded database, peak 600, 60 s each
@@ -12,6 +13,9 @@
  * query is off (`max_parallel_workers_per_gather = 0`). Both modes alike.
  *
  * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
+ *          (modes: with, without, bounded = with limiting, DB_MAX_WAITING and FS_MAX_WAITING at 2 × the
+ *           capacities; a set with bounded is published apart: docs/bench/bounded, its own block in
+ *           docs/benchmark.md, and a side-by-side table of bounded against with)
  *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
@@ -32,14 +36,24 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { writeChart } from "./chart.js"
 import { evaluate, targetsFor } from "./load/acceptance.js"
+import { spikeCost } from "./load/spike-cost.js"
 import type { SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
 import { buildServer } from "./build.js"
+import { limitingOf, type Mode, modeEnv, parseModes, queueBoundFactor } from "./modes.js"
 import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
 import { preset } from "./presets.js"
 import { type ProcessSample, startSampler } from "./procstat.js"
-import { acceptanceTable, label, passesTable, replaceBetween, type RunReport, summaryTable } from "./report.js"
+import {
+  acceptanceTable,
+  label,
+  passesTable,
+  queueBoundSection,
+  replaceBetween,
+  type RunReport,
+  summaryTable
+} from "./report.js"
 import { freePort, startServer } from "./server.js"
 
 const { values: args } = parseArgs({
@@ -68,14 +82,23 @@ const presetName = args.demo ? "demo" : "full"
 const database = (args.db ?? (args.demo ? "embedded" : "postgres")) as "postgres" | "embedded"
 if (database !== "postgres" && database !== "embedded") throw new Error(`--db must be postgres or embedded`)
 const peaks = (args.peaks ?? (args.demo ? "600" : "150,600")).split(",").map(Number)
-const modes = args.modes.split(",").map((m) => m.trim())
-const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : args.unpinned ? "docs/bench/unpinned" : "docs/bench"))
+const modes = parseModes(args.modes)
+/**
+ * A set with `bounded` runs is published apart (its own directory and block),
+ * so that it never replaces the published with/without runs.
+ */
+const bounded = modes.includes("bounded")
+const publishedDir = (args.unpinned ? "docs/bench/unpinned" : "docs/bench") + (bounded ? "/bounded" : "")
+const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : publishedDir))
 const passes = Number.parseInt(args.passes, 10)
 if (!(passes >= 1 && passes <= 10)) throw new Error(`--passes must be 1 to 10, got ${args.passes}`)
 const seedRows = Number(args.rows)
 const limiterTimeoutMs = 2000
 const clientTimeoutMs = 6000
 const parallelWorkers = Number.parseInt(args["parallel-workers"] ?? "0", 10)
+const dbConcurrency = Number.parseInt(args["db-concurrency"], 10)
+if (!(dbConcurrency >= 1)) throw new Error(`--db-concurrency must be a positive integer, got ${args["db-concurrency"]}`)
+const fsConcurrency = 10
 
 /** The database's core and the server's (and generator's), when pinned. */
 const dbCpus = "1"
@@ -115,12 +138,15 @@ const heapMb = Number.parseInt(args["heap-mb"], 10)
 const heapFlag = heapMb > 0 ? `--max-old-space-size=${heapMb}` : undefined
 const nodeOptions = [heapFlag, args["node-options"]].filter((x) => x !== undefined).join(" ")
 
-/** The server's settings, identical in both modes except `LIMITER_ENABLED`. */
-const serverEnv = (db: Database | undefined, limiting: boolean): Record<string, string | undefined> => ({
-  LIMITER_ENABLED: String(limiting),
+/**
+ * The server's settings, identical in every mode except `LIMITER_ENABLED`
+ * and the queue bounds (`modes.ts`).
+ */
+const serverEnv = (db: Database | undefined, mode: Mode): Record<string, string | undefined> => ({
+  ...modeEnv(mode, { db: dbConcurrency, fs: fsConcurrency }),
   LIMITER_TIMEOUT: "2 seconds",
   DB_CONCURRENCY: args["db-concurrency"],
-  FS_CONCURRENCY: "10",
+  FS_CONCURRENCY: String(fsConcurrency),
   DATABASE_URL: db?.url,
   DB_POOL_SIZE: db === undefined ? undefined : "100",
   SEED_ROWS: db === undefined ? undefined : String(seedRows),
@@ -177,19 +203,19 @@ const settle = async (db: Database | undefined) => {
   await sleep(3000)
 }
 
-const runOnce = async (db: Database | undefined, limiting: boolean, peak: number, pass: number): Promise<RunReport> => {
-  const id = `${database}-${limiting ? "with" : "without"}-${peak}`
+const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass: number): Promise<RunReport> => {
+  const id = `${database}-${mode}-${peak}`
   // The last pass is the published one; earlier passes keep their files out of docs/.
   const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
-  const labelled = { database, limiting, peak, pinned }
+  const labelled = { database, mode, peak, pinned }
   console.log(`\n## Pass ${pass}/${passes}: ${label(labelled)} (${p.durationMs / 1000} s, server on port ${port})`)
   const server = await startServer({
     entry: serverEntry,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
-    env: serverEnv(db, limiting),
+    env: serverEnv(db, mode),
     ...(args["cpu-prof"] === undefined
       ? {}
       : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`] }),
@@ -242,6 +268,7 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
   const s = processStats.summary
+  const cost = spikeCost({ rows: result.rows, samples: processStats.samples, spike: p.spike, limiterTimeoutMs })
   console.log(
     `server CPU mean ${s.serverMeanCpuPct.toFixed(0)} % (max ${s.serverMaxCpuPct.toFixed(0)} %), database CPU mean ${s.dbMeanCpuPct.toFixed(0)} %, machine CPU mean ${s.machineMeanCpuPct.toFixed(0)} %, ` +
       `generator CPU mean ${s.generatorMeanCpuPct.toFixed(0)} % (max ${s.generatorMaxCpuPct.toFixed(0)} %), ` +
@@ -250,7 +277,8 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
   return {
     id,
     database,
-    limiting,
+    mode,
+    limiting: limitingOf(mode),
     peak,
     pinned,
     pass,
@@ -260,7 +288,8 @@ const runOnce = async (db: Database | undefined, limiting: boolean, peak: number
     generatorRps: total / (result.durationMs / 1000),
     chart: path.relative(process.cwd(), chart),
     csv: path.relative(process.cwd(), csv),
-    errorKinds: result.errorKinds
+    errorKinds: result.errorKinds,
+    spikeCost: cost
   }
 }
 
@@ -319,12 +348,12 @@ const main = async () => {
   }
   const allRuns: Array<RunReport> = []
   try {
-    // Alternate modes within each peak: with, without, with, without.
+    // Alternate modes within each peak, in --modes order: with, without, with, without.
     for (let pass = 1; pass <= passes; pass++) {
       for (const peak of peaks) {
         for (const mode of modes) {
           if (allRuns.length > 0) await settle(db)
-          allRuns.push(await runOnce(db, mode === "with", peak, pass))
+          allRuns.push(await runOnce(db, mode, peak, pass))
         }
       }
     }
@@ -332,6 +361,8 @@ const main = async () => {
     db?.stop()
   }
   const runs = allRuns.filter((r) => r.pass === passes)
+  // Every pass where both ran; empty (and left out) without `bounded` runs.
+  const queueBound = queueBoundSection(allRuns)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop). ` +
       `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
@@ -339,8 +370,12 @@ const main = async () => {
       `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +
       (db === undefined ? "" : ` PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers}.`) +
       (nodeOptions === "" ? " Server heap: V8's default budget." : ` Server NODE_OPTIONS: ${nodeOptions}.`) +
-      (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`),
+      (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`) +
+      (bounded
+        ? ` Queue bound (bounded runs): Db ${queueBoundFactor * dbConcurrency}, Fs ${queueBoundFactor * fsConcurrency} waiters.`
+        : ""),
     "",
+    ...(queueBound === "" ? [] : [queueBound, ""]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
@@ -353,11 +388,12 @@ const main = async () => {
     path.join(outDir, "results.json"),
     JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs: allRuns }, null, 2)
   )
-  const published = args.unpinned ? "docs/bench/unpinned" : "docs/bench"
-  if (presetName === "full" && database === "postgres" && outDir === path.resolve(published)) {
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir)) {
     const doc = "docs/benchmark.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
-    fs.writeFileSync(doc, replaceBetween(before, args.unpinned ? "bench:summary-unpinned" : "bench:summary", summary))
+    // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-bounded-unpinned.
+    const marker = `bench:summary${bounded ? "-bounded" : ""}${args.unpinned ? "-unpinned" : ""}`
+    fs.writeFileSync(doc, replaceBetween(before, marker, summary))
     console.log(`\nupdated ${doc}`)
   }
 }

@@ -3,13 +3,18 @@
  * criterion-by-run acceptance matrix. Pure string building, unit-tested.
  */
 import type { Check, Figures } from "./load/acceptance.js"
+import { median } from "./load/aggregate.js"
+import type { SpikeCost } from "./load/spike-cost.js"
+import type { Mode } from "./modes.js"
 import type { ProcessSummary } from "./procstat.js"
 
 /** Everything measured in one run. */
 export interface RunReport {
-  /** e.g. `postgres-with-150`. */
+  /** e.g. `postgres-with-150`, `postgres-bounded-600`. */
   readonly id: string
   readonly database: "postgres" | "embedded"
+  readonly mode: Mode
+  /** Whether the limiter was on (`with` and `bounded`); kept for readers of results.json. */
   readonly limiting: boolean
   readonly peak: number
   /** Whether the database ran on a core of its own (taskset). */
@@ -25,14 +30,27 @@ export interface RunReport {
   readonly csv: string
   /** The "other errors" by kind, per endpoint. */
   readonly errorKinds?: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** The server's CPU and 503s over the spike window (runs from before it was measured lack it). */
+  readonly spikeCost?: SpikeCost | undefined
 }
 
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "–")
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : "–")
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–")
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–")
 
-/** A short label for a run, e.g. "PostgreSQL, with limiting, peak 150" (", unpinned" when it was). */
-export const label = (r: Pick<RunReport, "database" | "limiting" | "peak" | "pinned">): string =>
-  `${r.database === "postgres" ? "PostgreSQL" : "embedded"}, ${r.limiting ? "with" : "without"} limiting, peak ${r.peak}` +
+const modeLabels: Record<Mode, string> = {
+  with: "with limiting",
+  without: "without limiting",
+  bounded: "with limiting, queue bound 2×capacity"
+}
+
+/**
+ * A short label for a run, e.g. "PostgreSQL, with limiting, peak 150" (", unpinned" when it was);
+ * a `bounded` run: "PostgreSQL, with limiting, queue bound 2×capacity, peak 600".
+ */
+export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned">): string =>
+  `${r.database === "postgres" ? "PostgreSQL" : "embedded"}, ${modeLabels[r.mode]}, peak ${r.peak}` +
   (r.pinned || r.database !== "postgres" ? "" : ", unpinned")
 
 /** The summary table: one row per run. */
@@ -108,6 +126,83 @@ export const passesTable = (runs: ReadonlyArray<RunReport>): string => {
     })
   ])
   return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+}
+
+/** The heading of {@link queueBoundSection}. */
+export const queueBoundHeading = "### Queue bound (maxWaiting = 2 × capacity)"
+
+/**
+ * `bounded` against `with`, side by side, for one peak: one row per figure,
+ * each cell the median over the passes where both modes ran (each pass's
+ * value in parentheses when there are several), and the ratio bounded ÷ with
+ * of the medians. Empty when the runs hold no such pair at that peak.
+ */
+export const queueBoundTable = (runs: ReadonlyArray<RunReport>, peak: number): string => {
+  const at = (mode: Mode) => runs.filter((r) => r.mode === mode && r.peak === peak)
+  const passes = [...new Set(at("with").map((r) => r.pass))]
+    .filter((p) => at("bounded").some((r) => r.pass === p))
+    .sort((a, b) => a - b)
+  if (passes.length === 0) return ""
+  const pick = (mode: Mode) => passes.map((p) => at(mode).find((r) => r.pass === p)!)
+  const withRuns = pick("with")
+  const boundedRuns = pick("bounded")
+  const perBusy = (c: SpikeCost | undefined) => (c === undefined || c.busy === 0 ? Number.NaN : c.serverCpuMs / c.busy)
+  const figures: ReadonlyArray<readonly [string, (r: RunReport) => number, (x: number) => string]> = [
+    [
+      "/file median spike second (req/s)",
+      (r) => r.figures.fileBaseline * r.figures.fileSpikeMedianRatio,
+      f0
+    ],
+    ["/file median spike second, share of its pre-spike median (the acceptance figure)", (r) => r.figures.fileSpikeMedianRatio, pct],
+    ["server CPU over the spike window (s)", (r) => (r.spikeCost?.serverCpuMs ?? Number.NaN) / 1000, f1],
+    ["/messages 503s in the spike window", (r) => r.spikeCost?.busy ?? Number.NaN, f0],
+    ["server CPU per 503 (ms, gross)", (r) => perBusy(r.spikeCost), f2],
+    ["/messages 503 p99 (ms)", (r) => (r.figures.messagesBusy === 0 ? Number.NaN : r.figures.busyP99Ms), f0],
+    ["/messages 2xx", (r) => r.figures.messagesOk, f0]
+  ]
+  const cell = (rs: ReadonlyArray<RunReport>, get: (r: RunReport) => number, fmt: (x: number) => string) => {
+    const values = rs.map(get).filter(Number.isFinite)
+    const m = median(values)
+    return rs.length > 1 ? `${fmt(m)} (${rs.map((r) => fmt(get(r))).join(" · ")})` : fmt(m)
+  }
+  const ratio = (get: (r: RunReport) => number) => {
+    const w = median(withRuns.map(get).filter(Number.isFinite))
+    const b = median(boundedRuns.map(get).filter(Number.isFinite))
+    const r = b / w
+    // Two decimals, or two significant digits below 0.1 (a 503 p99 of 5 ms against 2,100 ms).
+    return Number.isFinite(r) ? `${r >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}×` : "–"
+  }
+  const header = [
+    `Peak ${peak}${passes.length > 1 ? `, median of passes ${passes.join(", ")}` : `, pass ${passes[0]}`}`,
+    "with",
+    "bounded",
+    "bounded ÷ with"
+  ]
+  const lines = figures.map(([name, get, fmt]) => [name, cell(withRuns, get, fmt), cell(boundedRuns, get, fmt), ratio(get)])
+  return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+}
+
+/**
+ * The queue bound's section of the summary: a heading and one table per
+ * peak where both `with` and `bounded` ran; empty when there is none, so a
+ * summary without `bounded` runs is unchanged.
+ */
+export const queueBoundSection = (runs: ReadonlyArray<RunReport>): string => {
+  const tables = [...new Set(runs.map((r) => r.peak))]
+    .sort((a, b) => a - b)
+    .map((peak) => queueBoundTable(runs, peak))
+    .filter((t) => t !== "")
+  if (tables.length === 0) return ""
+  return [
+    queueBoundHeading,
+    "",
+    "`bounded`: the limiter with `DB_MAX_WAITING` and `FS_MAX_WAITING` at 2 × the capacities, against `with` (unbounded " +
+      "queues) in the same passes. The /file figure is the acceptance's (median of its spike seconds, the spike plus one " +
+      "limiter timeout). Server CPU is its utime + stime from /proc over that window — gross: it includes /file and the " +
+      "200s, and nothing is subtracted — and per 503 it divides by the 503s answered in the window.",
+    "",
+    tables.join("\n\n")
+  ].join("\n")
 }
 
 /** Replaces the text between two marker comments, or appends the block when they are missing. */

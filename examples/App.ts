@@ -1,7 +1,8 @@
 /**
  * The example app: the Python library's three routes, guarded by the
- * limiter, and the layer that provides everything they need except the HTTP
- * server. Exported so the tests and the benchmark serve exactly this app.
+ * limiter, `/metrics` (unguarded), and the layer that provides everything
+ * they need except the HTTP server. Exported so the tests and the benchmark
+ * serve exactly this app.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
@@ -10,6 +11,7 @@ import { Limiter } from "effect-concurrency-limiter"
 import { DatabaseLive } from "./Database.js"
 import { DataFile } from "./files.js"
 import { Messages } from "./Messages.js"
+import { metricsHandler, PrometheusMetrics } from "./Metrics.js"
 import { Db, Fs, LimiterLive } from "./Resources.js"
 import { users } from "./seed.js"
 
@@ -41,7 +43,9 @@ const file = Effect.flatMap(DataFile, (f) => f.read)
  * The routes. The query string is checked before the guard, so a bad
  * `user_id` gets its 400 at once, without waiting for (or holding) a `Db`
  * permit; the response it fails with is sent as is. A `BusyError` from a
- * guard renders itself as the 503; anything else is a 500.
+ * guard renders itself as the 503; anything else is a 500. `/metrics` has
+ * no guard: it must answer while the guarded routes are saturated, which is
+ * when it is read.
  */
 /**
  * Guards are defined once, outside the handlers that use them. A guard
@@ -75,12 +79,14 @@ export const routes = HttpRouter.empty.pipe(
         Effect.flatMap((body) => HttpServerResponse.json(body)),
         withDbAndFs
       ))
-  )
+  ),
+  HttpRouter.get("/metrics", metricsHandler)
 )
 
 /**
  * Everything `routes` needs: the limiter and its resources, the database
- * (PostgreSQL or embedded, seeded), the file, and Node's platform services.
+ * (PostgreSQL or embedded, seeded), the file, the Prometheus exporter behind
+ * `/metrics`, and Node's platform services.
  * Configured from the environment (see `AppConfig.ts`). The parts are built
  * concurrently, so a bad limiter setting fails start-up at once instead of
  * after the database has been loaded.
@@ -88,5 +94,6 @@ export const routes = HttpRouter.empty.pipe(
 export const AppLive = Layer.mergeAll(
   LimiterLive,
   Messages.layer.pipe(Layer.provide(DatabaseLive)),
-  DataFile.layer
+  DataFile.layer,
+  PrometheusMetrics.layer
 ).pipe(Layer.provideMerge(NodeContext.layer))

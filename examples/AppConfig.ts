@@ -15,6 +15,15 @@ const positiveInteger = (name: string) =>
     )
   )
 
+const nonNegativeInteger = (name: string) =>
+  Config.integer(name).pipe(
+    Config.mapOrFail((n) =>
+      n >= 0 && Number.isSafeInteger(n)
+        ? Either.right(n)
+        : Either.left(ConfigError.InvalidData([], `Expected a non-negative integer but received ${n}`))
+    )
+  )
+
 /** `PORT`: where the HTTP server listens (default 8000, as the original). */
 export const port = Config.port("PORT").pipe(Config.withDefault(8000))
 
@@ -39,6 +48,16 @@ export const dbConcurrency = positiveInteger("DB_CONCURRENCY").pipe(Config.withD
 
 /** `FS_CONCURRENCY`: the `Fs` resource's capacity (default 10, as the original). */
 export const fsConcurrency = positiveInteger("FS_CONCURRENCY").pipe(Config.withDefault(10))
+
+/**
+ * `DB_MAX_WAITING`: how many requests may wait for `Db` at once; one more is
+ * refused at once with a 503. `0` never queues. Absent: unbounded (as the
+ * original), which is what `Infinity` means to the limiter.
+ */
+export const dbMaxWaiting = nonNegativeInteger("DB_MAX_WAITING").pipe(Config.withDefault(Infinity))
+
+/** `FS_MAX_WAITING`: the same bound for `Fs` (absent: unbounded). */
+export const fsMaxWaiting = nonNegativeInteger("FS_MAX_WAITING").pipe(Config.withDefault(Infinity))
 
 /**
  * `LIMITER_TIMEOUT`: how long a request may wait for its resources before it

@@ -4,11 +4,17 @@
 import { Resource, Limiter } from "effect-concurrency-limiter"
 import * as AppConfig from "./AppConfig.js"
 
-/** The database: at most `DB_CONCURRENCY` (5) requests query it at once. */
-export const Db = Resource.make("Db", { capacity: AppConfig.dbConcurrency })
+/**
+ * The database: at most `DB_CONCURRENCY` (5) requests query it at once, and
+ * at most `DB_MAX_WAITING` (default unbounded) wait for it.
+ */
+export const Db = Resource.make("Db", { capacity: AppConfig.dbConcurrency, maxWaiting: AppConfig.dbMaxWaiting })
 
-/** The file system: at most `FS_CONCURRENCY` (10) requests read at once. */
-export const Fs = Resource.make("Fs", { capacity: AppConfig.fsConcurrency })
+/**
+ * The file system: at most `FS_CONCURRENCY` (10) requests read at once, and
+ * at most `FS_MAX_WAITING` (default unbounded) wait for it.
+ */
+export const Fs = Resource.make("Fs", { capacity: AppConfig.fsConcurrency, maxWaiting: AppConfig.fsMaxWaiting })
 
 /**
  * The limiter: `Db` before `Fs` is the canonical acquisition order, as in

@@ -1,7 +1,7 @@
 /**
  * The example server: `npm start`.
  *
- * Serves `/messages`, `/file` and `/messages-and-file` on http://127.0.0.1:8000
+ * Serves `/messages`, `/file`, `/messages-and-file` and `/metrics` on http://127.0.0.1:8000
  * with `NodeHttpServer`, over the embedded database, or PostgreSQL when
  * `DATABASE_URL` is set. Settings: see `AppConfig.ts`.
  *

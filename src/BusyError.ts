@@ -29,9 +29,26 @@ import * as Schema from "effect/Schema"
 export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
 
 /**
+ * Why a request was refused: its deadline passed while it waited
+ * (`"timeout"`), or the resource's queue already held `maxWaiting` waiters
+ * (`"queue-full"`), so it did not wait at all.
+ *
+ * @example
+ * ```ts
+ * import { BusyError } from "effect-concurrency-limiter"
+ *
+ * const reason: BusyError.Reason = "queue-full"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Reason = "timeout" | "queue-full"
+
+/**
  * Raised by `Limiter.withResources` when the resources of a request could not
- * all be acquired before the deadline. It names the resource it was waiting
- * for and how long it waited.
+ * all be acquired: the deadline passed while it waited, or a resource's
+ * queue was full (`reason`). It names the resource and how long it waited.
  *
  * It renders itself as HTTP 503 with the body `{"detail":"Server busy, please
  * retry later"}` and a `Retry-After` header, so a guarded `HttpRouter` or
@@ -63,19 +80,24 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
   {
     /** The name of the resource that could not be acquired in time. */
     resource: Schema.String,
-    /** How long the request waited before it gave up. */
-    waited: Schema.DurationFromMillis
+    /** How long the request waited before it gave up (zero when the queue was full). */
+    waited: Schema.DurationFromMillis,
+    /** Why it was refused. Absent when constructed means `"timeout"`. */
+    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full"), { default: () => "timeout" as const })
   },
   HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
+    return this.reason === "queue-full"
+      ? `Resource "${this.resource}" is busy: its queue is full`
+      : `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
   }
 
   /**
    * Seconds a client should wait before retrying: the time this request
    * waited, rounded up, at least 1 — by then the queue it met has turned over.
+   * A refusal for a full queue did not wait, so it says 1.
    *
    * @since 0.1.0
    */

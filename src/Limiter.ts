@@ -50,7 +50,7 @@ export type Limiter = internal.LimiterTag
  * @category models
  */
 export interface Service {
-  /** How long a request may wait for all its resources together. */
+  /** How long a request may wait for all its resources together (as of the last `reload`). */
   readonly timeout: Duration.Duration
   /** `false` turns every guard into a pass-through (a kill switch, and the baseline of benchmarks). */
   readonly enabled: boolean
@@ -60,6 +60,10 @@ export interface Service {
   readonly rankOf: (resource: Resource.Resource.Any) => number | undefined
   /** Capacity, permits in use and queue length of every resource, in canonical order. */
   readonly stats: Effect.Effect<ReadonlyArray<ResourceStats>>
+  /** Sets a resource's capacity while serving: see `Limiter.setCapacity`. */
+  readonly setCapacity: (resource: Resource.Resource.Any, capacity: number) => Effect.Effect<void, LimiterConfigError>
+  /** Reads the options given as `Config` again and applies them: see `Limiter.reload`. */
+  readonly reload: Effect.Effect<void, LimiterConfigError | ConfigError.ConfigError>
 }
 
 /**
@@ -70,6 +74,26 @@ export interface Service {
  */
 export interface ResourceStats extends Semaphore.Stats {
   readonly resource: string
+  /** The queue bound; `Infinity` for none. */
+  readonly maxWaiting: number
+  /** Each partition's state, for a partitioned resource. */
+  readonly partitions?: ReadonlyArray<PartitionStats> | undefined
+}
+
+/**
+ * The state of one partition of a resource.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PartitionStats {
+  readonly partition: string
+  /** The permits it is guaranteed under contention. */
+  readonly guaranteed: number
+  /** The permits its holders have (it may borrow beyond its guarantee). */
+  readonly inUse: number
+  /** Its guards queued for the resource. */
+  readonly waiting: number
 }
 
 /**
@@ -102,6 +126,8 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
   readonly resources: Resources
   /** `false` makes every guard a pass-through. Default `true`. */
   readonly enabled?: boolean | Config.Config<boolean> | undefined
+  /** `false` turns off the `Metrics` module's metrics for this limiter. Default `true`. */
+  readonly metrics?: boolean | Config.Config<boolean> | undefined
 }
 
 /**
@@ -113,7 +139,41 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
 export interface WithResourcesOptions {
   /** Overrides the limiter's timeout for this guard. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The partition this guard's requests belong to, on every listed resource
+   * that has partitions. Required when one has, and checked by the types
+   * (see `GuardOptions`) and when the guard is defined.
+   */
+  readonly partition?: string | undefined
 }
+
+/**
+ * The partition names a guard over `Resources` may give: those that every
+ * partitioned resource listed has (`string` when none is partitioned).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = string> = Resources extends
+  readonly [infer Head, ...infer Tail]
+  ? CommonPartition<Tail, [Resource.Resource.Partition<Head>] extends [never] ? Common : Common & Resource.Resource.Partition<Head>>
+  : Common
+
+/**
+ * The options argument of a guard over `Resources`: optional, without a
+ * partition, when no resource listed is partitioned; required, with one of
+ * their common partitions, when one is. So an unknown partition, or a
+ * missing one, does not compile.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GuardOptions<Resources extends ReadonlyArray<unknown>> = 0 extends (1 & Resources)
+  // `any` resources (e.g. a list built at run time and cast): checked when defined.
+  ? [options?: WithResourcesOptions]
+  : [Resource.Resource.Partition<Resources[number]>] extends [never]
+    ? [options?: WithResourcesOptions & { readonly partition?: undefined }]
+    : [options: WithResourcesOptions & { readonly partition: CommonPartition<Resources> }]
 
 /**
  * Builds the limiter and a semaphore for each resource. Fails with
@@ -187,13 +247,66 @@ export type Distinct<Resources extends ReadonlyArray<unknown>> = [Duplicate<Reso
 export const withResources: {
   <const Resources extends NonEmptyResources>(
     resources: Resources & Distinct<Resources>,
-    options?: WithResourcesOptions
+    ...options: GuardOptions<Resources>
   ): <A, E, R>(
     self: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
   <A, E, R, const Resources extends NonEmptyResources>(
     self: Effect.Effect<A, E, R>,
     resources: Resources & Distinct<Resources>,
-    options?: WithResourcesOptions
+    ...options: GuardOptions<Resources>
   ): Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
 } = internal.withResources as any
+
+/**
+ * Sets a resource's capacity while serving. It takes effect for the next
+ * grant: growing admits waiters at once; shrinking admits no one until the
+ * permits in use fall under the new capacity. Nothing already running is
+ * interrupted. A partitioned resource's guarantees are recomputed from the
+ * new capacity. An invalid capacity fails with `LimiterConfigError` and
+ * changes nothing. A capacity given as a `Config` is read again by `reload`,
+ * which then replaces what was set here.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * // e.g. from an admin endpoint, after the database got more cores
+ * const grow = Limiter.setCapacity(Db, 8)
+ * ```
+ *
+ * @since 0.1.0
+ * @category capacity
+ */
+export const setCapacity: <Name extends string>(
+  resource: Resource.Resource<Name, any>,
+  capacity: number
+) => Effect.Effect<void, LimiterConfigError, Limiter | Resource.Resource.Identifier<Name>> = internal.setCapacity as any
+
+/**
+ * Reads again every limiter option given as a `Config` — capacities, queue
+ * bounds, the timeout, the on/off switch — checks them all, and applies them
+ * all, or none when one is invalid (the error names it). Changes take effect
+ * as `setCapacity`'s do. Options given as plain values keep their values.
+ *
+ * @example
+ * ```ts
+ * import { Config, Effect, Schedule } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: Config.integer("DB_CONCURRENCY") })
+ *
+ * // Pick up a new DB_CONCURRENCY every 30 seconds; log a bad one and keep the old.
+ * const follow = Limiter.reload.pipe(
+ *   Effect.catchAll((error) => Effect.logWarning(`limiter settings not reloaded: ${error.message}`)),
+ *   Effect.repeat(Schedule.spaced("30 seconds"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category capacity
+ */
+export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.ConfigError, Limiter> = internal.reload

@@ -41,7 +41,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export interface Resource<Name extends string>
+export interface Resource<Name extends string, Partition extends string = never>
   extends Context.Tag<Resource.Identifier<Name>, Semaphore.Semaphore>
 {
   readonly [TypeId]: TypeId
@@ -49,7 +49,29 @@ export interface Resource<Name extends string>
   readonly name: Name
   /** The number of requests that may hold the resource at once. */
   readonly capacity: number | Config.Config<number>
+  /** The most requests that may queue for it; `undefined` for no bound. */
+  readonly maxWaiting: number | Config.Config<number> | undefined
+  /** Which waiter a freed permit goes to: the oldest (`"fifo"`) or the newest (`"lifo"`). */
+  readonly order: Order
+  /** Its partitions and their shares of the capacity; `undefined` when it has none. */
+  readonly partitions: { readonly [P in Partition]: number } | undefined
 }
+
+/**
+ * Which waiter a freed permit goes to: the one that has waited longest
+ * (`"fifo"`), or the one that arrived last (`"lifo"`).
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "effect-concurrency-limiter"
+ *
+ * const order: Resource.Order = "lifo"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Order = "fifo" | "lifo"
 
 /**
  * @since 0.1.0
@@ -71,7 +93,15 @@ export declare namespace Resource {
    * @since 0.1.0
    * @category models
    */
-  export type Any = Resource<any>
+  export type Any = Resource<any, any>
+
+  /**
+   * The partition names of a resource; `never` for a resource without partitions.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Partition<R> = R extends Resource<any, infer P> ? P : never
 
   /**
    * The identifiers of a list of resources, as they appear in `R`.
@@ -88,13 +118,41 @@ export declare namespace Resource {
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<Partition extends string = never> {
   /**
    * How many requests may hold the resource at once: a positive safe integer,
-   * or a `Config` that reads one (e.g. `Config.integer("DB_CONCURRENCY")`).
-   * It is checked when the `Limiter` layer is built.
+   * or a `Config` that reads one (e.g. `Config.integer("DB_CONCURRENCY")`),
+   * which `Limiter.reload` reads again. It is checked when the `Limiter`
+   * layer is built. `Limiter.setCapacity` changes it while serving.
    */
   readonly capacity: number | Config.Config<number>
+  /**
+   * The most requests that may queue for the resource. A guard that would
+   * be one more fails at once with `BusyError` (`reason: "queue-full"`),
+   * without waiting: far cheaper than a refusal at the deadline, and the
+   * client hears sooner. A non-negative safe integer (`0`: never queue) or a
+   * `Config` of one; `Infinity` or absent: no bound. It bounds guards only:
+   * takes through the resource's `Effect.Semaphore` API are not refused.
+   */
+  readonly maxWaiting?: number | Config.Config<number> | undefined
+  /**
+   * Which waiter a freed permit goes to. `"fifo"` (the default) serves the
+   * one that waited longest. `"lifo"` serves the newest: under a sustained
+   * overload the requests that are served have waited least (their clients
+   * are still there), while the oldest time out on their own deadline.
+   * Neither lets a newcomer pass a waiter to a free permit.
+   */
+  readonly order?: Order | undefined
+  /**
+   * Splits the capacity into named partitions with guaranteed shares, e.g.
+   * `{ interactive: 0.8, batch: 0.2 }` (each share in (0, 1], together at
+   * most 1). A guard then names its partition (`Limiter.withResources([Db],
+   * { partition: "batch" })`). Under contention each partition gets at least
+   * its share of the capacity (rounded by largest remainder, so 0.8 / 0.2 of
+   * 5 is 4 / 1); a share its partition does not use is lent to the others,
+   * and given back as their holders finish (nobody is interrupted).
+   */
+  readonly partitions?: { readonly [P in Partition]: number } | undefined
 }
 
 /**
@@ -106,19 +164,31 @@ export interface Options {
  * import { Config } from "effect"
  * import { Resource } from "effect-concurrency-limiter"
  *
- * const Db = Resource.make("Db", { capacity: 5 })
+ * const Db = Resource.make("Db", { capacity: 5, maxWaiting: 50 })
  * const Upstream = Resource.make("Upstream", {
  *   capacity: Config.integer("UPSTREAM_CONCURRENCY").pipe(Config.withDefault(20))
  * })
+ * // Batch jobs are guaranteed 1 of 5 permits, interactive requests 4.
+ * const Search = Resource.make("Search", { capacity: 5, partitions: { interactive: 0.8, batch: 0.2 } })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <const Name extends string>(name: Name, options: Options): Resource<Name> =>
+export const make = <const Name extends string, const Partition extends string = never>(
+  name: Name,
+  options: Options<Partition>
+): Resource<Name, Partition> =>
   Object.assign(
     Context.GenericTag<Resource.Identifier<Name>, Semaphore.Semaphore>(`effect-concurrency-limiter/Resource/${name}`),
-    { [TypeId]: TypeId, name, capacity: options.capacity } as const
+    {
+      [TypeId]: TypeId,
+      name,
+      capacity: options.capacity,
+      maxWaiting: options.maxWaiting,
+      order: options.order ?? "fifo",
+      partitions: options.partitions
+    } as const
   )
 
 /**

@@ -73,7 +73,7 @@ describe("Limiter.layer reads options from Config", () => {
       const limiter = yield* Limiter.Limiter
       assert.deepStrictEqual(limiter.timeout, Duration.millis(1500))
       assert.isFalse(limiter.enabled)
-      assert.deepStrictEqual(yield* limiter.stats, [{ resource: "Db", capacity: 7, inUse: 0, waiting: 0 }])
+      assert.deepStrictEqual(yield* limiter.stats, [{ resource: "Db", capacity: 7, inUse: 0, waiting: 0, maxWaiting: Infinity }])
     }).pipe(
       Effect.provide(layer),
       withEnv({ DB_CONCURRENCY: "7", LIMITER_TIMEOUT: "1500 millis", LIMITER_ENABLED: "false" })

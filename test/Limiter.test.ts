@@ -22,7 +22,7 @@ const hold = <const Rs extends Limiter.NonEmptyResources>(
     const entered = yield* Deferred.make<void>()
     const fiber = yield* Deferred.succeed(entered, undefined).pipe(
       Effect.zipRight(Deferred.await(gate)),
-      Limiter.withResources<Rs>(resources, options),
+      Limiter.withResources<Rs>(resources, ...[options] as Limiter.GuardOptions<Rs>),
       Effect.fork
     )
     return { fiber, gate, entered } as const
@@ -217,23 +217,23 @@ describe("Limiter.withResources", () => {
     Effect.gen(function*() {
       const log: Array<string> = []
       // Watches the semaphores the limiter made: the guard takes and returns
-      // permits through their grant methods, `tryHold` and `releaseFrom`.
+      // permits through their grant methods, `tryHold` and `releaseGrant`.
       const spy = <Name extends string>(resource: Resource.Resource<Name>) =>
         Effect.map(resource, (semaphore) => {
           const impl = semaphore as unknown as {
-            tryHold: (n: number) => unknown
-            releaseFrom: (n: number, epoch: number) => void
+            tryHold: (n: number, queue?: unknown) => unknown
+            releaseGrant: (grant: unknown) => void
           }
           const tryHold = impl.tryHold.bind(impl)
-          const releaseFrom = impl.releaseFrom.bind(impl)
-          impl.tryHold = (n) => {
-            const grant = tryHold(n)
+          const releaseGrant = impl.releaseGrant.bind(impl)
+          impl.tryHold = (n, queue) => {
+            const grant = tryHold(n, queue)
             if (grant !== null) log.push(`take ${resource.name}`)
             return grant
           }
-          impl.releaseFrom = (n, epoch) => {
+          impl.releaseGrant = (grant) => {
             log.push(`release ${resource.name}`)
-            releaseFrom(n, epoch)
+            releaseGrant(grant)
           }
         })
       yield* spy(Db)

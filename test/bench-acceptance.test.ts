@@ -152,6 +152,7 @@ describe("bench acceptance", () => {
     const report: RunReport = {
       id: "postgres-with-150",
       database: "postgres",
+      mode: "with",
       limiting: true,
       peak: 150,
       pinned: true,

@@ -11,10 +11,17 @@ import { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
-import * as Semaphore from "../Semaphore.js"
 import { Deadlines } from "./deadlines.js"
-import { renderValue, validateCapacity, validateTimeout } from "./options.js"
-import { holding, releaseGrants, type SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
+import { ResourceMetrics } from "./metrics.js"
+import {
+  renderValue,
+  validateCapacity,
+  validateMaxWaiting,
+  validateOrder,
+  validatePartitions,
+  validateTimeout
+} from "./options.js"
+import { holding, type Queue, QueueFull, releaseGrants, SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
@@ -35,13 +42,53 @@ const invalid = (field: string, value: unknown, expected: string) =>
 interface Internals {
   readonly deadlines: Deadlines
   /**
-   * One `BusyError` per resource and timeout, reused for every refusal,
-   * even by guards made inside a handler (a new guard per request).
+   * One `BusyError` per resource, reason and timeout, reused for every
+   * refusal, even by guards made inside a handler (a new guard per request).
    */
   readonly busyErrors: Map<string, BusyError>
 }
 
 const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
+
+/** A resource's options, read (from `Config` where given) and checked. */
+interface ResourceSettings {
+  readonly capacity: number
+  readonly maxWaiting: number
+}
+
+/** The options `Limiter.reload` reads again, read and checked. */
+interface Settings {
+  readonly timeout: Duration.Duration
+  readonly enabled: boolean
+  readonly resources: ReadonlyArray<ResourceSettings>
+}
+
+const resourceField = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, option: string) =>
+  `resources[${i}].${option} (resource "${resources[i].name}")`
+
+/**
+ * Reads every option that may come from `Config`, and checks them all, so
+ * that a reload applies all of them or none.
+ */
+const readSettings = Effect.fnUntraced(function*(
+  options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>
+) {
+  const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
+  const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
+  const enabled = yield* resolve(options.enabled ?? true)
+  const settings: Array<ResourceSettings> = []
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]
+    const capacity = yield* fromEither(
+      validateCapacity(resourceField(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))
+    )
+    const maxWaiting = yield* fromEither(
+      validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(resource.maxWaiting ?? Infinity))
+    )
+    settings.push({ capacity, maxWaiting })
+  }
+  return { timeout, enabled, resources: settings } satisfies Settings
+})
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
@@ -49,41 +96,82 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   if (!Array.isArray(resources) || resources.length === 0) {
     return yield* invalid("resources", resources, "a non-empty list of resources")
   }
-  const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
-  const enabled = yield* resolve(options.enabled ?? true)
-
   const rank = new Map<string, number>()
-  const semaphores: Array<Semaphore.Semaphore> = []
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
-    const field = `resources[${i}]`
     if (typeof resource.name !== "string" || resource.name.length === 0) {
-      return yield* invalid(`${field}.name`, resource.name, "a non-empty string")
+      return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string")
     }
     if (rank.has(resource.key)) {
-      return yield* invalid(`${field}.name`, resource.name, `a name not already listed (resources[${rank.get(resource.key)}])`)
+      return yield* invalid(
+        `resources[${i}].name`,
+        resource.name,
+        `a name not already listed (resources[${rank.get(resource.key)}])`
+      )
     }
     rank.set(resource.key, i)
-    const capacity = yield* fromEither(
-      validateCapacity(`${field}.capacity (resource "${resource.name}")`, yield* resolveUnknown(resource.capacity))
+  }
+  let settings = yield* readSettings(options)
+  const metrics = yield* resolve(options.metrics ?? true)
+  const clock = yield* Effect.clock
+
+  // The one place where resources get their semaphores.
+  const semaphores: Array<SemaphoreImpl> = []
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]
+    const order = yield* fromEither(validateOrder(resourceField(resources, i, "order"), resource.order ?? "fifo"))
+    const partitions = resource.partitions === undefined ? undefined : yield* fromEither(
+      validatePartitions(resourceField(resources, i, "partitions"), resource.partitions)
     )
-    // The one place where resources get their semaphores.
-    semaphores.push(Semaphore.unsafeMake(capacity))
+    const semaphore = new SemaphoreImpl(settings.resources[i].capacity, {
+      order,
+      maxWaiting: settings.resources[i].maxWaiting,
+      partitions
+    })
+    if (metrics) semaphore.observer = new ResourceMetrics(resource.name, semaphore, clock)
+    semaphores.push(semaphore)
   }
 
   // The one timer of all this limiter's waiters, on the layer's clock (the
   // TestClock in tests) and closed with the layer.
-  const deadlines = new Deadlines(yield* Effect.clock, Runtime.runFork(yield* Effect.runtime<never>()))
+  const deadlines = new Deadlines(clock, Runtime.runFork(yield* Effect.runtime<never>()))
   yield* Effect.addFinalizer(() => deadlines.close())
 
+  const semaphoreOf = (resource: Resource.Resource.Any) => {
+    const i = rank.get(resource.key)
+    return i === undefined ? undefined : semaphores[i]
+  }
+
   const service: Limiter.Service = {
-    timeout,
-    enabled,
+    // Getters: `reload` replaces the settings, and guards read them per request.
+    get timeout() {
+      return settings.timeout
+    },
+    get enabled() {
+      return settings.enabled
+    },
     resources,
     rankOf: (resource) => rank.get(resource.key),
-    stats: Effect.sync(() =>
-      resources.map((resource, i) => ({ resource: resource.name, ...semaphores[i].unsafeStats() }))
-    )
+    stats: Effect.sync(() => resources.map((resource, i) => statsOf(resource, semaphores[i]))),
+    setCapacity: (resource, capacity) =>
+      Effect.suspend(() => {
+        const semaphore = semaphoreOf(resource)
+        if (semaphore === undefined) return notListed(resource)
+        const i = rank.get(resource.key)!
+        return Effect.map(fromEither(validateCapacity(resourceField(resources, i, "capacity"), capacity)), (n) => {
+          semaphore.resizeTo(n)
+        })
+      }),
+    reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
+      Effect.sync(() => {
+        settings = next
+        for (let i = 0; i < semaphores.length; i++) {
+          const semaphore = semaphores[i]
+          const { capacity, maxWaiting } = next.resources[i]
+          semaphore.maxWaiting = maxWaiting
+          if (semaphore.capacity !== capacity) semaphore.resizeTo(capacity)
+        }
+      }))
   }
   internalsByLimiter.set(service, { deadlines, busyErrors: new Map() })
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
@@ -93,31 +181,85 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   return context
 })
 
+const notListed = (resource: Resource.Resource.Any) =>
+  invalid("resource", resource.name, "a resource listed in Limiter.layer({ resources })")
+
+const statsOf = (resource: Resource.Resource.Any, semaphore: SemaphoreImpl): Limiter.ResourceStats => {
+  const stats = { resource: resource.name, ...semaphore.unsafeStats(), maxWaiting: semaphore.maxWaiting }
+  if (!semaphore.partitioned) return stats
+  return {
+    ...stats,
+    partitions: semaphore.queues.slice(1).map((queue) => ({
+      partition: queue.name!,
+      guaranteed: queue.guaranteed,
+      inUse: queue.inUse,
+      waiting: queue.waiting
+    }))
+  }
+}
+
 /** @internal */
 export const layer = <const Resources extends Limiter.NonEmptyResources>(
   options: Limiter.Options<Resources>
 ): Layer.Layer<LimiterTag | Resource.Resource.Identifiers<Resources>, LimiterConfigError | ConfigError.ConfigError> =>
   Layer.scopedContext(make(options)) as any
 
-/** Throws at definition time: a guard listing a resource twice is a bug in the app, like a bad route. */
-const checkDistinct = (resources: ReadonlyArray<Resource.Resource.Any>): void => {
+/** @internal */
+export const setCapacity = (
+  resource: Resource.Resource.Any,
+  capacity: number
+): Effect.Effect<void, LimiterConfigError, LimiterTag> =>
+  Effect.flatMap(LimiterTag, (limiter) => limiter.setCapacity(resource, capacity))
+
+/** @internal */
+export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.ConfigError, LimiterTag> = Effect.flatMap(
+  LimiterTag,
+  (limiter) => limiter.reload
+)
+
+/**
+ * Throws at definition time: a guard listing a resource twice, or naming a
+ * partition its resources do not have (or none, when one is partitioned),
+ * is a bug in the app, like a bad route.
+ */
+const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: string | undefined): void => {
   if (!Array.isArray(resources) || resources.length === 0) {
     throw new TypeError("Limiter.withResources: expected a non-empty list of resources")
   }
   const seen = new Set<string>()
+  let partitioned = false
   for (const resource of resources) {
     if (seen.has(resource.key)) {
       throw new TypeError(`Limiter.withResources: resource "${resource.name}" is listed twice`)
     }
     seen.add(resource.key)
+    if (resource.partitions === undefined) continue
+    partitioned = true
+    const names = Object.keys(resource.partitions)
+    if (partition === undefined || !names.includes(partition)) {
+      throw new TypeError(
+        `Limiter.withResources: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
+          `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
+      )
+    }
+  }
+  if (partition !== undefined && !partitioned) {
+    throw new TypeError(
+      `Limiter.withResources: partition ${renderValue(partition)} given, but none of the resources is partitioned`
+    )
   }
 }
 
-/** What a guard resolves once per limiter: its resources in canonical order, their semaphores, the limiter's internals. */
+/**
+ * What a guard resolves once per limiter: its resources in canonical order,
+ * their semaphores and the queue (partition) it waits in on each, the
+ * limiter's internals.
+ */
 interface Plan {
   readonly limiter: Limiter.Service
   readonly ordered: ReadonlyArray<Resource.Resource.Any>
   readonly semaphores: ReadonlyArray<SemaphoreImpl>
+  readonly queues: ReadonlyArray<Queue>
   readonly internals: Internals
 }
 
@@ -125,6 +267,7 @@ interface Plan {
 const planFor = (
   limiter: Limiter.Service,
   resources: ReadonlyArray<Resource.Resource.Any>,
+  partition: string | undefined,
   context: Context.Context<unknown>
 ): Plan => {
   for (const resource of resources) {
@@ -137,27 +280,37 @@ const planFor = (
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
   const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
+  // `checkGuard` made sure the partition exists wherever there are partitions.
+  const queues = semaphores.map((semaphore) =>
+    semaphore.partitioned ? semaphore.queueNamed(partition!)! : semaphore.queues[0]
+  )
   const internals = internalsByLimiter.get(limiter)
   if (internals === undefined) {
     throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
   }
-  return { limiter, ordered, semaphores, internals }
+  return { limiter, ordered, semaphores, queues, internals }
 }
 
 /**
  * A `BusyError` is an expected outcome under overload, not a bug: its fields
  * are known to be valid and a stack trace would say nothing, so both the
  * validation and the trace are skipped. It is immutable, so a limiter makes
- * one per resource and timeout and reuses it for every 503.
+ * one per resource, reason and timeout and reuses it for every 503.
  */
-const busyErrorFor = ({ busyErrors }: Internals, resource: string, waited: Duration.Duration): BusyError => {
-  const key = `${resource}\u0000${Duration.toMillis(waited)}`
+const busyErrorFor = (
+  { busyErrors }: Internals,
+  resource: string,
+  reason: BusyError["reason"],
+  timeout: Duration.Duration
+): BusyError => {
+  const waited = reason === "queue-full" ? Duration.zero : timeout
+  const key = `${resource}\u0000${reason}\u0000${Duration.toMillis(waited)}`
   const cached = busyErrors.get(key)
   if (cached !== undefined) return cached
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    const error = new BusyError({ resource, waited }, { disableValidation: true })
+    const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
     busyErrors.set(key, error)
     return error
   } finally {
@@ -168,8 +321,9 @@ const busyErrorFor = ({ busyErrors }: Internals, resource: string, waited: Durat
 /**
  * Waits, in canonical order, for one permit of each of `semaphores` from
  * `start` on, adding each grant to `grants`, until the deadline. On a
- * failure (the deadline, or an interruption of the wait) every grant taken
- * so far, the fast path's included, is released before the failure goes on.
+ * failure (the deadline, a full queue, or an interruption of the wait)
+ * every grant taken so far, the fast path's included, is released before
+ * the failure goes on.
  *
  * The deadline lives inside the semaphore's wait: a waiter registers it with
  * the limiter's `Deadlines` (one timer fiber for all waiters) instead of
@@ -181,7 +335,7 @@ const busyErrorFor = ({ busyErrors }: Internals, resource: string, waited: Durat
  * test checks that both end every guard the same way at the same time.
  */
 const waitFrom = (
-  { internals, ordered, semaphores }: Plan,
+  { internals, ordered, queues, semaphores }: Plan,
   grants: Array<Waiter>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   timeout: Duration.Duration
@@ -190,14 +344,13 @@ const waitFrom = (
   const deadline = deadlines === undefined ? Infinity : deadlines.now() + Duration.toMillis(timeout)
   const from = (i: number): Effect.Effect<void, BusyError> =>
     i === semaphores.length ? Effect.void : Effect.matchCauseEffect(
-      semaphores[i].acquireUntil(1, restore, deadlines, deadline),
+      semaphores[i].acquireUntil(1, queues[i], restore, deadlines, deadline),
       {
         onFailure: (cause) => {
           releaseGrants(grants)
-          // The wait fails with `DeadlinePassed` or is interrupted: nothing else.
-          return Cause.isFailType(cause)
-            ? Effect.fail(busyErrorFor(internals, ordered[i].name, timeout))
-            : Effect.failCause(cause as Cause.Cause<never>)
+          if (!Cause.isFailType(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+          const reason = cause.error === QueueFull ? "queue-full" : "timeout"
+          return Effect.fail(busyErrorFor(internals, ordered[i].name, reason, timeout))
         },
         onSuccess: (grant) => {
           grant.hold()
@@ -214,7 +367,8 @@ const waitFrom = (
  * guard stops the app at start-up rather than failing requests.
  */
 const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
-  checkDistinct(resources)
+  const partition = options?.partition
+  checkGuard(resources, partition)
   const timeoutOverride = options?.timeout === undefined ? undefined : validateTimeout("timeout", options.timeout)
   if (timeoutOverride !== undefined && Either.isLeft(timeoutOverride)) {
     throw new TypeError(`Limiter.withResources: ${timeoutOverride.left.message}`)
@@ -226,17 +380,18 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
       const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
       if (plan === undefined || plan.limiter !== limiter) {
-        plan = planFor(limiter, resources, context as Context.Context<unknown>)
+        plan = planFor(limiter, resources, partition, context as Context.Context<unknown>)
       }
       const current = plan
       const semaphores = current.semaphores
+      const queues = current.queues
       return Effect.uninterruptibleMask((restore) => {
         // Fast path: every resource free and nobody queued. Taking and
         // installing the release happen in this one uninterruptible step, and
         // no deadline is set up: the common case costs a few synchronous checks.
         const grants: Array<Waiter> = []
         for (let i = 0; i < semaphores.length; i++) {
-          const grant = semaphores[i].tryHold(1)
+          const grant = semaphores[i].tryHold(1, queues[i])
           if (grant === null) break
           grants.push(grant)
         }

@@ -8,6 +8,10 @@ export const renderValue = (value: unknown): string => {
   if (typeof value === "bigint") return `${value}n`
   if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`
   if (Duration.isDuration(value)) return Duration.format(value)
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value)
+    return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${k}: ${renderValue(v)}`).join(", ")} }`
+  }
   return String(value)
 }
 
@@ -43,4 +47,41 @@ export const validateTimeout = (field: string, value: unknown): Either.Either<Du
     }
   }
   return invalid(field, value, expected)
+}
+
+/** A queue bound is a whole number of waiters; `Infinity` is no bound. */
+export const validateMaxWaiting = (field: string, value: unknown): Either.Either<number, LimiterConfigError> =>
+  value === Infinity || (typeof value === "number" && Number.isSafeInteger(value) && value >= 0)
+    ? Either.right(value as number)
+    : invalid(field, value, "a non-negative safe integer (0: never queue), or Infinity for no bound")
+
+/** The queue orders there are. */
+export const validateOrder = (field: string, value: unknown): Either.Either<"fifo" | "lifo", LimiterConfigError> =>
+  value === "fifo" || value === "lifo" ? Either.right(value) : invalid(field, value, "\"fifo\" or \"lifo\"")
+
+/**
+ * Partitions are named shares of the capacity: at least one, each a number
+ * in (0, 1], adding up to at most 1 (a float tolerance lets 0.1 + 0.2 + 0.7
+ * through).
+ */
+export const validatePartitions = (
+  field: string,
+  value: unknown
+): Either.Either<ReadonlyArray<readonly [string, number]>, LimiterConfigError> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return invalid(field, value, "an object of partition names to shares, e.g. { interactive: 0.8, batch: 0.2 }")
+  }
+  const entries = Object.entries(value)
+  if (entries.length === 0) return invalid(field, value, "at least one partition")
+  for (const [name, share] of entries) {
+    if (name.length === 0) return invalid(`${field}[""]`, share, "a non-empty partition name")
+    if (typeof share !== "number" || !(share > 0 && share <= 1)) {
+      return invalid(`${field}.${name}`, share, "a share in (0, 1]")
+    }
+  }
+  const total = entries.reduce((sum, [, share]) => sum + (share as number), 0)
+  if (total > 1 + 1e-9) {
+    return invalid(field, value, `shares adding up to at most 1 (these add up to ${total})`)
+  }
+  return Either.right(entries as ReadonlyArray<readonly [string, number]>)
 }

@@ -8,6 +8,13 @@
  * exactly those fibers (Effect's own semaphore wakes every waiter instead,
  * each of which re-checks and re-queues at the back).
  *
+ * The queue can be split into partitions (`Queue`s), each guaranteed a
+ * number of permits: a freed permit goes first to the oldest (LIFO: newest)
+ * waiter of a partition holding less than its guarantee, and otherwise to
+ * the oldest (newest) waiter of any partition, which borrows capacity no
+ * waiting partition is owed. An unpartitioned semaphore has one queue and
+ * the rule reduces to plain FIFO (LIFO).
+ *
  * Every acquisition (queued or not) is recorded in a `Waiter`:
  *
  * - `Idle`: created, not yet registered (an interruption that lands before
@@ -36,6 +43,7 @@ import type * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../Semaphore.js"
 import type { Deadlines, Expirable } from "./deadlines.js"
+import { guaranteedPermits } from "./shares.js"
 
 /**
  * Typed through the public module (as effect's own internals do) so that the
@@ -65,6 +73,52 @@ export const DeadlinePassed: unique symbol = Symbol.for("effect-concurrency-limi
 export type DeadlinePassed = typeof DeadlinePassed
 
 /**
+ * The failure of a wait refused because the queue already holds
+ * `maxWaiting` waiters (see `acquireUntil`). One constant.
+ *
+ * @internal
+ */
+export const QueueFull: unique symbol = Symbol.for("effect-concurrency-limiter/Semaphore/QueueFull")
+
+/** @internal */
+export type QueueFull = typeof QueueFull
+
+/**
+ * One partition of a semaphore's queue: its waiters, the permits its
+ * holders have, and the permits it is guaranteed under contention. An
+ * unpartitioned semaphore has a single nameless one.
+ *
+ * @internal
+ */
+export class Queue {
+  head: Waiter | null = null
+  tail: Waiter | null = null
+  waiting = 0
+  inUse = 0
+  guaranteed = 0
+  constructor(readonly name: string | undefined, readonly share: number) {}
+}
+
+/**
+ * What the semaphore tells whoever watches it (the limiter's metrics). Every
+ * call is synchronous and must not allocate: it runs on every acquisition.
+ *
+ * @internal
+ */
+export interface Observer {
+  /** The current time in millis, on the clock waits and holds are measured with. */
+  now(): number
+  /** Capacity, permits in use or waiters of the semaphore (and of `queue`) changed. */
+  changed(semaphore: SemaphoreImpl, queue: Queue): void
+  /** `waiter` got its permits after waiting `waitedMillis`. */
+  acquired(waiter: Waiter, waitedMillis: number): void
+  /** `waiter` gave up: its deadline passed, the queue was full, or it was interrupted. */
+  failed(waiter: Waiter, outcome: "timeout" | "queue-full" | "interrupted"): void
+  /** `waiter`'s permits were released after `heldMillis`. */
+  released(waiter: Waiter, heldMillis: number): void
+}
+
+/**
  * One acquisition. It is the list node itself, and its own entry in the
  * limiter's deadline heap, so a queued waiter costs one small object (plus
  * the closures of the `Effect.async` that parks it). Once granted it is the
@@ -84,7 +138,11 @@ export class Waiter implements Expirable {
   deadline = Infinity
   heapIndex = -1
   sequence = 0
-  constructor(readonly semaphore: SemaphoreImpl, readonly permits: number) {}
+  /** Arrival order in the queue: what FIFO and LIFO compare across partitions. */
+  arrival = 0
+  /** When the acquisition started, then when it was granted (observer's clock; only kept when observed). */
+  since = 0
+  constructor(readonly semaphore: SemaphoreImpl, readonly permits: number, readonly queue: Queue) {}
 
   /** Called by the deadline timer: a wait still queued gives up. */
   expire(): void {
@@ -104,7 +162,7 @@ export class Waiter implements Expirable {
   release(): void {
     if (this.state !== Held) return
     this.state = Done
-    this.semaphore.releaseFrom(this.permits, this.epoch)
+    this.semaphore.releaseGrant(this)
   }
 }
 
@@ -117,6 +175,20 @@ const validateCapacity = (method: string, permits: number): void => {
   if (!(Number.isSafeInteger(permits) && permits >= 0)) {
     throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${String(permits)}`)
   }
+}
+
+/**
+ * How a semaphore queues: its order, its bound and its partitions.
+ *
+ * @internal
+ */
+export interface QueueOptions {
+  /** `"lifo"` hands a freed permit to the newest waiter. Default `"fifo"`. */
+  readonly order?: "fifo" | "lifo" | undefined
+  /** The most waiters `acquireUntil` queues; more fail with `QueueFull`. Default unbounded. */
+  readonly maxWaiting?: number | undefined
+  /** Named partitions and their shares of the capacity (checked by the caller). */
+  readonly partitions?: ReadonlyArray<readonly [name: string, share: number]> | undefined
 }
 
 /** @internal */
@@ -132,99 +204,185 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
    * than counted twice.
    */
   epoch = 0
-  head: Waiter | null = null
-  tail: Waiter | null = null
+  lifo: boolean
+  maxWaiting: number
+  /**
+   * The queue's partitions. Index 0 is the semaphore's own: its only queue
+   * when unpartitioned; when partitioned, the one of takes through the
+   * `Effect.Semaphore` API, which name no partition and are owed nothing.
+   */
+  readonly queues: ReadonlyArray<Queue>
+  /** Counts arrivals, to order waiters across partitions. */
+  private arrivals = 0
+  observer: Observer | null = null
 
-  constructor(capacity: number) {
+  constructor(capacity: number, options?: QueueOptions) {
     this.capacity = capacity
+    this.lifo = options?.order === "lifo"
+    this.maxWaiting = options?.maxWaiting ?? Infinity
+    this.queues = [
+      new Queue(undefined, 0),
+      ...(options?.partitions ?? []).map(([name, share]) => new Queue(name, share))
+    ]
+    this.shareOut()
+  }
+
+  /** The partition called `name`, if there is one. */
+  queueNamed(name: string): Queue | undefined {
+    return this.queues.find((queue) => queue.name === name)
+  }
+
+  /** Whether the queue is split into named partitions. */
+  get partitioned(): boolean {
+    return this.queues.length > 1
+  }
+
+  /** Recomputes each partition's guaranteed permits from the capacity. */
+  private shareOut(): void {
+    if (!this.partitioned) return
+    const named = this.queues.slice(1)
+    const guaranteed = guaranteedPermits(this.capacity, named.map((queue) => queue.share))
+    named.forEach((queue, i) => (queue.guaranteed = guaranteed[i]))
+  }
+
+  private changed(queue: Queue): void {
+    if (this.observer !== null) this.observer.changed(this, queue)
   }
 
   // --- queue ---------------------------------------------------------------
 
   enqueue(waiter: Waiter): void {
-    waiter.prev = this.tail
-    if (this.tail === null) {
-      this.head = waiter
+    const queue = waiter.queue
+    waiter.arrival = this.arrivals++
+    waiter.prev = queue.tail
+    if (queue.tail === null) {
+      queue.head = waiter
     } else {
-      this.tail.next = waiter
+      queue.tail.next = waiter
     }
-    this.tail = waiter
+    queue.tail = waiter
+    queue.waiting++
     this.waiting++
+    this.changed(queue)
   }
 
   unlink(waiter: Waiter): void {
+    const queue = waiter.queue
     if (waiter.prev === null) {
-      this.head = waiter.next
+      queue.head = waiter.next
     } else {
       waiter.prev.next = waiter.next
     }
     if (waiter.next === null) {
-      this.tail = waiter.prev
+      queue.tail = waiter.prev
     } else {
       waiter.next.prev = waiter.prev
     }
     waiter.prev = null
     waiter.next = null
+    queue.waiting--
     this.waiting--
+    this.changed(queue)
   }
 
   /**
-   * Grants permits to waiters from the head while the head fits. Strict FIFO:
-   * a head that does not fit blocks everyone behind it, even smaller takes.
-   * Each grant is O(1): it resumes exactly one fiber.
+   * The waiter the next free permits go to: the oldest (LIFO: newest) of a
+   * partition below its guarantee, else the oldest (newest) of any.
+   */
+  next(): Waiter | null {
+    const queues = this.queues
+    if (queues.length === 1) return this.lifo ? queues[0].tail : queues[0].head
+    let best: Waiter | null = null
+    let bestOwed = false
+    for (let i = 0; i < queues.length; i++) {
+      const queue = queues[i]
+      const candidate = this.lifo ? queue.tail : queue.head
+      if (candidate === null) continue
+      const owed = queue.inUse < queue.guaranteed
+      if (
+        best === null || (owed && !bestOwed) ||
+        (owed === bestOwed && (this.lifo ? candidate.arrival > best.arrival : candidate.arrival < best.arrival))
+      ) {
+        best = candidate
+        bestOwed = owed
+      }
+    }
+    return best
+  }
+
+  /**
+   * Grants permits to the next waiter while it fits. Strict: a next waiter
+   * that does not fit blocks everyone else, even smaller takes. Each grant
+   * is O(1) (O(partitions) when partitioned): it resumes exactly one fiber.
    */
   wake(): void {
-    // The head is re-read after every grant (rather than following `next`)
-    // so that the loop stays right even if resuming a fiber were to run code
-    // that changes the queue synchronously (it does not with the default
-    // scheduler, which only schedules the fiber).
-    let waiter = this.head
+    // The next waiter is chosen afresh after every grant, so that the loop
+    // stays right even if resuming a fiber were to run code that changes the
+    // queue synchronously (it does not with the default scheduler, which
+    // only schedules the fiber).
+    let waiter = this.next()
     while (waiter !== null && this.capacity - this.taken >= waiter.permits) {
       this.unlink(waiter)
       waiter.deadlines?.remove(waiter)
       this.grantNow(waiter)
+      this.granted(waiter)
       const resume = waiter.resume!
       waiter.resume = null
       // A constant: a hand-off allocates nothing beyond the fiber's resumption.
       resume(Exit.void)
-      waiter = this.head
+      waiter = this.next()
     }
   }
 
   /** Whether `permits` can be taken now without passing anyone who waits. */
   canTakeNow(permits: number): boolean {
-    return this.head === null && this.capacity - this.taken >= permits
+    return this.waiting === 0 && this.capacity - this.taken >= permits
   }
 
+  /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
   unsafeRelease(permits: number): number {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
+    this.checkRelease(permits)
+    const own = this.queues[0]
+    own.inUse = Math.max(0, own.inUse - permits)
+    this.giveBack(permits, own)
+    return this.capacity - this.taken
+  }
+
+  /** A release of more than is taken: a permit released twice, or a `take` after `releaseAll` stole it. */
+  private checkRelease(permits: number): void {
     if (permits > this.taken) {
       throw new RangeError(
         `Semaphore.release: releasing ${permits} permit(s) but only ${this.taken} are taken ` +
           `(a permit released twice, or released without being taken)`
       )
     }
-    this.taken -= permits
-    this.wake()
-    return this.capacity - this.taken
   }
 
-  /** Releases permits taken in `epoch`, unless `releaseAll` already did. */
-  releaseFrom(permits: number, epoch: number): void {
-    if (epoch === this.epoch) {
-      this.unsafeRelease(permits)
-    }
+  private giveBack(permits: number, queue: Queue): void {
+    this.taken -= permits
+    this.changed(queue)
+    this.wake()
+  }
+
+  /** Returns the permits of a granted waiter, unless `releaseAll` already did. */
+  releaseGrant(waiter: Waiter): void {
+    if (this.observer !== null) this.observer.released(waiter, this.observer.now() - waiter.since)
+    if (waiter.epoch !== this.epoch) return
+    this.checkRelease(waiter.permits)
+    waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
+    this.giveBack(waiter.permits, waiter.queue)
   }
 
   /** Takes a waiter that gives up out of the queue. */
   dequeue(waiter: Waiter): void {
-    const wasHead = waiter.prev === null
+    const wasNext = this.next() === waiter
     this.unlink(waiter)
     waiter.deadlines?.remove(waiter)
     waiter.resume = null
     waiter.state = Done
-    // A head that did not fit may have been holding back smaller takes.
-    if (wasHead) this.wake()
+    // A next waiter that did not fit may have been holding back smaller takes.
+    if (wasNext) this.wake()
   }
 
   /** The deadline of a queued waiter passed: it leaves the queue and its wait fails. */
@@ -232,17 +390,23 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     if (waiter.state !== Waiting) return
     const resume = waiter.resume!
     this.dequeue(waiter)
+    this.observer?.failed(waiter, "timeout")
     resume(expired)
   }
 
-  /** The interrupted (or failed) side of a wait; runs uninterruptibly. */
+  /** The interrupted side of a wait; runs uninterruptibly. */
   abandon(waiter: Waiter): void {
     if (waiter.state === Waiting) {
       this.dequeue(waiter)
+      this.observer?.failed(waiter, "interrupted")
     } else if (waiter.state === Granted) {
       // The grant raced the interruption: pass the permits on.
       waiter.state = Done
-      this.releaseFrom(waiter.permits, waiter.epoch)
+      if (waiter.epoch === this.epoch) {
+        this.checkRelease(waiter.permits)
+        waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
+        this.giveBack(waiter.permits, waiter.queue)
+      }
     }
   }
 
@@ -251,40 +415,67 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
    * state `Granted`. Must run in an uninterruptible region; `restore` decides
    * whether the wait itself is interruptible. A failed wait (an interruption)
    * undoes itself here, in the same uninterruptible region, whether or not
-   * the grant had already been made.
-   *
-   * With `deadlines`, a wait still queued at `deadline` (Clock millis) leaves
-   * the queue and fails with `DeadlinePassed`; a deadline already passed
-   * fails at once, without queueing, unless the permits are free right now.
+   * the grant had already been made. Not bounded by `maxWaiting`.
    */
   acquire(
     permits: number,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   ): Effect.Effect<Waiter> {
-    return this.acquireUntil(permits, restore) as Effect.Effect<Waiter>
+    return this.wait(this.newWaiter(permits, this.queues[0]), restore, undefined, Infinity, false) as Effect.Effect<
+      Waiter
+    >
   }
 
-  /** `acquire`, giving up when `deadline` passes on `deadlines`' clock. */
+  /**
+   * `acquire` into `queue`, bounded by `maxWaiting`, giving up when
+   * `deadline` (Clock millis) passes on `deadlines`' clock. A wait that would
+   * make the queue longer than `maxWaiting` fails at once with `QueueFull`,
+   * without queueing or arming a timer. A wait still queued at the deadline
+   * leaves the queue and fails with `DeadlinePassed`; a deadline already
+   * passed fails at once, without queueing, unless the permits are free now.
+   */
   acquireUntil(
     permits: number,
+    queue: Queue,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-    deadlines?: Deadlines,
-    deadline?: number
-  ): Effect.Effect<Waiter, DeadlinePassed> {
-    const waiter = new Waiter(this, permits)
-    if (this.canTakeNow(permits)) {
+    deadlines: Deadlines | undefined,
+    deadline: number
+  ): Effect.Effect<Waiter, DeadlinePassed | QueueFull> {
+    return this.wait(this.newWaiter(permits, queue), restore, deadlines, deadline, true)
+  }
+
+  private newWaiter(permits: number, queue: Queue): Waiter {
+    const waiter = new Waiter(this, permits, queue)
+    if (this.observer !== null) waiter.since = this.observer.now()
+    return waiter
+  }
+
+  private wait(
+    waiter: Waiter,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    deadlines: Deadlines | undefined,
+    deadline: number,
+    bounded: boolean
+  ): Effect.Effect<Waiter, DeadlinePassed | QueueFull> {
+    if (this.canTakeNow(waiter.permits)) {
       this.grantNow(waiter)
+      this.granted(waiter)
       return Effect.succeed(waiter)
     }
+    if (bounded && this.waiting >= this.maxWaiting) return this.refuse(waiter)
     return Effect.matchCauseEffect(
-      restore(Effect.async<void, DeadlinePassed>((resume) => {
+      restore(Effect.async<void, DeadlinePassed | QueueFull>((resume) => {
         // Re-check: permits may have freed up between the decision above and
         // the registration (the fiber can yield in between).
-        if (this.canTakeNow(permits)) {
+        if (this.canTakeNow(waiter.permits)) {
           this.grantNow(waiter)
+          this.granted(waiter)
           resume(Exit.void)
-        } else if (deadlines !== undefined && deadline! <= deadlines.now()) {
+        } else if (bounded && this.waiting >= this.maxWaiting) {
+          resume(this.refuse(waiter))
+        } else if (deadlines !== undefined && deadline <= deadlines.now()) {
           waiter.state = Done
+          this.observer?.failed(waiter, "timeout")
           resume(expired)
         } else {
           waiter.resume = resume
@@ -292,7 +483,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
           this.enqueue(waiter)
           if (deadlines !== undefined) {
             waiter.deadlines = deadlines
-            waiter.deadline = deadline!
+            waiter.deadline = deadline
             deadlines.add(waiter)
           }
         }
@@ -307,10 +498,27 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     )
   }
 
+  private refuse(waiter: Waiter): Effect.Effect<never, QueueFull> {
+    waiter.state = Done
+    this.observer?.failed(waiter, "queue-full")
+    return queueFull
+  }
+
   grantNow(waiter: Waiter): void {
     this.taken += waiter.permits
+    waiter.queue.inUse += waiter.permits
     waiter.state = Granted
     waiter.epoch = this.epoch
+    this.changed(waiter.queue)
+  }
+
+  /** Tells the observer, and restarts the waiter's clock for its hold. */
+  private granted(waiter: Waiter): void {
+    const observer = this.observer
+    if (observer === null) return
+    const now = observer.now()
+    observer.acquired(waiter, now - waiter.since)
+    waiter.since = now
   }
 
   /**
@@ -319,10 +527,11 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
    * whose `release` gives them back. Synchronous: for callers that take and
    * install the release in one uninterruptible step of their own.
    */
-  tryHold(permits: number): Waiter | null {
+  tryHold(permits: number, queue: Queue = this.queues[0]): Waiter | null {
     if (!this.canTakeNow(permits)) return null
-    const waiter = new Waiter(this, permits)
+    const waiter = this.newWaiter(permits, queue)
     this.grantNow(waiter)
+    this.granted(waiter)
     waiter.state = Held
     return waiter
   }
@@ -336,8 +545,8 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     if (waiter.state !== Granted) return
     waiter.state = Done
     if (waiter.epoch === this.epoch && waiter.permits <= this.taken) {
-      this.taken -= waiter.permits
-      this.wake()
+      waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
+      this.giveBack(waiter.permits, waiter.queue)
     }
   }
 
@@ -399,7 +608,9 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
 
   readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
     this.taken = 0
+    for (const queue of this.queues) queue.inUse = 0
     this.epoch++
+    for (const queue of this.queues) this.changed(queue)
     this.wake()
     return this.capacity - this.taken
   })
@@ -407,8 +618,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   readonly resize = (permits: number): Effect.Effect<void> =>
     Effect.sync(() => {
       validateCapacity("resize", permits)
-      this.capacity = permits
-      this.wake()
+      this.resizeTo(permits)
     })
 
   readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -432,6 +642,18 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
       })
       : Effect.die(invalidPermits("withPermitsIfAvailable", permits))
 
+  /**
+   * Sets the capacity and the partitions' guarantees. Growing admits waiters
+   * at once; shrinking admits no one until usage falls under the new size.
+   * Holders are never interrupted.
+   */
+  resizeTo(capacity: number): void {
+    this.capacity = capacity
+    this.shareOut()
+    for (const queue of this.queues) this.changed(queue)
+    this.wake()
+  }
+
   // --- extras ----------------------------------------------------------------
 
   readonly tryTake = (permits: number): Effect.Effect<boolean> =>
@@ -443,6 +665,8 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
     if (!this.canTakeNow(permits)) return false
     this.taken += permits
+    this.queues[0].inUse += permits
+    this.changed(this.queues[0])
     return true
   }
 
@@ -462,6 +686,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
 }
 
 const expired = Exit.fail(DeadlinePassed)
+const queueFull = Exit.fail(QueueFull)
 
 /**
  * Releases held grants, the last one first.
@@ -502,9 +727,9 @@ export const holding = <A, E, R>(self: Effect.Effect<A, E, R>, grants: ReadonlyA
 export const unsafeImpl = (semaphore: Semaphore.Semaphore): SemaphoreImpl => semaphore as SemaphoreImpl
 
 /** @internal */
-export const unsafeMake = (permits: number): Semaphore.Semaphore => {
+export const unsafeMake = (permits: number, options?: QueueOptions): Semaphore.Semaphore => {
   validateCapacity("make", permits)
-  return new SemaphoreImpl(permits)
+  return new SemaphoreImpl(permits, options)
 }
 
 /** @internal */
