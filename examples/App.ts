@@ -40,14 +40,6 @@ const messages = (userId: number) => Effect.flatMap(Messages, (m) => m.byUser(us
 const file = Effect.flatMap(DataFile, (f) => f.read)
 
 /**
- * The routes. The query string is checked before the guard, so a bad
- * `user_id` gets its 400 at once, without waiting for (or holding) a `Db`
- * permit; the response it fails with is sent as is. A `BusyError` from a
- * guard renders itself as the 503; anything else is a 500. `/metrics` has
- * no guard: it must answer while the guarded routes are saturated, which is
- * when it is read.
- */
-/**
  * Guards are defined once, outside the handlers that use them. A guard
  * resolves its resources' order and semaphores on first use and keeps its
  * `BusyError`, so a guard made inside a handler would redo that work for
@@ -56,6 +48,14 @@ const file = Effect.flatMap(DataFile, (f) => f.read)
 const withDb = Limiter.withResources([Db])
 const withDbAndFs = Limiter.withResources([Db, Fs])
 
+/**
+ * The routes. The query string is checked before the guard, so a bad
+ * `user_id` gets its 400 at once, without waiting for (or holding) a `Db`
+ * permit; the response it fails with is sent as is. A `BusyError` from a
+ * guard renders itself as the 503; anything else is a 500. `/metrics` has
+ * no guard: it must answer while the guarded routes are saturated, which is
+ * when it is read.
+ */
 export const routes = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/messages",

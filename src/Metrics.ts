@@ -129,8 +129,9 @@ export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
 })
 
 /**
- * The buckets of both histograms, in seconds: 1 ms doubling to 32.8 s (16
- * buckets), which spans a fast query to a timeout of tens of seconds.
+ * The buckets of both histograms, in seconds: 1 ms doubling to 32.768 s,
+ * then `+Inf` (17 buckets), which spans a fast query to a timeout of tens
+ * of seconds.
  *
  * @example
  * ```ts
@@ -142,7 +143,7 @@ export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
  * @since 0.1.0
  * @category constants
  */
-export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 })
+export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 17 })
 
 /**
  * How long each acquisition waited for its permit, in seconds (zero when it

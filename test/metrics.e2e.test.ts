@@ -1,17 +1,13 @@
 /**
  * `GET /metrics` end to end: the example app's routes and layer on a real
- * NodeHttpServer on an ephemeral 127.0.0.1 port, scraped over HTTP.
- *
- * Until the core publishes its metrics, the test updates metrics of its own
- * with the same names, types and boundaries, under the label
- * `resource="Fake"` so that they never mix with the core's series for `Db`
- * and `Fs`. To check the core's figures instead: take the metrics from
- * `src/Metrics.ts`, scrape before and after a burst, and compare with
- * `sumOf` as below.
+ * NodeHttpServer on an ephemeral 127.0.0.1 port, scraped over HTTP during a
+ * burst and after it. The registry is global and other tests in this
+ * process may touch `Db` series, so counters are compared as differences
+ * between scrapes, and gauges are read while this test holds the resource.
  */
 import { HttpClient, HttpServer } from "@effect/platform"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { ConfigProvider, Deferred, Effect, Fiber, Layer, Metric, MetricBoundaries } from "effect"
+import { ConfigProvider, Deferred, Effect, Fiber, Layer, Option, Schedule } from "effect"
 import { Limiter } from "effect-concurrency-limiter"
 import { AppLive, routes } from "../examples/App.js"
 import { contentType, serviceName } from "../examples/Metrics.js"
@@ -69,34 +65,20 @@ describe("the Prometheus text parser", () => {
   })
 })
 
-/** The same shape as the core's metrics (see `src/Metrics.ts`), under `resource="Fake"`. */
-const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 })
-const resource = "Fake"
-const fake = {
-  capacity: Metric.gauge("limiter_capacity").pipe(Metric.tagged("resource", resource)),
-  inUse: Metric.gauge("limiter_in_use").pipe(Metric.tagged("resource", resource)),
-  waiting: Metric.gauge("limiter_waiting").pipe(Metric.tagged("resource", resource)),
-  waitSeconds: Metric.histogram("limiter_wait_seconds", boundaries).pipe(Metric.tagged("resource", resource)),
-  holdSeconds: Metric.histogram("limiter_hold_seconds", boundaries).pipe(Metric.tagged("resource", resource)),
-  acquisitions: (outcome: "acquired" | "timeout" | "queue-full" | "interrupted") =>
-    Metric.counter("limiter_acquisitions", { incremental: true }).pipe(
-      Metric.tagged("resource", resource),
-      Metric.tagged("outcome", outcome)
-    )
-}
-
 /**
  * The app on a random port. `AppLive` is merged, not just provided, so the
- * tests can hold `Db` permits through the app's own limiter. `Db` gets one
- * permit and no waiting, so a held permit means an immediate 503.
+ * tests can hold `Db` permits through the app's own limiter. `Db` gets two
+ * permits and room for two waiters, so a burst splits into holders, waiters
+ * and immediate 503s.
  */
 const TestApp = HttpServer.serve(routes).pipe(
   Layer.provideMerge(AppLive),
   Layer.provideMerge(TestServer),
   Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({
     EMBEDDED_ROWS: "200",
-    DB_CONCURRENCY: "1",
-    LIMITER_TIMEOUT: "0 millis"
+    DB_CONCURRENCY: "2",
+    DB_MAX_WAITING: "2",
+    LIMITER_TIMEOUT: "30 seconds"
   })))
 )
 
@@ -115,55 +97,59 @@ layer(TestApp, { timeout: "2 minutes", excludeTestServices: true })("GET /metric
       assert.strictEqual(sumOf(samples, "target_info", { service_name: serviceName }), 1)
     }).pipe(Effect.scoped))
 
-  it.effect("shows gauges, counters and histograms as they are updated", () =>
+  it.effect("agrees with what a burst did, while the burst is on and after it", () =>
     Effect.gen(function*() {
+      const db = { resource: "Db" }
       const before = yield* scrapeApp
-      yield* Metric.set(fake.capacity, 5)
-      yield* Metric.set(fake.inUse, 3)
-      yield* Metric.set(fake.waiting, 2)
-      yield* Metric.incrementBy(fake.acquisitions("acquired"), 3)
-      yield* Metric.increment(fake.acquisitions("timeout"))
-      yield* Metric.update(fake.waitSeconds, 0.003)
-      yield* Metric.update(fake.waitSeconds, 0.003)
-      yield* Metric.update(fake.holdSeconds, 0.1)
+      const delta = (now: Map<string, number>, name: string, labels: Record<string, string> = {}) =>
+        sumOf(now, name, { ...db, ...labels }) - sumOf(before, name, { ...db, ...labels })
+
+      // Two holders take both Db permits through the app's own limiter.
+      const gate = yield* Deferred.make<void>()
+      const holders = yield* Effect.forEach([1, 2], () =>
+        Deferred.await(gate).pipe(Limiter.withResources([Db]), Effect.fork))
+      // A burst of five: two queue, three find the queue full.
+      const burst = yield* Effect.forEach([1, 2, 3, 4, 5], (i) =>
+        get(`/messages?user_id=${i}`).pipe(Effect.map((res) => res.status), Effect.fork))
+      const limiter = yield* Limiter.Limiter
+      const dbStats = Effect.map(limiter.stats, (all) => all.find((s) => s.resource === "Db")!)
+      // Bounded wait (real sockets): until the burst has split as expected.
+      yield* dbStats.pipe(
+        Effect.repeat({ until: (s) => s.waiting === 2, schedule: Schedule.spaced("5 millis"), times: 2000 })
+      )
+      yield* Effect.repeat(
+        Effect.forEach(burst, Fiber.poll),
+        { until: (polls) => polls.filter(Option.isSome).length === 3, schedule: Schedule.spaced("5 millis"), times: 2000 }
+      )
+
+      const during = yield* scrapeApp
+      assert.strictEqual(during.get(seriesKey("limiter_capacity", db)), 2)
+      assert.strictEqual(during.get(seriesKey("limiter_in_use", db)), 2)
+      assert.strictEqual(during.get(seriesKey("limiter_waiting", db)), 2)
+      assert.strictEqual(delta(during, "limiter_acquisitions_total", { outcome: "queue-full" }), 3)
+      assert.strictEqual(delta(during, "limiter_acquisitions_total", { outcome: "acquired" }), 2)
+
+      yield* Deferred.succeed(gate, undefined)
+      yield* Effect.forEach(holders, Fiber.join)
+      const statuses = yield* Effect.forEach(burst, Fiber.join)
+      assert.deepStrictEqual([...statuses].sort(), [200, 200, 503, 503, 503])
+
       const after = yield* scrapeApp
-      const delta = (name: string, labels: Record<string, string> = {}) =>
-        sumOf(after, name, { resource, ...labels }) - sumOf(before, name, { resource, ...labels })
-
-      assert.strictEqual(after.get(seriesKey("limiter_capacity", { resource })), 5)
-      assert.strictEqual(after.get(seriesKey("limiter_in_use", { resource })), 3)
-      assert.strictEqual(after.get(seriesKey("limiter_waiting", { resource })), 2)
-      // An incremental Effect counter is a Prometheus counter: `_total`.
-      assert.strictEqual(delta("limiter_acquisitions_total", { outcome: "acquired" }), 3)
-      assert.strictEqual(delta("limiter_acquisitions_total", { outcome: "timeout" }), 1)
-      assert.strictEqual(delta("limiter_acquisitions_total"), 4)
-      // Cumulative buckets, `le` as written by the exporter, then `+Inf`.
-      assert.strictEqual(delta("limiter_wait_seconds_count"), 2)
-      assert.closeTo(delta("limiter_wait_seconds_sum"), 0.006, 1e-9)
-      assert.strictEqual(delta("limiter_wait_seconds_bucket", { le: "0.002" }), 0)
-      assert.strictEqual(delta("limiter_wait_seconds_bucket", { le: "0.004" }), 2)
-      assert.strictEqual(delta("limiter_wait_seconds_bucket", { le: "16.384" }), 2)
-      assert.strictEqual(delta("limiter_wait_seconds_bucket", { le: "+Inf" }), 2)
-      assert.strictEqual(delta("limiter_hold_seconds_bucket", { le: "0.064" }), 0)
-      assert.strictEqual(delta("limiter_hold_seconds_bucket", { le: "0.128" }), 1)
-      // 15 finite boundaries and `+Inf`: Effect's `count` includes the last.
+      assert.strictEqual(after.get(seriesKey("limiter_in_use", db)), 0)
+      assert.strictEqual(after.get(seriesKey("limiter_waiting", db)), 0)
+      assert.strictEqual(delta(after, "limiter_acquisitions_total", { outcome: "acquired" }), 4)
+      assert.strictEqual(delta(after, "limiter_acquisitions_total", { outcome: "queue-full" }), 3)
+      assert.strictEqual(delta(after, "limiter_acquisitions_total", { outcome: "timeout" }), 0)
+      // Every acquisition is timed, refusals included; every grant's hold too.
+      assert.strictEqual(delta(after, "limiter_wait_seconds_count"), 7)
+      assert.strictEqual(delta(after, "limiter_hold_seconds_count"), 4)
+      // The two holders' zero waits and the three refusals are in the first bucket.
+      assert.isAtLeast(delta(after, "limiter_wait_seconds_bucket", { le: "0.001" }), 5)
+      // 16 finite boundaries, 1 ms to 32.768 s, and `+Inf`.
       const buckets = [...after.keys()].filter((key) =>
-        key.startsWith("limiter_wait_seconds_bucket{") && key.includes(`resource="${resource}"`)
+        key.startsWith("limiter_wait_seconds_bucket{") && key.includes(`resource="Db"`)
       )
-      assert.strictEqual(buckets.length, 16)
-    }))
-
-  it.effect("answers while every Db permit is held, when the guarded routes get 503s", () =>
-    Effect.gen(function*() {
-      const held = yield* Deferred.make<void>()
-      const holder = yield* Deferred.succeed(held, undefined).pipe(
-        Effect.zipRight(Effect.never),
-        Limiter.withResources([Db]),
-        Effect.fork
-      )
-      yield* Deferred.await(held)
-      assert.strictEqual((yield* get("/messages")).status, 503)
-      assert.strictEqual((yield* get("/metrics")).status, 200)
-      yield* Fiber.interrupt(holder)
+      assert.strictEqual(buckets.length, 17)
+      assert.isTrue(buckets.some((key) => key.includes(`le="32.768"`)))
     }))
 })

@@ -83,4 +83,43 @@ describe("types", () => {
     const twice = LimitedHttpClient.make({ resources: [Db, Db] })
     expect(twice).toBeDefined()
   })
+
+  describe("partitions", () => {
+    const Search = Resource.make("Search", { capacity: 5, partitions: { interactive: 0.8, batch: 0.2 } })
+    const Index = Resource.make("Index", { capacity: 2, partitions: { batch: 0.5, admin: 0.5 } })
+
+    it("a guard names one of the resource's partitions", () => {
+      const guarded = Effect.succeed(1).pipe(Limiter.withResources([Search], { partition: "batch" }))
+      const withPlain = Effect.succeed(1).pipe(Limiter.withResources([Search, Db], { partition: "interactive" }))
+      // The partition both partitioned resources have.
+      const common = Effect.succeed(1).pipe(Limiter.withResources([Search, Index], { partition: "batch" }))
+      expect([guarded, withPlain, common]).toHaveLength(3)
+    })
+
+    it("an unknown partition, a missing one, or one no resource has does not compile", () => {
+      // @ts-expect-error "bulk" is not a partition of Search
+      expect(() => Limiter.withResources([Search], { partition: "bulk" })).toThrow(/got "bulk"/)
+      // @ts-expect-error Search is partitioned: the guard must name a partition
+      expect(() => Limiter.withResources([Search])).toThrow(/got none/)
+      // @ts-expect-error a timeout alone is not enough either
+      expect(() => Limiter.withResources([Search], { timeout: "1 second" })).toThrow(/got none/)
+      // @ts-expect-error "interactive" is not a partition of Index
+      expect(() => Limiter.withResources([Search, Index], { partition: "interactive" })).toThrow(/"Index" is partitioned/)
+      // @ts-expect-error Db has no partitions
+      expect(() => Limiter.withResources([Db], { partition: "batch" })).toThrow(/none of the resources is partitioned/)
+    })
+
+    it("a share is a number", () => {
+      // @ts-expect-error shares are numbers
+      expect(Resource.make("Bad", { capacity: 1, partitions: { a: "half" } }).name).toBe("Bad")
+    })
+  })
+
+  it("setCapacity needs the resource in R", () => {
+    const set: Effect.Effect<void, LimiterConfigError.LimiterConfigError, Limiter.Limiter | Resource.Resource.Identifier<"Db">> =
+      Limiter.setCapacity(Db, 8)
+    // @ts-expect-error Cache is not provided by LimiterLive
+    const unprovided: Effect.Effect<void, unknown> = Effect.provide(Limiter.setCapacity(Cache, 2), Layer.orDie(LimiterLive))
+    expect([set, unprovided]).toHaveLength(2)
+  })
 })
