@@ -40,7 +40,7 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * const reason: BusyError.Reason = "queue-full"
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export type Reason = "timeout" | "queue-full"

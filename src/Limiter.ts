@@ -83,7 +83,7 @@ export interface ResourceStats extends Semaphore.Stats {
 /**
  * The state of one partition of a resource.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export interface PartitionStats {
@@ -151,7 +151,7 @@ export interface WithResourcesOptions {
  * The partition names a guard over `Resources` may give: those that every
  * partitioned resource listed has (`string` when none is partitioned).
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = string> = Resources extends
@@ -165,7 +165,7 @@ export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = s
  * their common partitions, when one is. So an unknown partition, or a
  * missing one, does not compile.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export type GuardOptions<Resources extends ReadonlyArray<unknown>> = 0 extends (1 & Resources)
@@ -278,7 +278,7 @@ export const withResources: {
  * const grow = Limiter.setCapacity(Db, 8)
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category capacity
  */
 export const setCapacity: <Name extends string>(
@@ -306,7 +306,7 @@ export const setCapacity: <Name extends string>(
  * )
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category capacity
  */
 export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.ConfigError, Limiter> = internal.reload

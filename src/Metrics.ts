@@ -19,7 +19,7 @@
  * const dbWaiting = Metric.value(Metrics.waiting.pipe(Metric.tagged("resource", "Db")))
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  */
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
@@ -34,7 +34,7 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
  * Metrics.capacity // limiter_capacity{resource="Db"} 5
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const capacity = Metric.gauge("limiter_capacity", {
@@ -52,7 +52,7 @@ export const capacity = Metric.gauge("limiter_capacity", {
  * Metrics.inUse // limiter_in_use{resource="Db"} 5
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const inUse = Metric.gauge("limiter_in_use", {
@@ -69,7 +69,7 @@ export const inUse = Metric.gauge("limiter_in_use", {
  * Metrics.waiting // limiter_waiting{resource="Db"} 12
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const waiting = Metric.gauge("limiter_waiting", {
@@ -86,7 +86,7 @@ export const waiting = Metric.gauge("limiter_waiting", {
  * Metrics.partitionGuaranteed // limiter_partition_guaranteed{resource="Db",partition="batch"} 1
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", {
@@ -104,7 +104,7 @@ export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", 
  * Metrics.partitionInUse // limiter_partition_in_use{resource="Db",partition="interactive"} 4
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
@@ -121,7 +121,7 @@ export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
  * Metrics.partitionWaiting // limiter_partition_waiting{resource="Db",partition="batch"} 7
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category gauges
  */
 export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
@@ -140,7 +140,7 @@ export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
  * Metrics.boundaries.values // [0.001, 0.002, 0.004, ..., 32.768, Infinity]
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category constants
  */
 export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 17 })
@@ -156,7 +156,7 @@ export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2
  * Metrics.waitTime // limiter_wait_seconds_bucket{resource="Db",le="0.001"} ...
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category histograms
  */
 export const waitTime = Metric.histogram(
@@ -175,7 +175,7 @@ export const waitTime = Metric.histogram(
  * Metrics.holdTime // limiter_hold_seconds_bucket{resource="Db",le="0.008"} ...
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category histograms
  */
 export const holdTime = Metric.histogram(
@@ -195,7 +195,7 @@ export const holdTime = Metric.histogram(
  * const outcome: Metrics.Outcome = "queue-full"
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
@@ -211,7 +211,7 @@ export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
  * Metrics.acquisitions // limiter_acquisitions_total{resource="Db",outcome="timeout"} 42
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category counters
  */
 export const acquisitions = Metric.counter("limiter_acquisitions", {

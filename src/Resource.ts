@@ -68,7 +68,7 @@ export interface Resource<Name extends string, Partition extends string = never>
  * const order: Resource.Order = "lifo"
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
 export type Order = "fifo" | "lifo"
@@ -98,7 +98,7 @@ export declare namespace Resource {
   /**
    * The partition names of a resource; `never` for a resource without partitions.
    *
-   * @since 0.1.0
+   * @since 0.3.0
    * @category models
    */
   export type Partition<R> = R extends Resource<any, infer P> ? P : never

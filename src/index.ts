@@ -1,7 +1,8 @@
 /**
- * Concurrency limiting for Effect: named resources with a capacity, a FIFO
- * queue for the excess, and a prompt typed `BusyError` (HTTP 503) for any
- * request that would wait longer than a timeout.
+ * Concurrency limiting for Effect: named resources with a capacity, a queue
+ * for the excess (FIFO or LIFO, bounded, partitioned with guaranteed shares),
+ * a prompt typed `BusyError` (HTTP 503) for any request that would wait
+ * longer than a timeout, and metrics.
  *
  * @since 0.1.0
  */
@@ -23,3 +24,6 @@ export * as Resource from "./Resource.js"
 
 /** @since 0.1.0 */
 export * as Semaphore from "./Semaphore.js"
+
+/** @since 0.3.0 */
+export * as Metrics from "./Metrics.js"
