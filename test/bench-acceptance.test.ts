@@ -2,23 +2,8 @@ import { describe, expect, it } from "vitest"
 import { evaluate, type Targets, targetsFor } from "../bench/load/acceptance.js"
 import type { LatencyLogs, SecondRow } from "../bench/load/aggregate.js"
 import { acceptanceTable, label, passesTable, replaceBetween, type RunReport, summaryTable } from "../bench/report.js"
+import { row } from "./utils/secondRow.js"
 
-const row = (t: number, endpoint: string, over: Partial<SecondRow> = {}): SecondRow => ({
-  t,
-  endpoint,
-  vus: 10,
-  requests: 0,
-  ok: 0,
-  busy: 0,
-  timeouts: 0,
-  errors: 0,
-  p50: 1,
-  p95: 1,
-  p99: 1,
-  max: 1,
-  busyMax: Number.NaN,
-  ...over
-})
 
 /** 20 s: spike from 5 s to 10 s, file at 100/s, messages at 20/s. */
 const run = (tweak: (t: number, endpoint: string) => Partial<SecondRow> = () => ({})) =>

@@ -2,27 +2,11 @@ import { ConfigProvider, Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import * as AppConfig from "../examples/AppConfig.js"
 import type { Figures } from "../bench/load/acceptance.js"
-import type { SecondRow } from "../bench/load/aggregate.js"
 import { spikeCost } from "../bench/load/spike-cost.js"
 import { limitingOf, modeEnv, parseModes } from "../bench/modes.js"
 import { label, queueBoundHeading, queueBoundSection, queueBoundTable, type RunReport, summaryTable } from "../bench/report.js"
+import { row } from "./utils/secondRow.js"
 
-const row = (t: number, endpoint: string, over: Partial<SecondRow> = {}): SecondRow => ({
-  t,
-  endpoint,
-  vus: 10,
-  requests: 0,
-  ok: 0,
-  busy: 0,
-  timeouts: 0,
-  errors: 0,
-  p50: 1,
-  p95: 1,
-  p99: 1,
-  max: 1,
-  busyMax: Number.NaN,
-  ...over
-})
 
 describe("bench modes", () => {
   it("parses --modes, refusing unknown, empty and repeated modes", () => {
