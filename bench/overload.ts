@@ -27,6 +27,8 @@
  *                            `tsx bench/profile-summary.ts <file>` summarises it)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
  *          --heap-mb N (the server's V8 old-space budget; default 192, 0 for V8's own default)
+ *          --retry-after (a /messages or /file VU that gets a 503 waits its Retry-After before its next
+ *                         request, as a polite client would; the original's k6 VUs retry at once)
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -74,7 +76,8 @@ const { values: args } = parseArgs({
     unpinned: { type: "boolean", default: false },
     passes: { type: "string", default: "1" },
     "cpu-prof": { type: "string" },
-    tsx: { type: "boolean", default: false }
+    tsx: { type: "boolean", default: false },
+    "retry-after": { type: "boolean", default: false }
   }
 })
 
@@ -232,6 +235,7 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
       baseUrl: server.baseUrl,
       scenarios: p.scenarios,
       timeoutMs: clientTimeoutMs,
+      honourRetryAfter: args["retry-after"],
       onSecond: (rows) => {
         if (!args.quiet) console.log(liveLine(rows, sampler.latest()))
       }
@@ -364,7 +368,9 @@ const main = async () => {
   // Every pass where both ran; empty (and left out) without `bounded` runs.
   const queueBound = queueBoundSection(allRuns)
   const summary = [
-    `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop). ` +
+    `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
+      args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
+    }). ` +
       `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
       `Preset: ${presetName}. Limiter timeout 2 s, Db capacity ${args["db-concurrency"]}, Fs capacity 10, client timeout 6 s. ` +
       `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +

@@ -21,6 +21,12 @@ export interface RunOptions {
   readonly tickMs?: number
   /** Called with each second's rows as soon as that second is over. */
   readonly onSecond?: (rows: ReadonlyArray<SecondRow>) => void
+  /**
+   * A VU that gets a 503 with `Retry-After: N` waits N seconds before its
+   * next request, as a polite client does. Default `false`: k6's VUs of the
+   * original benchmark retry at once.
+   */
+  readonly honourRetryAfter?: boolean
 }
 
 /** What {@link runLoad} returns. */
@@ -84,17 +90,20 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
   const request = async (
     pool: Pool,
     path: string
-  ): Promise<{ outcome: Outcome; latencyMs: number; kind?: string }> => {
+  ): Promise<{ outcome: Outcome; latencyMs: number; kind: string | undefined; retryAfterMs: number }> => {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), options.timeoutMs)
     const started = performance.now()
     let outcome: Outcome
     let kind: string | undefined
+    let retryAfterMs = 0
     try {
       const response = await pool.request({ path, method: "GET", signal: controller.signal })
       // Read the whole body: the response is only complete when it has arrived.
       await response.body.arrayBuffer()
       outcome = classifyStatus(response.statusCode)
+      const retryAfter = Number(response.headers["retry-after"])
+      if (response.statusCode === 503 && Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000
       if (outcome === "error") kind = `HTTP ${response.statusCode}`
     } catch (error) {
       outcome = controller.signal.aborted ? "timeout" : "error"
@@ -103,7 +112,7 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
       clearTimeout(timer)
     }
     const latencyMs = performance.now() - started
-    return kind === undefined ? { outcome, latencyMs } : { outcome, latencyMs, kind }
+    return { outcome, latencyMs, kind, retryAfterMs }
   }
 
   const running = options.scenarios.map(() => [] as Array<Vu>)
@@ -114,12 +123,16 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
     const pool = pools[index]!
     try {
       while (!vu.stop && elapsed() < totalMs) {
-        const { kind, latencyMs, outcome } = await request(pool, scenario.path)
+        const { kind, latencyMs, outcome, retryAfterMs } = await request(pool, scenario.path)
         aggregator.record(scenario.name, elapsed(), latencyMs, outcome)
         if (kind !== undefined) noteError(scenario.name, kind)
         // A refused connection fails in microseconds; without a pause a VU
-        // would spin the CPU. Responses (200, 503, others) never pause.
+        // would spin the CPU. Responses (200, 503, others) never pause,
+        // unless the VU is told to honour a 503's Retry-After.
         if (outcome === "error" && latencyMs < 5) await sleep(10)
+        else if (options.honourRetryAfter === true && retryAfterMs > 0) {
+          await sleep(Math.min(retryAfterMs, Math.max(0, totalMs - elapsed())))
+        }
       }
     } finally {
       const list = running[index]!
