@@ -290,7 +290,8 @@ export const setCapacity: <Name extends string>(
  * Reads again every limiter option given as a `Config` — capacities, queue
  * bounds, the timeout, the on/off switch — checks them all, and applies them
  * all, or none when one is invalid (the error names it). Changes take effect
- * as `setCapacity`'s do. Options given as plain values keep their values.
+ * as `setCapacity`'s do. Options given as plain values keep their values
+ * (a capacity, the one `setCapacity` last set).
  *
  * @example
  * ```ts

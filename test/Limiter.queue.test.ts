@@ -190,7 +190,8 @@ describe("Limiter.reload", () => {
     maxWaiting: Config.integer("RDB_MAX_WAITING").pipe(Config.withDefault(Infinity))
   })
   const Fs = Resource.make("RFs", { capacity: Config.integer("RFS_CAPACITY") })
-  const layer = Limiter.layer({ timeout: Config.string("RLIMITER_TIMEOUT"), resources: [Db, Fs] })
+  const Cache = Resource.make("RCache", { capacity: 4 })
+  const layer = Limiter.layer({ timeout: Config.string("RLIMITER_TIMEOUT"), resources: [Db, Fs, Cache] })
   const withProvider = Effect.ensuring(Effect.sync(() =>
     ["RDB_CAPACITY", "RDB_MAX_WAITING", "RFS_CAPACITY", "RLIMITER_TIMEOUT"].forEach(env.delete)
   ))
@@ -202,11 +203,13 @@ describe("Limiter.reload", () => {
       yield* Effect.gen(function*() {
         const limiter = yield* Limiter.Limiter
         const capacities = Effect.map(limiter.stats, (all) => all.map((s) => [s.capacity, s.maxWaiting]))
-        assert.deepStrictEqual(yield* capacities, [[2, Infinity], [3, Infinity]])
+        assert.deepStrictEqual(yield* capacities, [[2, Infinity], [3, Infinity], [4, Infinity]])
 
+        // A capacity given as a number keeps what setCapacity made of it.
+        yield* Limiter.setCapacity(Cache, 6)
         env.set("RDB_CAPACITY", "4").set("RDB_MAX_WAITING", "8").set("RLIMITER_TIMEOUT", "250 millis")
         yield* Limiter.reload
-        assert.deepStrictEqual(yield* capacities, [[4, 8], [3, Infinity]])
+        assert.deepStrictEqual(yield* capacities, [[4, 8], [3, Infinity], [6, Infinity]])
         assert.deepStrictEqual(limiter.timeout, Duration.millis(250))
 
         // One bad value: nothing changes, and the error names it.
@@ -214,7 +217,7 @@ describe("Limiter.reload", () => {
         const error = yield* Effect.flip(Limiter.reload)
         assert.instanceOf(error, LimiterConfigError.LimiterConfigError)
         assert.strictEqual((error as LimiterConfigError.LimiterConfigError).field, "resources[1].capacity (resource \"RFs\")")
-        assert.deepStrictEqual(yield* capacities, [[4, 8], [3, Infinity]])
+        assert.deepStrictEqual(yield* capacities, [[4, 8], [3, Infinity], [6, Infinity]])
       }).pipe(Effect.provide(layer))
     }).pipe(withProvider))
 })

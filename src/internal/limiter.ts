@@ -165,11 +165,13 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
       Effect.sync(() => {
         settings = next
+        // Only what comes from `Config` is re-read: a capacity given as a
+        // number keeps whatever `setCapacity` made of it.
         for (let i = 0; i < semaphores.length; i++) {
           const semaphore = semaphores[i]
           const { capacity, maxWaiting } = next.resources[i]
-          semaphore.maxWaiting = maxWaiting
-          if (semaphore.capacity !== capacity) semaphore.resizeTo(capacity)
+          if (Config.isConfig(resources[i].maxWaiting)) semaphore.maxWaiting = maxWaiting
+          if (Config.isConfig(resources[i].capacity) && semaphore.capacity !== capacity) semaphore.resizeTo(capacity)
         }
       }))
   }
