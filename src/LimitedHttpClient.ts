@@ -148,6 +148,12 @@ export interface Options<Resources extends Limiter.NonEmptyResources> {
   readonly resources: Resources
   /** Overrides the limiter's timeout for the wait for permits. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The partition the requests belong to, on the resources that have
+   * partitions: required then (checked when the client is made, with a
+   * `LimiterConfigError`), and one they all have.
+   */
+  readonly partition?: Limiter.CommonPartition<Resources> | undefined
   /** A request rate. Without it, only the resources bound the requests. */
   readonly rate?: RateOptions | undefined
   /** A response policy for 429 and 503. Without it, every response goes to the caller as it came. */

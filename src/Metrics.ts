@@ -77,6 +77,25 @@ export const waiting = Metric.gauge("limiter_waiting", {
 })
 
 /**
+ * The concurrency limit of a resource whose capacity is an adaptive `Limit`,
+ * tagged with the algorithm (`algorithm="gradient2"`); its capacity follows
+ * it.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "effect-concurrency-limiter"
+ *
+ * Metrics.limit // limiter_limit{resource="Db",algorithm="gradient2"} 7
+ * ```
+ *
+ * @since 0.3.0
+ * @category gauges
+ */
+export const limit = Metric.gauge("limiter_limit", {
+  description: "The concurrency limit an adaptive resource's algorithm has set."
+})
+
+/**
  * The permits a partition of a resource is guaranteed under contention.
  *
  * @example

@@ -7,6 +7,7 @@
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import { hasProperty } from "effect/Predicate"
+import type * as Limit from "./Limit.js"
 import type * as Semaphore from "./Semaphore.js"
 
 /**
@@ -47,8 +48,8 @@ export interface Resource<Name extends string, Partition extends string = never>
   readonly [TypeId]: TypeId
   /** The name the resource is known by in errors, logs and metrics. */
   readonly name: Name
-  /** The number of requests that may hold the resource at once. */
-  readonly capacity: number | Config.Config<number>
+  /** The number of requests that may hold the resource at once, or the algorithm that sets it. */
+  readonly capacity: number | Config.Config<number> | Limit.Limit<any>
   /** The most requests that may queue for it; `undefined` for no bound. */
   readonly maxWaiting: number | Config.Config<number> | undefined
   /** Which waiter a freed permit goes to: the oldest (`"fifo"`) or the newest (`"lifo"`). */
@@ -124,8 +125,13 @@ export interface Options<Partition extends string = never> {
    * or a `Config` that reads one (e.g. `Config.integer("DB_CONCURRENCY")`),
    * which `Limiter.reload` reads again. It is checked when the `Limiter`
    * layer is built. `Limiter.setCapacity` changes it while serving.
+   *
+   * Or an adaptive `Limit` (e.g. `Limit.gradient2({ initial: 20, min: 1,
+   * max: 200 })`): every guarded call feeds it a sample (round-trip time,
+   * permits in use, success or failure; a refusal counts as a drop), and
+   * the capacity follows the limit it computes, live.
    */
-  readonly capacity: number | Config.Config<number>
+  readonly capacity: number | Config.Config<number> | Limit.Limit<any>
   /**
    * The most requests that may queue for the resource. A guard that would
    * be one more fails at once with `BusyError` (`reason: "queue-full"`),

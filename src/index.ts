@@ -27,3 +27,6 @@ export * as Semaphore from "./Semaphore.js"
 
 /** @since 0.3.0 */
 export * as Metrics from "./Metrics.js"
+
+/** @since 0.3.0 */
+export * as Limit from "./Limit.js"

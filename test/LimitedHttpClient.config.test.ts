@@ -91,4 +91,32 @@ describe("LimitedHttpClient rejects bad options with LimiterConfigError", () => 
       })
       yield* LimitedHttpClient.makeKeyed(fake, { "api.test": { resources: [Api] }, "127.0.0.1:8080": { resources: [Other] } })
     }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
+
+  describe("partitions", () => {
+    const Search = Resource.make("Search", { capacity: 4, partitions: { interactive: 0.75, batch: 0.25 } })
+    const PartitionedLive = Limiter.layer({ timeout: "1 second", resources: [Api, Search] })
+    const expectPartitionInvalid = (options: LimitedHttpClient.Options<any>, value: string, expected: RegExp) =>
+      Effect.gen(function*() {
+        const error = yield* LimitedHttpClient.make(fake, options).pipe(Effect.flip)
+        assert.strictEqual(error.field, "partition")
+        assert.strictEqual(error.value, value)
+        assert.match(error.expected, expected)
+      }).pipe(Effect.scoped, Effect.provide(PartitionedLive))
+
+    it.effect("a partitioned resource needs one of its partitions", () =>
+      expectPartitionInvalid({ resources: [Search] }, "undefined", /a partition of resource "Search" \("interactive", "batch"\)/))
+
+    it.effect("an unknown partition", () =>
+      expectPartitionInvalid({ resources: [Api, Search], partition: "bulk" }, "\"bulk\"", /"Search"/))
+
+    it.effect("a partition where none is partitioned", () =>
+      expectPartitionInvalid({ resources: [Api], partition: "batch" }, "\"batch\"", /none of the resources is partitioned/))
+
+    it.effect("requests wait in their partition", () =>
+      Effect.gen(function*() {
+        const client = yield* LimitedHttpClient.make(fake, { resources: [Search], partition: "batch" })
+        const response = yield* client.get("http://api.test/")
+        assert.strictEqual(response.status, 200)
+      }).pipe(Effect.scoped, Effect.provide(PartitionedLive)))
+  })
 })

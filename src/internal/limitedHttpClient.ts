@@ -297,7 +297,7 @@ const makePolicy = (
       Context.make(Limiter.Limiter, limiter) as Context.Context<unknown>
     )
     const withResources: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BusyError, R | Limiter.Limiter> =
-      (Limiter.withResources as any)(checked.resources, checked.timeout === undefined ? undefined : { timeout: checked.timeout })
+      (Limiter.withResources as any)(checked.resources, { timeout: checked.timeout, partition: checked.partition })
     return {
       options: checked,
       guard: (self) => Effect.provide(withResources(self), context as Context.Context<Limiter.Limiter>),

@@ -10,6 +10,7 @@ import { renderValue, validateTimeout } from "./options.js"
 export interface ValidOptions {
   readonly resources: Limiter.NonEmptyResources
   readonly timeout: Duration.Duration | undefined
+  readonly partition: string | undefined
   readonly rate: {
     readonly limit: number
     readonly interval: Duration.Duration
@@ -137,6 +138,7 @@ export const validateOptions = (
     return Either.right({
       resources: validateResources(`${prefix}resources`, options.resources, limiter),
       timeout: options.timeout === undefined ? undefined : check(validateTimeout(`${prefix}timeout`, options.timeout)),
+      partition: validatePartition(`${prefix}partition`, options.resources, options.partition),
       rate: options.rate === undefined ? undefined : validateRate(`${prefix}rate`, options.rate),
       retry: options.retry === undefined ? undefined : validateRetry(`${prefix}retry`, options.retry)
     })
@@ -144,6 +146,29 @@ export const validateOptions = (
     if (error instanceof Invalid) return Either.left(error.error)
     throw error
   }
+}
+
+/**
+ * The partition a client's requests belong to: required when one of its
+ * resources is partitioned, and then one that each partitioned resource has.
+ */
+const validatePartition = (
+  field: string,
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  partition: unknown
+): string | undefined => {
+  const partitioned = resources.filter((resource) => resource.partitions !== undefined)
+  if (partitioned.length === 0) {
+    if (partition !== undefined) fail(field, partition, "nothing: none of the resources is partitioned")
+    return undefined
+  }
+  for (const resource of partitioned) {
+    const names = Object.keys(resource.partitions!)
+    if (typeof partition !== "string" || !names.includes(partition)) {
+      fail(field, partition, `a partition of resource "${resource.name}" (${names.map(renderValue).join(", ")})`)
+    }
+  }
+  return partition as string
 }
 
 /**

@@ -12,6 +12,8 @@ import type * as Limiter from "../Limiter.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
 import { Deadlines } from "./deadlines.js"
+import * as Limit from "../Limit.js"
+import { AdaptiveCapacity } from "./adaptive.js"
 import { ResourceMetrics } from "./metrics.js"
 import {
   renderValue,
@@ -79,9 +81,11 @@ const readSettings = Effect.fnUntraced(function*(
   const settings: Array<ResourceSettings> = []
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
-    const capacity = yield* fromEither(
-      validateCapacity(resourceField(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))
-    )
+    // An adaptive resource starts at its algorithm's initial limit.
+    const configured = Limit.isLimit(resource.capacity)
+      ? resource.capacity.limitOf(resource.capacity.initial)
+      : yield* resolveUnknown(resource.capacity)
+    const capacity = yield* fromEither(validateCapacity(resourceField(resources, i, "capacity"), configured))
     const maxWaiting = yield* fromEither(
       validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(resource.maxWaiting ?? Infinity))
     )
@@ -128,7 +132,10 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
       maxWaiting: settings.resources[i].maxWaiting,
       partitions
     })
-    if (metrics) semaphore.observer = new ResourceMetrics(resource.name, semaphore, clock)
+    const observer = metrics ? new ResourceMetrics(resource.name, semaphore, clock) : null
+    semaphore.observer = Limit.isLimit(resource.capacity)
+      ? new AdaptiveCapacity(resource.capacity, semaphore, clock, observer, resource.name)
+      : observer
     semaphores.push(semaphore)
   }
 
@@ -158,6 +165,13 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         const semaphore = semaphoreOf(resource)
         if (semaphore === undefined) return notListed(resource)
         const i = rank.get(resource.key)!
+        if (Limit.isLimit(resources[i].capacity)) {
+          return invalid(
+            resourceField(resources, i, "capacity"),
+            `Limit.${resources[i].capacity.name}`,
+            "a resource whose capacity is a number or a Config: this one's follows its Limit"
+          )
+        }
         return Effect.map(fromEither(validateCapacity(resourceField(resources, i, "capacity"), capacity)), (n) => {
           semaphore.resizeTo(n)
         })
@@ -349,7 +363,8 @@ const waitFrom = (
       semaphores[i].acquireUntil(1, queues[i], restore, deadlines, deadline),
       {
         onFailure: (cause) => {
-          releaseGrants(grants)
+          // The grants taken so far were never used: nothing to learn from them.
+          releaseGrants(grants, "interrupted")
           if (!Cause.isFailType(cause)) return Effect.failCause(cause as Cause.Cause<never>)
           const reason = cause.error === QueueFull ? "queue-full" : "timeout"
           return Effect.fail(busyErrorFor(internals, ordered[i].name, reason, timeout))

@@ -12,7 +12,7 @@
 import type * as Clock from "effect/Clock"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Metrics from "../Metrics.js"
-import type { Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
+import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
 
 type Labels = ReadonlyArray<MetricLabel.MetricLabel>
 
@@ -90,7 +90,7 @@ export class ResourceMetrics implements Observer {
     Metrics.acquisitions.unsafeUpdate(1, labels.outcome[outcome])
   }
 
-  released(waiter: Waiter, heldMillis: number): void {
+  released(waiter: Waiter, heldMillis: number, _ending: Ending): void {
     Metrics.holdTime.unsafeUpdate(heldMillis / 1000, this.byQueue.get(waiter.queue)!.labels)
   }
 }

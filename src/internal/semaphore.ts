@@ -35,6 +35,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -114,9 +115,18 @@ export interface Observer {
   acquired(waiter: Waiter, waitedMillis: number): void
   /** `waiter` gave up: its deadline passed, the queue was full, or it was interrupted. */
   failed(waiter: Waiter, outcome: "timeout" | "queue-full" | "interrupted"): void
-  /** `waiter`'s permits were released after `heldMillis`. */
-  released(waiter: Waiter, heldMillis: number): void
+  /** `waiter`'s permits were released after `heldMillis`, when its effect ended as `ending`. */
+  released(waiter: Waiter, heldMillis: number, ending: Ending): void
 }
+
+/**
+ * How the effect that held a grant ended: it succeeded, it failed (or died),
+ * or it was interrupted — or never ran, its guard having failed to get a
+ * later resource.
+ *
+ * @internal
+ */
+export type Ending = "success" | "failure" | "interrupted"
 
 /**
  * One acquisition. It is the list node itself, and its own entry in the
@@ -142,6 +152,8 @@ export class Waiter implements Expirable {
   arrival = 0
   /** When the acquisition started, then when it was granted (observer's clock; only kept when observed). */
   since = 0
+  /** The permits in use once this grant was made, its own included. */
+  inflight = 0
   constructor(readonly semaphore: SemaphoreImpl, readonly permits: number, readonly queue: Queue) {}
 
   /** Called by the deadline timer: a wait still queued gives up. */
@@ -159,10 +171,10 @@ export class Waiter implements Expirable {
    * `releaseAll` already returned them, so that no permit is ever released
    * twice and the available count never exceeds the capacity.
    */
-  release(): void {
+  release(ending: Ending = "success"): void {
     if (this.state !== Held) return
     this.state = Done
-    this.semaphore.releaseGrant(this)
+    this.semaphore.releaseGrant(this, ending)
   }
 }
 
@@ -366,8 +378,8 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   }
 
   /** Returns the permits of a granted waiter, unless `releaseAll` already did. */
-  releaseGrant(waiter: Waiter): void {
-    if (this.observer !== null) this.observer.released(waiter, this.observer.now() - waiter.since)
+  releaseGrant(waiter: Waiter, ending: Ending): void {
+    if (this.observer !== null) this.observer.released(waiter, this.observer.now() - waiter.since, ending)
     if (waiter.epoch !== this.epoch) return
     this.checkRelease(waiter.permits)
     waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
@@ -506,6 +518,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
 
   grantNow(waiter: Waiter): void {
     this.taken += waiter.permits
+    waiter.inflight = this.taken
     waiter.queue.inUse += waiter.permits
     waiter.state = Granted
     waiter.epoch = this.epoch
@@ -693,8 +706,8 @@ const queueFull = Exit.fail(QueueFull)
  *
  * @internal
  */
-export const releaseGrants = (grants: ReadonlyArray<Waiter>): void => {
-  for (let i = grants.length - 1; i >= 0; i--) grants[i].release()
+export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): void => {
+  for (let i = grants.length - 1; i >= 0; i--) grants[i].release(ending)
 }
 
 /**
@@ -709,11 +722,11 @@ export const releaseGrants = (grants: ReadonlyArray<Waiter>): void => {
 export const holding = <A, E, R>(self: Effect.Effect<A, E, R>, grants: ReadonlyArray<Waiter>): Effect.Effect<A, E, R> =>
   Effect.matchCauseEffect(self, {
     onFailure: (cause) => {
-      releaseGrants(grants)
+      releaseGrants(grants, Cause.isInterruptedOnly(cause) ? "interrupted" : "failure")
       return Effect.failCause(cause)
     },
     onSuccess: (a) => {
-      releaseGrants(grants)
+      releaseGrants(grants, "success")
       return Effect.succeed(a)
     }
   })

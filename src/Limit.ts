@@ -1,0 +1,529 @@
+/**
+ * Adaptive concurrency-limit algorithms, after Netflix's
+ * [concurrency-limits](https://github.com/Netflix/concurrency-limits): each
+ * one a pure state machine that turns the outcomes of guarded calls into a
+ * concurrency limit. The *limiter* owns the state, feeds it a `Sample` as
+ * each call ends and applies `limitOf`; the *limit* only computes, so it can
+ * be tested, replayed and swapped without a clock, a fiber or a lock.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }))
+ * let state = limit.initial
+ * state = limit.update(state, { endMillis: 1_000, rttMillis: 12, inflight: 18, outcome: "success" })
+ * limit.limitOf(state) // 20
+ * ```
+ *
+ * @since 0.3.0
+ */
+import { hasProperty } from "effect/Predicate"
+import * as aimdImpl from "./internal/limit/aimd.js"
+import * as core from "./internal/limit/core.js"
+import * as fixedImpl from "./internal/limit/fixed.js"
+import * as gradient2Impl from "./internal/limit/gradient2.js"
+import * as vegasImpl from "./internal/limit/vegas.js"
+import * as windowedImpl from "./internal/limit/windowed.js"
+
+/**
+ * @since 0.3.0
+ * @category type ids
+ */
+export const TypeId: typeof core.TypeId = core.TypeId
+
+/**
+ * @since 0.3.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * One guarded call's outcome, fed to the algorithm when the call ends.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const sample: Limit.Sample = { endMillis: 1_000, rttMillis: 12, inflight: 7, outcome: "success" }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Sample {
+  /** When the call ended, in Clock millis (windows are measured with it). */
+  readonly endMillis: number
+  /** Round-trip time: from the grant of its permit to its release, in millis. */
+  readonly rttMillis: number
+  /** Permits in use when this call got its permit, itself included. */
+  readonly inflight: number
+  /**
+   * `"success"`; `"failure"`: the call failed (counts as a drop, like
+   * Netflix's `onDropped`); `"dropped"`: refused by the limiter (timeout or
+   * queue full), no rtt (`rttMillis` 0).
+   */
+  readonly outcome: "success" | "failure" | "dropped"
+}
+
+/**
+ * An algorithm: a pure state machine over samples.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const replay = <S>(limit: Limit.Limit<S>, samples: ReadonlyArray<Limit.Sample>): number =>
+ *   limit.limitOf(samples.reduce(limit.update, limit.initial))
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Limit<S = unknown> {
+  readonly [TypeId]: TypeId
+  /** e.g. "gradient2" — for metrics and errors. */
+  readonly name: string
+  /** The least limit it ever stands for. */
+  readonly min: number
+  /** The greatest limit it ever stands for. */
+  readonly max: number
+  /** The state before any sample. */
+  readonly initial: S
+  /** The next state. Pure: must not mutate `state`. */
+  readonly update: (state: S, sample: Sample) => S
+  /** The concurrency limit a state stands for: an integer in [min, max]. */
+  readonly limitOf: (state: S) => number
+}
+
+/**
+ * Whether a value is a `Limit`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.isLimit(Limit.fixed(10)) // true
+ * Limit.isLimit({ limit: 10 }) // false
+ * ```
+ *
+ * @since 0.3.0
+ * @category guards
+ */
+export const isLimit = (u: unknown): u is Limit => hasProperty(u, TypeId)
+
+/**
+ * A tuning value: a constant, or a function of the current integer limit
+ * (Netflix's builders take a `Function<Integer, Integer>` there). It must be
+ * pure; a non-finite answer leaves the limit where it is.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const queueSize: Limit.Tuning = (limit) => Math.ceil(Math.sqrt(limit))
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Tuning = core.Tuning
+
+/**
+ * The state of `fixed`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.fixed(8).initial // { limit: 8 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface FixedState {
+  readonly limit: number
+}
+
+/**
+ * A limit that never moves: what a plain `capacity` is, as a `Limit`.
+ * Netflix's `FixedLimit`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.fixed(10)
+ * limit.limitOf(limit.initial) // 10
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fixed: (n: number) => Limit<FixedState> = fixedImpl.fixed
+
+/**
+ * The options of `aimd`.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const options: Limit.AimdOptions = { initial: 10, min: 2, backoffRatio: 0.75 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface AimdOptions {
+  /** The limit before any sample: an integer in [min, max]. */
+  readonly initial: number
+  /** Default: Netflix's 20, or `initial` if lower. */
+  readonly min?: number | undefined
+  /** Default: Netflix's 200, or `initial` if higher. */
+  readonly max?: number | undefined
+  /** The factor a drop multiplies the limit by, in (0, 1). Default 0.9. */
+  readonly backoffRatio?: number | undefined
+  /** A successful call slower than this counts as a drop. Default 5000. */
+  readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * The state of `aimd`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.aimd({ initial: 10 }).initial // { limit: 10 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface AimdState {
+  readonly limit: number
+}
+
+/**
+ * Loss-based: +1 per success while the limit is in use, × `backoffRatio`
+ * (rounded down) per drop — a failure, a refusal, or a success slower than
+ * `timeoutMillis` — within [min, max]. Netflix's `AIMDLimit`.
+ *
+ * It grows only when the call saw at least half the limit in use
+ * (`inflight × 2 ≥ limit`, Netflix's "app limited" check): a limit nobody
+ * reaches says nothing about whether a higher one is safe.
+ *
+ * Differences from Netflix: `min` / `max` default to 20 / 200 widened to
+ * take in `initial` (Netflix only logs a warning when `initial` is outside
+ * them); `backoffRatio` may be anywhere in (0, 1) (Netflix: [0.5, 1)); the
+ * timeout is in millis, not a `TimeUnit`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.aimd({ initial: 10, min: 1 })
+ * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 0, inflight: 10, outcome: "dropped" })
+ * limit.limitOf(s) // 9: ⌊10 × 0.9⌋
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
+
+/**
+ * The options of `vegas`. The tunings get the current integer limit; their
+ * defaults scale with `log10(limit)` = max(1, ⌊log10 limit⌋).
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const options: Limit.VegasOptions = { initial: 20, max: 500, smoothing: 0.5 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface VegasOptions {
+  /** The limit before any sample: an integer in [min, max]. */
+  readonly initial: number
+  /** Default 1 (Netflix clamps at 1). */
+  readonly min?: number | undefined
+  /** Default: Netflix's 1000, or `initial` if higher. */
+  readonly max?: number | undefined
+  /** How far each change moves toward its target, in (0, 1]. Default 1. */
+  readonly smoothing?: number | undefined
+  /** Forget the no-load rtt after probeMultiplier × limit samples. Default 30. */
+  readonly probeMultiplier?: number | undefined
+  /** Below this queue, grow by `increase`. Default 3 × log10(limit). */
+  readonly alpha?: Tuning | undefined
+  /** Above this queue, shrink by `decrease`; at or below `threshold`, grow by it. Default 6 × log10(limit). */
+  readonly beta?: Tuning | undefined
+  /** At or below this queue there is no queuing: grow by `beta`. Default log10(limit). */
+  readonly threshold?: Tuning | undefined
+  /** The step up. Default log10(limit). */
+  readonly increase?: Tuning | undefined
+  /** The step down, also on a drop. Default log10(limit). */
+  readonly decrease?: Tuning | undefined
+}
+
+/**
+ * The state of `vegas`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.vegas({ initial: 20 }).initial // { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface VegasState {
+  /** The limit as a float: smoothing moves it by fractions. */
+  readonly estimatedLimit: number
+  /** The least rtt seen since the last probe, in millis; 0 before any. */
+  readonly rttNoLoad: number
+  /** Samples since the last probe. */
+  readonly probeCount: number
+}
+
+/**
+ * Delay-based, after TCP Vegas: the calls queued are estimated as
+ * `queue = ⌈limit × (1 − rtt_noload / rtt)⌉`, `rtt_noload` being the least
+ * rtt seen. At or under `threshold` the limit grows by `beta`, under `alpha`
+ * by `increase`, over `beta` it shrinks by `decrease`, in between it stays.
+ * A drop shrinks it by `decrease`. It does not grow while fewer than half
+ * the permits are in use. Every `probeMultiplier × limit` samples the next
+ * rtt becomes the new `rtt_noload`, so that a service that got slower for
+ * good is not judged against its old best forever. Netflix's `VegasLimit`.
+ *
+ * Differences from Netflix: the probe has no jitter (Netflix multiplies the
+ * period by a random factor in [0.5, 1)), so the state machine stays pure
+ * and replayable; the probe counter counts only samples with an rtt. Netflix
+ * requires rtt > 0: a sample without one (a refusal, or a call under the
+ * clock's resolution) only shrinks the limit if it is a drop. `increase` /
+ * `decrease` are steps, where Netflix's functions return the new limit (the
+ * defaults are the same: limit ± log10(limit)). `min` is an option (Netflix:
+ * always 1). Above 1000, Netflix's `Log10RootFunction` switches to a square
+ * root; the default here stays log10, like Netflix's newer
+ * `Log10RootIntFunction`. `limitOf` rounds down, as Java's `(int)` does.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.vegas({ initial: 20 })
+ * const samples: ReadonlyArray<Limit.Sample> = [
+ *   { endMillis: 0, rttMillis: 10, inflight: 20, outcome: "success" }, // sets rtt_noload
+ *   { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" } // no queue: + beta
+ * ]
+ * limit.limitOf(samples.reduce(limit.update, limit.initial)) // 26
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const vegas: (options: VegasOptions) => Limit<VegasState> = vegasImpl.vegas
+
+/**
+ * The options of `gradient2`.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const options: Limit.Gradient2Options = { initial: 50, min: 10, max: 400, rttTolerance: 2 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Gradient2Options {
+  /** The limit before any sample: an integer in [min, max]. */
+  readonly initial: number
+  /** Default: Netflix's 20, or `initial` if lower. */
+  readonly min?: number | undefined
+  /** Default: Netflix's 200, or `initial` if higher. */
+  readonly max?: number | undefined
+  /** How far each change moves toward its target, in (0, 1]. Default 0.2. */
+  readonly smoothing?: number | undefined
+  /** How much slower than the long-term rtt is still fine, ≥ 1. Default 1.5. */
+  readonly rttTolerance?: number | undefined
+  /** The samples the long-term rtt averages over. Default 600. */
+  readonly longWindow?: number | undefined
+  /** How far the limit may grow past the calls in use. Default 4. */
+  readonly queueSize?: Tuning | undefined
+}
+
+/**
+ * The state of `gradient2`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.gradient2({ initial: 20 }).initial // { estimatedLimit: 20, longRtt: 0, longCount: 0, longSum: 0 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Gradient2State {
+  /** The limit as a float: smoothing moves it by fractions. */
+  readonly estimatedLimit: number
+  /** The long-term rtt, in millis. */
+  readonly longRtt: number
+  /** Samples in the long-term rtt's warm-up (stops at 10). */
+  readonly longCount: number
+  /** Their sum: the warm-up's long-term rtt is their plain average. */
+  readonly longSum: number
+}
+
+/**
+ * Compares the short-term rtt (the sample's; the window's average under
+ * `windowed`) with a long-term one, an exponential average over `longWindow`
+ * samples after a warm-up that averages the first 10:
+ *
+ * - `gradient = max(0.5, min(1, rttTolerance × longRtt / shortRtt))`
+ * - `target = limit × gradient + queueSize`
+ * - `limit = clamp(limit × (1 − smoothing) + target × smoothing, min, max)`
+ *
+ * so the limit creeps up by `queueSize × smoothing` while latency holds,
+ * and sheds at most half per sample when it does not. It does not change
+ * while fewer than half the permits are in use ("app limited"). When the
+ * long rtt is more than twice the short one (latency back to normal after a
+ * long overload), it decays by 5% per sample instead of waiting for the
+ * average. Netflix's `Gradient2Limit` with `ExpAvgMeasurement`.
+ *
+ * Differences from Netflix: like Netflix, it ignores whether a call failed
+ * (its latency still counts); a sample without an rtt (a refusal, or a call
+ * under the clock's resolution) is skipped, where Netflix's nanosecond rtts
+ * are never 0. `min` / `max` default to 20 / 200 widened to take in
+ * `initial`. `limitOf` rounds down, as Java's `(int)` does.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.gradient2({ initial: 20 })
+ * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 10, inflight: 20, outcome: "success" })
+ * limit.limitOf(s) // 20: 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = gradient2Impl.gradient2
+
+/**
+ * The options of `windowed`.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const options: Limit.WindowedOptions = { minWindowMillis: 500, maxWindowMillis: 2_000, windowSize: 20 }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface WindowedOptions {
+  /** A window with `windowSize` samples closes after this long. Default 1000. */
+  readonly minWindowMillis?: number | undefined
+  /** Any window closes after this long. Default 1000, or `minWindowMillis` if higher. */
+  readonly maxWindowMillis?: number | undefined
+  /** The samples a window needs to be fed to the delegate. Default 10. */
+  readonly windowSize?: number | undefined
+  /** Calls faster than this are ignored. Default 0.1 (100 µs). */
+  readonly minRttThresholdMillis?: number | undefined
+}
+
+/**
+ * The samples of an open window, aggregated.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const averageRtt = (w: Limit.SampleWindow) => (w.rttCount === 0 ? 0 : w.rttSum / w.rttCount)
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface SampleWindow {
+  /** The `endMillis` of its first sample. */
+  readonly startMillis: number
+  /** Its samples, refusals included. */
+  readonly count: number
+  /** Its samples with an rtt (not refusals). */
+  readonly rttCount: number
+  /** The sum of their rtts, in millis. */
+  readonly rttSum: number
+  /** `Infinity` while `rttCount` is 0. */
+  readonly minRtt: number
+  /** The highest `inflight` among its samples. */
+  readonly maxInflight: number
+  /** Whether any of its calls failed or was refused. */
+  readonly didDrop: boolean
+}
+
+/**
+ * The state of `windowed`: the delegate's, and the open window.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * Limit.windowed(Limit.aimd({ initial: 10 })).initial // { delegate: { limit: 10 }, window: undefined }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface WindowedState<S> {
+  /** The delegate's state. */
+  readonly delegate: S
+  /** `undefined` until a sample opens one. */
+  readonly window: SampleWindow | undefined
+}
+
+/**
+ * Feeds `delegate` one sample per window instead of one per call: the
+ * window's average rtt, its highest inflight, and whether any call dropped.
+ * A window opens with its first sample and closes once it has `windowSize`
+ * samples and lasts `max(2 × its least rtt, minWindowMillis)` (so it holds
+ * whole calls), or once it lasts `maxWindowMillis`; a window that closes
+ * with fewer than `windowSize` samples is discarded. Calls faster than
+ * `minRttThresholdMillis` are ignored; refusals always count. Netflix's
+ * `WindowedLimit` with `AverageSampleWindow`.
+ *
+ * Differences from Netflix: a window starts at its first sample (Netflix's
+ * ends where the previous one's end plus the duration falls, and its first
+ * closes at once); a closed window with only refusals is fed to the
+ * delegate as one `"dropped"` sample (Netflix needs an rtt, so a limiter
+ * that refuses everything would never learn); with failures and rtts it is
+ * fed as a `"failure"`; refusals carry no rtt, so they are left out of the
+ * average and the minimum. Netflix requires `windowSize` ≥ 10 and windows
+ * ≥ 100 ms; here any positive value is allowed.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }), { minWindowMillis: 500 })
+ * limit.name // "windowed(gradient2)"
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const windowed: <S>(delegate: Limit<S>, options?: WindowedOptions) => Limit<WindowedState<S>> =
+  windowedImpl.windowed

@@ -1,0 +1,89 @@
+/**
+ * A resource whose capacity follows an adaptive `Limit`.
+ *
+ * It watches the resource's semaphore (as the metrics do, and passing every
+ * event on to them): each guarded call that ends feeds the algorithm one
+ * sample — its round-trip time (grant to release), the permits in use when
+ * it got its permit, and whether it succeeded or failed — and each refusal
+ * (deadline or full queue) feeds a drop. When the algorithm's limit moves,
+ * the semaphore is resized, which is the live capacity of `setCapacity`:
+ * waiters are admitted at once when it grows, and when it falls nothing
+ * running is interrupted. Interrupted calls, and grants a guard never used,
+ * teach nothing and are not fed (Netflix's `onIgnore`).
+ *
+ * @internal
+ */
+import type * as Clock from "effect/Clock"
+import * as MetricLabel from "effect/MetricLabel"
+import type * as Limit from "../Limit.js"
+import * as Metrics from "../Metrics.js"
+import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
+
+/** @internal */
+export class AdaptiveCapacity implements Observer {
+  private state: unknown
+  /** The limit the semaphore's capacity was last set to. */
+  current: number
+  private readonly labels: ReadonlyArray<MetricLabel.MetricLabel> | null
+
+  constructor(
+    private readonly limit: Limit.Limit<unknown>,
+    private readonly semaphore: SemaphoreImpl,
+    private readonly clock: Clock.Clock,
+    /** The metrics' observer, or `null` when they are off. */
+    private readonly inner: Observer | null,
+    resource: string
+  ) {
+    this.state = limit.initial
+    this.current = limit.limitOf(limit.initial)
+    this.labels = inner === null
+      ? null
+      : [MetricLabel.make("resource", resource), MetricLabel.make("algorithm", limit.name)]
+    this.publish()
+  }
+
+  /**
+   * Millis with a fractional part: a call faster than a millisecond would
+   * otherwise report a round-trip time of 0, which Vegas and Gradient2 can
+   * only skip. (The metrics' own clock reads whole millis: their first
+   * bucket is 1 ms.)
+   */
+  now(): number {
+    return Number(this.clock.unsafeCurrentTimeNanos()) / 1_000_000
+  }
+
+  changed(semaphore: SemaphoreImpl, queue: Queue): void {
+    this.inner?.changed(semaphore, queue)
+  }
+
+  acquired(waiter: Waiter, waitedMillis: number): void {
+    this.inner?.acquired(waiter, waitedMillis)
+  }
+
+  failed(waiter: Waiter, outcome: "timeout" | "queue-full" | "interrupted"): void {
+    this.inner?.failed(waiter, outcome)
+    if (outcome !== "interrupted") {
+      this.feed({ endMillis: this.now(), rttMillis: 0, inflight: this.semaphore.taken, outcome: "dropped" })
+    }
+  }
+
+  released(waiter: Waiter, heldMillis: number, ending: Ending): void {
+    this.inner?.released(waiter, heldMillis, ending)
+    if (ending !== "interrupted") {
+      this.feed({ endMillis: this.now(), rttMillis: heldMillis, inflight: waiter.inflight, outcome: ending })
+    }
+  }
+
+  private feed(sample: Limit.Sample): void {
+    this.state = this.limit.update(this.state, sample)
+    const next = this.limit.limitOf(this.state)
+    if (next === this.current) return
+    this.current = next
+    this.publish()
+    this.semaphore.resizeTo(next)
+  }
+
+  private publish(): void {
+    if (this.labels !== null) Metrics.limit.unsafeUpdate(this.current, this.labels)
+  }
+}

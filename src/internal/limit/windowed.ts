@@ -1,0 +1,76 @@
+/**
+ * Feeds a delegate one aggregated sample per window: Netflix's
+ * `WindowedLimit` with its `AverageSampleWindow`.
+ *
+ * @internal
+ */
+import type * as Limit from "../../Limit.js"
+import { check, isNumber, make } from "./core.js"
+
+/** Netflix's `WindowedLimit` defaults (1 s windows, ≥ 10 samples, 100 µs). @internal */
+export const defaults = { minWindowMillis: 1_000, maxWindowMillis: 1_000, windowSize: 10, minRttThresholdMillis: 0.1 } as const
+
+const open = (startMillis: number): Limit.SampleWindow => ({
+  startMillis,
+  count: 0,
+  rttCount: 0,
+  rttSum: 0,
+  minRtt: Infinity,
+  maxInflight: 0,
+  didDrop: false
+})
+
+/** @internal */
+export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOptions = {}): Limit.Limit<Limit.WindowedState<S>> => {
+  check("Limit.windowed.delegate", delegate, typeof delegate === "object" && delegate !== null && typeof delegate.update === "function", "a Limit")
+  const minWindowMillis = options.minWindowMillis ?? defaults.minWindowMillis
+  check("Limit.windowed.minWindowMillis", minWindowMillis, isNumber(minWindowMillis) && minWindowMillis > 0, "a positive finite number of millis")
+  const maxWindowMillis = options.maxWindowMillis ?? Math.max(defaults.maxWindowMillis, minWindowMillis)
+  check("Limit.windowed.maxWindowMillis", maxWindowMillis, isNumber(maxWindowMillis) && maxWindowMillis >= minWindowMillis, `a finite number of millis at least minWindowMillis (${minWindowMillis})`)
+  const windowSize = options.windowSize ?? defaults.windowSize
+  check("Limit.windowed.windowSize", windowSize, Number.isSafeInteger(windowSize) && windowSize >= 1, "a positive safe integer (samples)")
+  const threshold = options.minRttThresholdMillis ?? defaults.minRttThresholdMillis
+  check("Limit.windowed.minRttThresholdMillis", threshold, isNumber(threshold) && threshold >= 0, "a non-negative finite number of millis")
+
+  const update = (state: Limit.WindowedState<S>, sample: Limit.Sample): Limit.WindowedState<S> => {
+    const refused = sample.outcome === "dropped"
+    // Calls faster than the threshold (cache hits, fast failures) say nothing
+    // about the service's queue. Refusals have no rtt and always count.
+    if (!refused && sample.rttMillis < threshold) return state
+    const current = state.window ?? open(sample.endMillis)
+    const window: Limit.SampleWindow = {
+      startMillis: current.startMillis,
+      count: current.count + 1,
+      rttCount: refused ? current.rttCount : current.rttCount + 1,
+      rttSum: refused ? current.rttSum : current.rttSum + sample.rttMillis,
+      minRtt: refused ? current.minRtt : Math.min(current.minRtt, sample.rttMillis),
+      maxInflight: Math.max(current.maxInflight, sample.inflight),
+      didDrop: current.didDrop || sample.outcome !== "success"
+    }
+    const elapsed = sample.endMillis - window.startMillis
+    // A window lasts at least twice its fastest call, so that it sees whole
+    // calls, within [minWindow, maxWindow].
+    const minDuration = Math.min(Math.max(window.rttCount > 0 ? 2 * window.minRtt : 0, minWindowMillis), maxWindowMillis)
+    const full = window.count >= windowSize
+    if (!(full && elapsed >= minDuration) && elapsed < maxWindowMillis) return { delegate: state.delegate, window }
+    // A window that reached maxWindow with fewer than windowSize samples is
+    // dropped, as Netflix drops windows without enough significant samples.
+    if (!full) return { delegate: state.delegate, window: undefined }
+    const aggregated: Limit.Sample = {
+      endMillis: sample.endMillis,
+      rttMillis: window.rttCount > 0 ? window.rttSum / window.rttCount : 0,
+      inflight: window.maxInflight,
+      outcome: !window.didDrop ? "success" : window.rttCount > 0 ? "failure" : "dropped"
+    }
+    return { delegate: delegate.update(state.delegate, aggregated), window: undefined }
+  }
+
+  return make({
+    name: `windowed(${delegate.name})`,
+    min: delegate.min,
+    max: delegate.max,
+    initial: { delegate: delegate.initial, window: undefined },
+    update,
+    limitOf: (state) => delegate.limitOf(state.delegate)
+  })
+}

@@ -1,0 +1,387 @@
+/**
+ * The Limit algorithms as pure state machines: hand-computed sample
+ * sequences against Netflix's formulas, option checks, and a property test
+ * over random options and samples.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "effect/FastCheck"
+import { Limit, LimiterConfigError } from "effect-concurrency-limiter"
+
+type Outcome = Limit.Sample["outcome"]
+
+const sample = (endMillis: number, rttMillis: number, inflight: number, outcome: Outcome = "success"): Limit.Sample => ({
+  endMillis,
+  rttMillis,
+  inflight,
+  outcome
+})
+
+/** Runs the samples, returning the limit after each. */
+const limits = <S>(limit: Limit.Limit<S>, samples: ReadonlyArray<Limit.Sample>, from: S = limit.initial): Array<number> => {
+  let state = from
+  return samples.map((s) => {
+    state = limit.update(state, s)
+    return limit.limitOf(state)
+  })
+}
+
+const run = <S>(limit: Limit.Limit<S>, samples: ReadonlyArray<Limit.Sample>): S => samples.reduce(limit.update, limit.initial)
+
+/** A delegate that records what it is fed. */
+const recorder: Limit.Limit<ReadonlyArray<Limit.Sample>> = {
+  [Limit.TypeId]: Limit.TypeId,
+  name: "recorder",
+  min: 1,
+  max: 1,
+  initial: [],
+  update: (state, s) => [...state, s],
+  limitOf: () => 1
+}
+
+describe("Limit.fixed", () => {
+  it("never moves", () => {
+    const limit = Limit.fixed(7)
+    expect([limit.min, limit.max, limit.name]).toEqual([7, 7, "fixed"])
+    expect(limits(limit, [sample(0, 10, 7), sample(1, 0, 7, "dropped"), sample(2, 1e6, 1, "failure")])).toEqual([7, 7, 7])
+    expect(Limit.isLimit(limit)).toBe(true)
+    expect(Limit.isLimit({ limit: 7 })).toBe(false)
+  })
+})
+
+describe("Limit.aimd", () => {
+  it("grows by one while in use, up to max", () => {
+    const limit = Limit.aimd({ initial: 10, min: 1, max: 12 })
+    expect(limits(limit, [
+      sample(0, 10, 5), // 5 × 2 = 10 ≥ 10: 10 + 1 = 11
+      sample(1, 10, 5), // 5 × 2 = 10 < 11: app limited, stays 11
+      sample(2, 10, 6), // 6 × 2 = 12 ≥ 11: 12
+      sample(3, 10, 12) // 13 capped at max 12
+    ])).toEqual([11, 11, 12, 12])
+  })
+
+  it("backs off on a failure, a refusal, or a timeout, down to min", () => {
+    const limit = Limit.aimd({ initial: 12, min: 7, timeoutMillis: 100 })
+    expect(limits(limit, [
+      sample(0, 10, 12, "failure"), // ⌊12 × 0.9 = 10.8⌋ = 10
+      sample(1, 0, 12, "dropped"), // ⌊10 × 0.9⌋ = 9
+      sample(2, 150, 12), // 150 > 100 ms: ⌊9 × 0.9 = 8.1⌋ = 8
+      sample(3, 100, 12), // 100 is not > 100: a success, 12 × 2 ≥ 8: 8 + 1 = 9
+      sample(4, 0, 1, "dropped"), // ⌊9 × 0.9 = 8.1⌋ = 8
+      sample(5, 0, 1, "dropped") // ⌊8 × 0.9 = 7.2⌋ = 7
+    ])).toEqual([10, 9, 8, 9, 8, 7])
+    expect(limits(limit, [sample(6, 0, 1, "dropped")], { limit: 7 })).toEqual([7]) // ⌊6.3⌋ = 6, clamped to min 7
+  })
+
+  it("uses the backoff ratio given", () => {
+    const limit = Limit.aimd({ initial: 10, min: 1, backoffRatio: 0.5 })
+    expect(limits(limit, [sample(0, 0, 0, "dropped"), sample(1, 0, 0, "dropped")])).toEqual([5, 2]) // 10 × 0.5; ⌊2.5⌋
+  })
+
+  it("widens Netflix's default bounds (20, 200) to take in initial", () => {
+    expect([Limit.aimd({ initial: 10 }).min, Limit.aimd({ initial: 10 }).max]).toEqual([10, 200])
+    expect([Limit.aimd({ initial: 30 }).min, Limit.aimd({ initial: 30 }).max]).toEqual([20, 200])
+    expect([Limit.aimd({ initial: 300 }).min, Limit.aimd({ initial: 300 }).max]).toEqual([20, 300])
+  })
+})
+
+describe("Limit.vegas", () => {
+  // At limits 10..99, log10 = 1: alpha 3, beta 6, threshold 1, steps of 1.
+  it("grows without queuing, holds in the sweet spot, shrinks with queuing", () => {
+    const limit = Limit.vegas({ initial: 10 })
+    expect(limits(limit, [
+      sample(0, 10, 10), // first rtt: rtt_noload = 10, limit stays 10
+      sample(1, 10, 10), // queue ⌈10 × (1 − 10/10)⌉ = 0 ≤ threshold 1: + beta 6 = 16
+      sample(2, 12, 16), // queue ⌈16 × (1 − 10/12)⌉ = ⌈2.67⌉ = 3: not < alpha 3, not > beta 6: stays 16
+      sample(3, 20, 16), // queue ⌈16 × 0.5⌉ = 8 > 6: 16 − 1 = 15
+      sample(4, 11, 15), // queue ⌈15 × (1 − 10/11)⌉ = ⌈1.36⌉ = 2 < 3: 15 + 1 = 16
+      sample(5, 10, 7), // 7 × 2 = 14 < 16: app limited, stays 16
+      sample(6, 10, 1, "failure"), // a drop: 16 − 1 = 15, in use or not
+      sample(7, 0, 1, "dropped"), // a refusal (no rtt): 15 − 1 = 14
+      sample(8, 0, 14), // a success without rtt: nothing to learn, 14
+      sample(9, 5, 14, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 14
+    ])).toEqual([10, 16, 16, 15, 16, 16, 15, 14, 14, 14])
+    expect(run(limit, [sample(0, 10, 10), sample(1, 5, 10)]).rttNoLoad).toBe(5)
+  })
+
+  it("clamps to [min, max]", () => {
+    expect(limits(Limit.vegas({ initial: 10, max: 12 }), [sample(0, 10, 10), sample(1, 10, 10)])).toEqual([10, 12]) // 16 → 12
+    expect(limits(Limit.vegas({ initial: 3, min: 3 }), [sample(0, 0, 3, "dropped")])).toEqual([3]) // log10(3) → 1: 3 − 1 = 2 → 3
+  })
+
+  it("smooths toward the target", () => {
+    const state = run(Limit.vegas({ initial: 10, smoothing: 0.5 }), [sample(0, 10, 10), sample(1, 10, 10)])
+    expect(state.estimatedLimit).toBe(13) // 10 × 0.5 + 16 × 0.5
+  })
+
+  it("probes for a new rtt_noload every probeMultiplier × limit samples", () => {
+    const limit = Limit.vegas({ initial: 10, probeMultiplier: 0.3 }) // every 0.3 × 10 = 3 samples
+    const samples = [
+      sample(0, 10, 10), // count 1: rtt_noload = 10
+      sample(1, 20, 10), // count 2: queue ⌈10 × 0.5⌉ = 5, in [3, 6]: stays 10
+      sample(2, 20, 10), // count 3 ≥ 3: probe, rtt_noload = 20, count 0
+      sample(3, 20, 10) // count 1: queue 0 ≤ 1: 10 + 6 = 16
+    ]
+    expect(limits(limit, samples)).toEqual([10, 10, 10, 16])
+    expect(run(limit, samples.slice(0, 3))).toEqual({ estimatedLimit: 10, rttNoLoad: 20, probeCount: 0 })
+  })
+
+  it("takes constant tunings", () => {
+    const limit = Limit.vegas({ initial: 10, alpha: 2, beta: 4, threshold: 0, increase: 3, decrease: 2 })
+    expect(limits(limit, [
+      sample(0, 10, 10), // rtt_noload 10
+      sample(1, 10, 10), // queue 0 ≤ 0: + beta 4 = 14
+      sample(2, 11, 14), // queue ⌈14 × 1/11⌉ = ⌈1.27⌉ = 2: not < 2, not > 4: 14
+      sample(3, 10.5, 14), // queue ⌈14 × 0.5/10.5⌉ = ⌈0.67⌉ = 1 < 2: + 3 = 17
+      sample(4, 20, 17) // queue ⌈8.5⌉ = 9 > 4: − 2 = 15
+    ])).toEqual([10, 14, 14, 17, 15])
+  })
+})
+
+describe("Limit.gradient2", () => {
+  it("grows by queueSize × smoothing while latency holds", () => {
+    const limit = Limit.gradient2({ initial: 20 })
+    const state = run(limit, [
+      sample(0, 10, 20), // gradient min(1, 1.5 × 10/10): 20 × 0.8 + (20 + 4) × 0.2 = 20.8
+      sample(1, 10, 20) // 20.8 × 0.8 + (20.8 + 4) × 0.2 = 21.6
+    ])
+    expect(state.estimatedLimit).toBeCloseTo(21.6, 10)
+    expect(limit.limitOf(state)).toBe(21) // rounded down
+  })
+
+  it("shrinks when the short rtt exceeds the tolerated long rtt", () => {
+    const limit = Limit.gradient2({ initial: 20, min: 1, queueSize: 0 })
+    const state = run(limit, [
+      sample(0, 10, 20), // long 10, gradient 1: 20
+      sample(1, 100, 20) // long (10 + 100) / 2 = 55; gradient 1.5 × 55/100 = 0.825: 20 × 0.8 + 16.5 × 0.2 = 19.3
+    ])
+    expect(state.estimatedLimit).toBeCloseTo(19.3, 10)
+    expect(limit.limitOf(state)).toBe(19)
+  })
+
+  it("sheds at most half at once", () => {
+    const limit = Limit.gradient2({ initial: 20, min: 1, queueSize: 0, smoothing: 1 })
+    const warm = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 1, 20))) // long 1, limit 20
+    // long 1 × (1 − 2/601) + 100 × 2/601 ≈ 1.33; 1.5 × 1.33 / 100 ≈ 0.02 → 0.5: 20 × 0.5 = 10
+    expect(limits(limit, [sample(10, 100, 20)], warm)).toEqual([10])
+  })
+
+  it("averages the first 10 rtts, then averages exponentially over longWindow", () => {
+    const limit = Limit.gradient2({ initial: 20, longWindow: 5 })
+    expect(run(limit, [sample(0, 10, 20), sample(1, 20, 20), sample(2, 30, 20)]).longRtt).toBe(20) // (10 + 20 + 30) / 3
+    const warm = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 10, 20)))
+    expect(warm.longRtt).toBe(10)
+    // factor 2 / (5 + 1) = 1/3: 10 × 2/3 + 70 × 1/3 = 30
+    expect(limit.update(warm, sample(10, 70, 20)).longRtt).toBeCloseTo(30, 10)
+  })
+
+  it("decays the long rtt by 5% when it is over twice the short one", () => {
+    const limit = Limit.gradient2({ initial: 20, longWindow: 5 })
+    const slow = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 100, 20))) // long 100
+    // long 100 × 2/3 + 10 × 1/3 = 70; 70 / 10 > 2: 70 × 0.95 = 66.5
+    expect(limit.update(slow, sample(10, 10, 20)).longRtt).toBeCloseTo(66.5, 10)
+  })
+
+  it("does not move while fewer than half the permits are in use", () => {
+    const limit = Limit.gradient2({ initial: 20 })
+    const idle = limit.update(limit.initial, sample(0, 10, 9)) // 9 < 20 / 2
+    expect(idle).toEqual({ estimatedLimit: 20, longRtt: 10, longCount: 1, longSum: 10 }) // the long rtt still learns
+    expect(limit.update(limit.initial, sample(0, 10, 10)).estimatedLimit).toBeCloseTo(20.8, 10) // 10 is half: moves
+  })
+
+  it("clamps to [min, max]", () => {
+    // 30 × 0.8 + 34 × 0.2 = 30.8 → max 30
+    expect(limits(Limit.gradient2({ initial: 30, max: 30 }), [sample(0, 10, 30)])).toEqual([30])
+    // long (10 + 1000) / 2 = 505; gradient 1.5 × 505/1000 = 0.7575: 10 × 0.7575 = 7.575 → min 10
+    expect(limits(Limit.gradient2({ initial: 10, min: 10, queueSize: 0, smoothing: 1 }), [sample(0, 10, 10), sample(1, 1000, 10)]))
+      .toEqual([10, 10])
+  })
+
+  it("skips samples without an rtt, and counts a failure's rtt like Netflix", () => {
+    const limit = Limit.gradient2({ initial: 20 })
+    expect(limit.update(limit.initial, sample(0, 0, 20, "dropped"))).toBe(limit.initial)
+    expect(limit.update(limit.initial, sample(0, 10, 20, "failure"))).toEqual(limit.update(limit.initial, sample(0, 10, 20)))
+  })
+
+  it("takes queueSize as a function of the limit", () => {
+    const limit = Limit.gradient2({ initial: 20, queueSize: (l) => l / 2 })
+    expect(run(limit, [sample(0, 10, 20)]).estimatedLimit).toBeCloseTo(22, 10) // 20 × 0.8 + (20 + 10) × 0.2
+  })
+})
+
+describe("Limit.windowed", () => {
+  const options = { minWindowMillis: 100, maxWindowMillis: 300, windowSize: 3, minRttThresholdMillis: 1 }
+
+  it("feeds one aggregated sample when the window closes", () => {
+    const limit = Limit.windowed(recorder, options)
+    expect(limit.name).toBe("windowed(recorder)")
+    const open = run(limit, [sample(0, 10, 5), sample(50, 20, 8)])
+    expect(open.delegate).toEqual([])
+    expect(open.window).toMatchObject({ startMillis: 0, count: 2, rttSum: 30, minRtt: 10, maxInflight: 8 })
+    // t = 100: 3 samples, 100 ms ≥ max(2 × 10, 100): average (10 + 20 + 30) / 3 = 20, max inflight 8
+    const closed = limit.update(open, sample(100, 30, 6))
+    expect(closed).toEqual({ delegate: [sample(100, 20, 8)], window: undefined })
+  })
+
+  it("lasts at least twice its least rtt", () => {
+    const limit = Limit.windowed(recorder, options)
+    // least rtt 80: the window lasts min(max(160, 100), 300) = 160
+    const state = run(limit, [sample(0, 80, 1), sample(50, 80, 1), sample(100, 80, 1)])
+    expect(state.delegate).toEqual([])
+    expect(limit.update(state, sample(160, 100, 1)).delegate).toEqual([sample(160, 85, 1)]) // (80 × 3 + 100) / 4
+  })
+
+  it("discards a window that reaches maxWindow under windowSize samples", () => {
+    const limit = Limit.windowed(recorder, options)
+    expect(run(limit, [sample(0, 10, 1), sample(300, 10, 1)])).toEqual({ delegate: [], window: undefined })
+  })
+
+  it("ignores calls under the rtt threshold, but not refusals", () => {
+    const limit = Limit.windowed(recorder, options)
+    expect(limit.update(limit.initial, sample(0, 0.5, 1))).toBe(limit.initial)
+    // two successes and a refusal: a "failure" with the successes' average rtt, the refusal's inflight
+    expect(run(limit, [sample(0, 10, 2), sample(50, 0, 9, "dropped"), sample(100, 30, 3)]).delegate)
+      .toEqual([sample(100, 20, 9, "failure")])
+    // only refusals: a "dropped" sample, without rtt
+    expect(run(limit, [sample(0, 0, 4, "dropped"), sample(50, 0, 5, "dropped"), sample(100, 0, 6, "dropped")]).delegate)
+      .toEqual([sample(100, 0, 6, "dropped")])
+  })
+
+  it("drives its delegate", () => {
+    const limit = Limit.windowed(Limit.aimd({ initial: 10, min: 1 }), options)
+    expect([limit.min, limit.max]).toEqual([1, 200])
+    expect(limits(limit, [
+      sample(0, 10, 5),
+      sample(50, 20, 8),
+      sample(100, 30, 6), // aggregated inflight 8: 8 × 2 ≥ 10: 11
+      sample(150, 10, 1),
+      sample(200, 0, 1, "dropped"),
+      sample(250, 10, 1) // a drop in the window: ⌊11 × 0.9 = 9.9⌋ = 9
+    ])).toEqual([10, 10, 11, 11, 11, 9])
+  })
+})
+
+describe("Limit options", () => {
+  const cases: ReadonlyArray<readonly [string, () => unknown, string, string]> = [
+    ["fixed 0", () => Limit.fixed(0), "Limit.fixed.limit", "0"],
+    ["fixed 1.5", () => Limit.fixed(1.5), "Limit.fixed.limit", "1.5"],
+    ["aimd initial", () => Limit.aimd({ initial: 0 }), "Limit.aimd.initial", "0"],
+    ["aimd initial < min", () => Limit.aimd({ initial: 10, min: 20, max: 30 }), "Limit.aimd.initial", "10"],
+    ["aimd max < min", () => Limit.aimd({ initial: 10, min: 5, max: 4 }), "Limit.aimd.max", "4"],
+    ["aimd min", () => Limit.aimd({ initial: 10, min: 0 }), "Limit.aimd.min", "0"],
+    ["aimd backoffRatio 1", () => Limit.aimd({ initial: 10, backoffRatio: 1 }), "Limit.aimd.backoffRatio", "1"],
+    ["aimd backoffRatio 0", () => Limit.aimd({ initial: 10, backoffRatio: 0 }), "Limit.aimd.backoffRatio", "0"],
+    ["aimd timeout", () => Limit.aimd({ initial: 10, timeoutMillis: 0 }), "Limit.aimd.timeoutMillis", "0"],
+    ["vegas smoothing 0", () => Limit.vegas({ initial: 10, smoothing: 0 }), "Limit.vegas.smoothing", "0"],
+    ["vegas smoothing 1.5", () => Limit.vegas({ initial: 10, smoothing: 1.5 }), "Limit.vegas.smoothing", "1.5"],
+    ["vegas probeMultiplier", () => Limit.vegas({ initial: 10, probeMultiplier: 0 }), "Limit.vegas.probeMultiplier", "0"],
+    ["vegas alpha", () => Limit.vegas({ initial: 10, alpha: -1 }), "Limit.vegas.alpha", "-1"],
+    ["vegas beta < alpha", () => Limit.vegas({ initial: 10, alpha: 5, beta: 2 }), "Limit.vegas.beta", "2"],
+    ["vegas min", () => Limit.vegas({ initial: 10, min: 0 }), "Limit.vegas.min", "0"],
+    ["gradient2 rttTolerance", () => Limit.gradient2({ initial: 20, rttTolerance: 0.9 }), "Limit.gradient2.rttTolerance", "0.9"],
+    ["gradient2 longWindow", () => Limit.gradient2({ initial: 20, longWindow: 1.5 }), "Limit.gradient2.longWindow", "1.5"],
+    ["gradient2 smoothing", () => Limit.gradient2({ initial: 20, smoothing: NaN }), "Limit.gradient2.smoothing", "NaN"],
+    ["gradient2 queueSize", () => Limit.gradient2({ initial: 20, queueSize: -1 }), "Limit.gradient2.queueSize", "-1"],
+    ["gradient2 max", () => Limit.gradient2({ initial: 20, max: 10 }), "Limit.gradient2.max", "10"],
+    ["windowed minWindow", () => Limit.windowed(Limit.fixed(1), { minWindowMillis: 0 }), "Limit.windowed.minWindowMillis", "0"],
+    [
+      "windowed maxWindow",
+      () => Limit.windowed(Limit.fixed(1), { minWindowMillis: 500, maxWindowMillis: 100 }),
+      "Limit.windowed.maxWindowMillis",
+      "100"
+    ],
+    ["windowed windowSize", () => Limit.windowed(Limit.fixed(1), { windowSize: 0 }), "Limit.windowed.windowSize", "0"],
+    [
+      "windowed threshold",
+      () => Limit.windowed(Limit.fixed(1), { minRttThresholdMillis: -1 }),
+      "Limit.windowed.minRttThresholdMillis",
+      "-1"
+    ]
+  ]
+
+  for (const [title, build, field, value] of cases) {
+    it(`rejects ${title}`, () => {
+      let error: unknown
+      try {
+        build()
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(LimiterConfigError.LimiterConfigError)
+      expect(error).toMatchObject({ field, value })
+    })
+  }
+
+  it("accepts the defaults", () => {
+    expect(() => [Limit.aimd({ initial: 1 }), Limit.vegas({ initial: 1 }), Limit.gradient2({ initial: 1 }), Limit.windowed(Limit.fixed(1))])
+      .not.toThrow()
+  })
+})
+
+const bounds = fc.record({ min: fc.integer({ min: 1, max: 30 }), span: fc.integer({ min: 0, max: 60 }), at: fc.double({ min: 0, max: 1, noNaN: true }) })
+  .map(({ at, min, span }) => ({ min, max: min + span, initial: min + Math.floor(at * span) }))
+const ratio = (min: number, max: number) => fc.double({ min, max, noNaN: true })
+
+const plain: fc.Arbitrary<Limit.Limit<any>> = fc.oneof(
+  fc.integer({ min: 1, max: 50 }).map(Limit.fixed),
+  fc.record({ b: bounds, backoffRatio: ratio(0.01, 0.99), timeoutMillis: fc.integer({ min: 1, max: 300 }) })
+    .map(({ b, ...o }) => Limit.aimd({ ...b, ...o })),
+  fc.record({ b: bounds, smoothing: ratio(0.01, 1), probeMultiplier: ratio(0.05, 40) })
+    .map(({ b, ...o }) => Limit.vegas({ ...b, ...o })),
+  fc.record({
+    b: bounds,
+    smoothing: ratio(0.01, 1),
+    rttTolerance: ratio(1, 3),
+    longWindow: fc.integer({ min: 1, max: 50 }),
+    queueSize: fc.integer({ min: 0, max: 10 })
+  }).map(({ b, ...o }) => Limit.gradient2({ ...b, ...o }))
+)
+
+const anyLimit: fc.Arbitrary<Limit.Limit<any>> = fc.oneof(
+  plain,
+  fc.record({
+    delegate: plain,
+    minWindowMillis: fc.integer({ min: 1, max: 100 }),
+    extra: fc.integer({ min: 0, max: 200 }),
+    windowSize: fc.integer({ min: 1, max: 5 }),
+    minRttThresholdMillis: ratio(0, 2)
+  }).map(({ delegate, extra, ...o }) => Limit.windowed(delegate, { ...o, maxWindowMillis: o.minWindowMillis + extra }))
+)
+
+const samples = fc.array(
+  fc.record({
+    dt: fc.integer({ min: 0, max: 100 }),
+    rtt: fc.oneof(fc.constant(0), ratio(0, 500)),
+    inflight: fc.integer({ min: 0, max: 300 }),
+    outcome: fc.constantFrom<Outcome>("success", "success", "failure", "dropped")
+  }),
+  { maxLength: 80 }
+)
+
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+describe("every Limit", () => {
+  it.prop("stays an integer in [min, max], never mutating its state", [anyLimit, samples], ([limit, raw]) => {
+    let state = deepFreeze(structuredClone(limit.initial))
+    let now = 0
+    const check = (s: unknown) => {
+      const n = limit.limitOf(s)
+      expect(Number.isInteger(n) && n >= limit.min && n <= limit.max, `${limit.name}: ${n} in [${limit.min}, ${limit.max}]`).toBe(true)
+    }
+    check(state)
+    for (const { dt, inflight, outcome, rtt } of raw) {
+      now += dt
+      const before = structuredClone(state)
+      // Frozen deeply: a write would throw (modules are strict).
+      const next = limit.update(state, sample(now, outcome === "dropped" ? 0 : rtt, inflight, outcome))
+      expect(state).toStrictEqual(before)
+      check(next)
+      state = deepFreeze(next)
+    }
+  }, { fastCheck: { numRuns: 300 } })
+})

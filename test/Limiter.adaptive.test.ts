@@ -1,0 +1,71 @@
+/**
+ * The wiring of an adaptive `Limit` into a resource: samples reach the
+ * algorithm, the capacity follows its limit live, nothing running is
+ * interrupted when it falls, and the limit is a gauge. The algorithms
+ * themselves are tested in Limit.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber, Metric, TestClock } from "effect"
+import { Limit, Limiter, LimiterConfigError, Metrics, Resource } from "effect-concurrency-limiter"
+
+const settle = Effect.repeatN(Effect.yieldNow(), 20)
+
+const capacityOf = (name: string) =>
+  Effect.flatMap(Limiter.Limiter, (l) => Effect.map(l.stats, (all) => all.find((s) => s.resource === name)!.capacity))
+
+describe("a resource with an adaptive Limit", () => {
+  it.effect("grows while its permits are in use and calls succeed, and shrinks on failures", () => {
+    const Db = Resource.make("AdaptiveDb", { capacity: Limit.aimd({ initial: 2, min: 1, max: 10, backoffRatio: 0.5 }) })
+    const guard = Limiter.withResources([Db])
+    return Effect.gen(function*() {
+      assert.strictEqual(yield* capacityOf("AdaptiveDb"), 2)
+      // Two calls at once fill the limit: each success adds one.
+      yield* Effect.all([Effect.sleep("10 millis"), Effect.sleep("10 millis")].map(guard), { concurrency: "unbounded" }).pipe(
+        Effect.fork,
+        Effect.tap(() => TestClock.adjust("10 millis")),
+        Effect.flatMap(Fiber.join)
+      )
+      const grown = yield* capacityOf("AdaptiveDb")
+      assert.isAbove(grown, 2)
+      const gauge = yield* Metric.value(Metrics.limit.pipe(Metric.tagged("resource", "AdaptiveDb"), Metric.tagged("algorithm", "aimd")))
+      assert.strictEqual(gauge.value, grown)
+      // A failure halves it.
+      yield* Effect.exit(guard(Effect.fail("boom")))
+      assert.strictEqual(yield* capacityOf("AdaptiveDb"), Math.max(1, Math.floor(grown * 0.5)))
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })))
+  })
+
+  it.effect("a refusal is a drop; a shrinking limit interrupts nobody", () => {
+    const Db = Resource.make("AdaptiveDb2", { capacity: Limit.aimd({ initial: 4, min: 1, max: 10, backoffRatio: 0.5 }) })
+    const guard = Limiter.withResources([Db])
+    return Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const holders = yield* Effect.forEach([1, 2, 3, 4], () => Effect.fork(guard(Deferred.await(gate))))
+      yield* settle
+      // The fifth waits out its 100 ms and is refused: the limit halves to 2,
+      // with 4 still running.
+      const refused = yield* Effect.fork(Effect.exit(guard(Effect.void)))
+      yield* settle
+      yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.join(refused)
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual(yield* capacityOf("AdaptiveDb2"), 2)
+      const stats = (yield* (yield* Limiter.Limiter).stats)[0]
+      assert.strictEqual(stats.inUse, 4, "the holders still run")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Effect.forEach(holders, Fiber.join)
+      assert.strictEqual((yield* (yield* Limiter.Limiter).stats)[0].inUse, 0)
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "100 millis", resources: [Db] })))
+  })
+
+  it.effect("its capacity cannot be set by hand", () => {
+    const Db = Resource.make("AdaptiveDb3", { capacity: Limit.aimd({ initial: 4, min: 1, max: 10 }) })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(Limiter.setCapacity(Db, 8))
+      assert.instanceOf(error, LimiterConfigError.LimiterConfigError)
+      assert.strictEqual(error.field, "resources[0].capacity (resource \"AdaptiveDb3\")")
+      assert.strictEqual(error.value, "\"Limit.aimd\"")
+      assert.strictEqual(yield* capacityOf("AdaptiveDb3"), 4)
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })))
+  })
+})
