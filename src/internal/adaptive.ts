@@ -56,6 +56,10 @@ export class AdaptiveCapacity implements Observer {
     this.inner?.changed(semaphore, queue)
   }
 
+  resized(semaphore: SemaphoreImpl): void {
+    this.inner?.resized(semaphore)
+  }
+
   acquired(waiter: Waiter, waitedMillis: number): void {
     this.inner?.acquired(waiter, waitedMillis)
   }

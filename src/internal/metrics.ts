@@ -58,6 +58,7 @@ export class ResourceMetrics implements Observer {
         )
       )
     }
+    this.resized(semaphore)
     for (const queue of semaphore.queues) this.changed(semaphore, queue)
   }
 
@@ -67,14 +68,20 @@ export class ResourceMetrics implements Observer {
 
   changed(semaphore: SemaphoreImpl, queue: Queue): void {
     const resource = this.resource
-    Metrics.capacity.unsafeUpdate(semaphore.capacity, resource)
     Metrics.inUse.unsafeUpdate(semaphore.taken, resource)
     Metrics.waiting.unsafeUpdate(semaphore.waiting, resource)
     if (semaphore.partitioned) {
       const labels = this.byQueue.get(queue)!.labels
-      Metrics.partitionGuaranteed.unsafeUpdate(queue.guaranteed, labels)
       Metrics.partitionInUse.unsafeUpdate(queue.inUse, labels)
       Metrics.partitionWaiting.unsafeUpdate(queue.waiting, labels)
+    }
+  }
+
+  resized(semaphore: SemaphoreImpl): void {
+    Metrics.capacity.unsafeUpdate(semaphore.capacity, this.resource)
+    if (!semaphore.partitioned) return
+    for (const queue of semaphore.queues) {
+      Metrics.partitionGuaranteed.unsafeUpdate(queue.guaranteed, this.byQueue.get(queue)!.labels)
     }
   }
 

@@ -109,8 +109,10 @@ export class Queue {
 export interface Observer {
   /** The current time in millis, on the clock waits and holds are measured with. */
   now(): number
-  /** Capacity, permits in use or waiters of the semaphore (and of `queue`) changed. */
+  /** Permits in use or waiters of the semaphore (and of `queue`) changed. */
   changed(semaphore: SemaphoreImpl, queue: Queue): void
+  /** The capacity changed, and with it the partitions' guarantees. */
+  resized(semaphore: SemaphoreImpl): void
   /** `waiter` got its permits after waiting `waitedMillis`. */
   acquired(waiter: Waiter, waitedMillis: number): void
   /** `waiter` gave up: its deadline passed, the queue was full, or it was interrupted. */
@@ -663,7 +665,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   resizeTo(capacity: number): void {
     this.capacity = capacity
     this.shareOut()
-    for (const queue of this.queues) this.changed(queue)
+    this.observer?.resized(this)
     this.wake()
   }
 
