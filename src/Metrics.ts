@@ -7,8 +7,8 @@
  *
  * A limiter updates them synchronously where its semaphores change, through
  * hooks resolved once per resource and partition, so an acquisition costs a
- * few field writes and allocates nothing for them. `Limiter.layer({ metrics:
- * false })` turns them off.
+ * few cached lookups and field writes, with no label set or metric key built
+ * for it. `Limiter.layer({ metrics: false })` turns them off.
  *
  * @example
  * ```ts

@@ -4,7 +4,7 @@
  * Every update goes straight to the metric's hook with a label array built
  * here once (per resource, partition and outcome): Effect caches a tagged
  * metric's hook by the identity of that array, so an update is a lookup and
- * a few field writes, and allocates nothing. (`Metric.tagged` per update
+ * a few field writes, with no label set or key built. (`Metric.tagged` per update
  * would build a new label set, and a new key to look up, every time.)
  *
  * @internal

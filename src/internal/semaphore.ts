@@ -102,7 +102,7 @@ export class Queue {
 
 /**
  * What the semaphore tells whoever watches it (the limiter's metrics). Every
- * call is synchronous and must not allocate: it runs on every acquisition.
+ * call is synchronous and cheap: it runs on every acquisition.
  *
  * @internal
  */
