@@ -5,10 +5,10 @@
  * checks them together under random workloads.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Option, TestClock } from "effect"
 import * as Config from "effect/Config"
 import { HttpServerRespondable } from "@effect/platform"
-import { BusyError, Limiter, LimiterConfigError, Resource } from "effect-concurrency-limiter"
+import { BusyError, Limiter, LimiterConfigError, Metrics, Resource } from "effect-concurrency-limiter"
 
 /** Lets every forked fiber run until it parks again. */
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
@@ -62,19 +62,20 @@ describe("maxWaiting", () => {
       yield* holder.open
       assert.deepStrictEqual(log, ["holder", "w1"])
       const w3 = yield* start("w3", guard)
-      assert.isUndefined(w3.fiber.unsafePoll() ?? undefined)
+      assert.isNull(w3.fiber.unsafePoll(), "w3 queued, not refused")
       assert.deepStrictEqual((yield* statsOf("QDb")).waiting, 2)
     }).pipe(Effect.provide(layer)))
 
+  const Solo = Resource.make("QSolo", { capacity: 1, maxWaiting: 0 })
+
   it.effect("0 never queues: a busy resource refuses at once", () =>
     Effect.gen(function*() {
-      const Solo = Resource.make("QSolo", { capacity: 1, maxWaiting: 0 })
       const soloGuard = Limiter.withResources([Solo])
       const holder = yield* gated([])("holder", soloGuard)
       assert.strictEqual(busyReason(yield* Effect.exit(Effect.void.pipe(soloGuard))), "queue-full")
       yield* holder.open
       assert.strictEqual(busyReason(yield* Effect.exit(Effect.void.pipe(soloGuard))), "success")
-    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Resource.make("QSolo", { capacity: 1, maxWaiting: 0 })] }))))
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Solo] }))))
 
   it.effect("the 503 is the same for both reasons", () =>
     Effect.gen(function*() {
@@ -191,9 +192,13 @@ describe("Limiter.reload", () => {
   })
   const Fs = Resource.make("RFs", { capacity: Config.integer("RFS_CAPACITY") })
   const Cache = Resource.make("RCache", { capacity: 4 })
-  const layer = Limiter.layer({ timeout: Config.string("RLIMITER_TIMEOUT"), resources: [Db, Fs, Cache] })
+  const layer = Limiter.layer({
+    timeout: Config.string("RLIMITER_TIMEOUT"),
+    resources: [Db, Fs, Cache],
+    enabled: Config.boolean("RLIMITER_ENABLED").pipe(Config.withDefault(true))
+  })
   const withProvider = Effect.ensuring(Effect.sync(() =>
-    ["RDB_CAPACITY", "RDB_MAX_WAITING", "RFS_CAPACITY", "RLIMITER_TIMEOUT"].forEach(env.delete)
+    ["RDB_CAPACITY", "RDB_MAX_WAITING", "RFS_CAPACITY", "RLIMITER_TIMEOUT", "RLIMITER_ENABLED"].forEach(env.delete)
   ))
 
   it.effect("re-reads capacities, queue bounds and the timeout, all or none", () =>
@@ -208,9 +213,11 @@ describe("Limiter.reload", () => {
         // A capacity given as a number keeps what setCapacity made of it.
         yield* Limiter.setCapacity(Cache, 6)
         env.set("RDB_CAPACITY", "4").set("RDB_MAX_WAITING", "8").set("RLIMITER_TIMEOUT", "250 millis")
+          .set("RLIMITER_ENABLED", "false")
         yield* Limiter.reload
         assert.deepStrictEqual(yield* capacities, [[4, 8], [3, Infinity], [6, Infinity]])
         assert.deepStrictEqual(limiter.timeout, Duration.millis(250))
+        assert.isFalse(limiter.enabled)
 
         // One bad value: nothing changes, and the error names it.
         env.set("RDB_CAPACITY", "6").set("RFS_CAPACITY", "0")
@@ -312,3 +319,27 @@ describe("Limiter.layer rejects bad queue options", () => {
   it.effect("no partition at all", () =>
     expectInvalid(Resource.make("Bad", { capacity: 1, partitions: {} }), "resources[0].partitions (resource \"Bad\")", "{}"))
 })
+
+describe("metrics: false", () => {
+  const Quiet = Resource.make("QuietDb", { capacity: 1 })
+
+  it.effect("leaves the metrics untouched", () =>
+    Effect.gen(function*() {
+      const acquired = Metrics.acquisitions.pipe(Metric.tagged("resource", "QuietDb"), Metric.tagged("outcome", "acquired"))
+      const before = yield* Metric.value(acquired)
+      yield* Effect.void.pipe(Limiter.withResources([Quiet]))
+      assert.strictEqual((yield* Metric.value(acquired)).count, before.count)
+      const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", "QuietDb")))
+      assert.strictEqual(inUse.value, 0, "never set")
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Quiet], metrics: false }))))
+
+  it.effect("while a limiter with metrics counts every acquisition", () =>
+    Effect.gen(function*() {
+      const Loud = Resource.make("LoudDb", { capacity: 1 })
+      const acquired = Metrics.acquisitions.pipe(Metric.tagged("resource", "LoudDb"), Metric.tagged("outcome", "acquired"))
+      const before = yield* Metric.value(acquired)
+      yield* Effect.void.pipe(Limiter.withResources([Loud]), Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Loud] })))
+      assert.strictEqual((yield* Metric.value(acquired)).count, before.count + 1)
+    }))
+})
+

@@ -742,9 +742,9 @@ export const holding = <A, E, R>(self: Effect.Effect<A, E, R>, grants: ReadonlyA
 export const unsafeImpl = (semaphore: Semaphore.Semaphore): SemaphoreImpl => semaphore as SemaphoreImpl
 
 /** @internal */
-export const unsafeMake = (permits: number, options?: QueueOptions): Semaphore.Semaphore => {
+export const unsafeMake = (permits: number): Semaphore.Semaphore => {
   validateCapacity("make", permits)
-  return new SemaphoreImpl(permits, options)
+  return new SemaphoreImpl(permits)
 }
 
 /** @internal */
