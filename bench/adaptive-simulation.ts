@@ -71,6 +71,11 @@ const configs: ReadonlyArray<Config> = [
   { name: "vegas", make: (initial) => Limit.vegas({ initial, ...bounds }) },
   { name: "gradient2", make: (initial) => Limit.gradient2({ initial, ...bounds }) },
   { name: "windowed(gradient2)", make: (initial) => Limit.windowed(Limit.gradient2({ initial, ...bounds })) },
+  { name: "X aimd 25 0.75", make: (initial) => Limit.aimd({ initial, ...bounds, timeoutMillis: 25, backoffRatio: 0.75 }) },
+  { name: "X aimd 25 0.5", make: (initial) => Limit.aimd({ initial, ...bounds, timeoutMillis: 25, backoffRatio: 0.5 }) },
+  { name: "X vegas a1 b2 t0", make: (initial) => Limit.vegas({ initial, ...bounds, alpha: 1, beta: 2, threshold: 0 }) },
+  { name: "X gradient2 q1 tol1.2", make: (initial) => Limit.gradient2({ initial, ...bounds, queueSize: 1, rttTolerance: 1.2 }) },
+  { name: "X gradient2 q1 tol1.5", make: (initial) => Limit.gradient2({ initial, ...bounds, queueSize: 1 }) },
   // Tuned variants ("tuned:" in the name): see the header.
   {
     name: "tuned: windowed(aimd 30 ms) 200 ms",

@@ -59,6 +59,12 @@ export interface Sample {
   /** Permits in use when this call got its permit, itself included. */
   readonly inflight: number
   /**
+   * Permits in use when it released it, itself included; absent: `inflight`.
+   * A call ran alone only if both are low: calls granted together at once
+   * are counted 1, 2, … at their grants, yet each ran with all the others.
+   */
+  readonly inflightAtRelease?: number | undefined
+  /**
    * `"success"`; `"failure"`: the call failed (counts as a drop, like
    * Netflix's `onDropped`); `"dropped"`: refused by the limiter (timeout or
    * queue full), no rtt (`rttMillis` 0).
@@ -287,10 +293,12 @@ export interface VegasOptions {
 export interface VegasState {
   /** The limit as a float: smoothing moves it by fractions. */
   readonly estimatedLimit: number
-  /** The least rtt seen since the last probe, in millis; 0 before any. */
+  /** The no-load rtt the queue is estimated against, in millis; 0 before any. */
   readonly rttNoLoad: number
   /** Samples since the last probe. */
   readonly probeCount: number
+  /** Probing: the limit is `min` until a call that ran alone measures the no-load rtt. */
+  readonly probing: boolean
 }
 
 /**
@@ -377,12 +385,10 @@ export interface Gradient2Options {
 export interface Gradient2State {
   /** The limit as a float: smoothing moves it by fractions. */
   readonly estimatedLimit: number
-  /** The long-term rtt, in millis. */
+  /** The long-term rtt, in millis; 0 until a call that ran alone measured it. */
   readonly longRtt: number
-  /** Samples in the long-term rtt's warm-up (stops at 10). */
-  readonly longCount: number
-  /** Their sum: the warm-up's long-term rtt is their plain average. */
-  readonly longSum: number
+  /** Probing: the limit is `min` until a call that ran alone gives the first long-term rtt. */
+  readonly probing: boolean
 }
 
 /**
@@ -471,6 +477,8 @@ export interface SampleWindow {
   readonly minRtt: number
   /** The highest `inflight` among its samples. */
   readonly maxInflight: number
+  /** The most permits in use at a release in the window. */
+  readonly maxInflightAtRelease: number
   /** Whether any of its calls failed or was refused. */
   readonly didDrop: boolean
 }

@@ -49,27 +49,28 @@ describe("Limit.fixed", () => {
 })
 
 describe("Limit.aimd", () => {
-  it("grows by one while in use, up to max", () => {
+  it("grows by one on a call that ran with the limit in full use, up to max", () => {
     const limit = Limit.aimd({ initial: 10, min: 1, max: 12 })
     expect(limits(limit, [
-      sample(0, 10, 5), // 5 × 2 = 10 ≥ 10: 10 + 1 = 11
-      sample(1, 10, 5), // 5 × 2 = 10 < 11: app limited, stays 11
-      sample(2, 10, 6), // 6 × 2 = 12 ≥ 11: 12
+      sample(0, 10, 10), // 10 in use at its grant, limit 10: 11
+      sample(1, 10, 10), // granted before the increase (10 < 11): stays 11
+      sample(2, 10, 11), // 12
       sample(3, 10, 12) // 13 capped at max 12
     ])).toEqual([11, 11, 12, 12])
   })
 
-  it("backs off on a failure, a refusal, or a timeout, down to min", () => {
+  it("backs off once per round trip on a failure, a refusal, or a timeout, down to min", () => {
     const limit = Limit.aimd({ initial: 12, min: 7, timeoutMillis: 100 })
     expect(limits(limit, [
       sample(0, 10, 12, "failure"), // ⌊12 × 0.9 = 10.8⌋ = 10
-      sample(1, 0, 12, "dropped"), // ⌊10 × 0.9⌋ = 9
-      sample(2, 150, 12), // 150 > 100 ms: ⌊9 × 0.9 = 8.1⌋ = 8
-      sample(3, 100, 12), // 100 is not > 100: a success, 12 × 2 ≥ 8: 8 + 1 = 9
-      sample(4, 0, 1, "dropped"), // ⌊9 × 0.9 = 8.1⌋ = 8
-      sample(5, 0, 1, "dropped") // ⌊8 × 0.9 = 7.2⌋ = 7
-    ])).toEqual([10, 9, 8, 9, 8, 7])
-    expect(limits(limit, [sample(6, 0, 1, "dropped")], { limit: 7 })).toEqual([7]) // ⌊6.3⌋ = 6, clamped to min 7
+      sample(1, 10, 12, "failure"), // granted at 12 > 10, before that decrease: stays 10
+      sample(2, 0, 10, "dropped"), // ⌊10 × 0.9⌋ = 9
+      sample(3, 150, 9), // 150 > 100 ms: ⌊9 × 0.9 = 8.1⌋ = 8
+      sample(4, 100, 8), // 100 is not > 100: a success in full use: 9
+      sample(5, 0, 1, "dropped"), // ⌊9 × 0.9 = 8.1⌋ = 8
+      sample(6, 0, 1, "dropped") // ⌊8 × 0.9 = 7.2⌋ = 7
+    ])).toEqual([10, 10, 9, 8, 9, 8, 7])
+    expect(limits(limit, [sample(7, 0, 1, "dropped")], { limit: 7 })).toEqual([7]) // ⌊6.3⌋ = 6, clamped to min 7
   })
 
   it("uses the backoff ratio given", () => {
@@ -85,126 +86,155 @@ describe("Limit.aimd", () => {
 })
 
 describe("Limit.vegas", () => {
+  /** After a probe that measured a no-load rtt of 10 at limit 10. */
+  const measured = (estimatedLimit = 10): Limit.VegasState => ({ estimatedLimit, rttNoLoad: 10, probeCount: 0, probing: false })
+
+  it("measures the no-load rtt on a call that ran alone, at min until one has", () => {
+    const limit = Limit.vegas({ initial: 10 })
+    expect(limits(limit, [
+      sample(0, 50, 10), // no rtt_noload yet, and 10 calls in flight: probe, the limit is min (1)
+      sample(1, 50, 8), // granted before the probe: ignored
+      { ...sample(2, 10, 1), inflightAtRelease: 3 }, // alone at its grant, not at its release: ignored
+      { ...sample(3, 10, 1), inflightAtRelease: 1 } // alone: rtt_noload 10, back to 10
+    ])).toEqual([1, 1, 1, 10])
+    expect(limits(limit, [sample(0, 12, 1)])).toEqual([10]) // a first call that ran alone is the probe
+    expect(run(limit, [sample(0, 12, 1)])).toEqual({ estimatedLimit: 10, rttNoLoad: 12, probeCount: 0, probing: false })
+  })
+
   // At limits 10..99, log10 = 1: alpha 3, beta 6, threshold 1, steps of 1.
   it("grows without queuing, holds in the sweet spot, shrinks with queuing", () => {
     const limit = Limit.vegas({ initial: 10 })
     expect(limits(limit, [
-      sample(0, 10, 10), // first rtt: rtt_noload = 10, limit stays 10
       sample(1, 10, 10), // queue ⌈10 × (1 − 10/10)⌉ = 0 ≤ threshold 1: + beta 6 = 16
       sample(2, 12, 16), // queue ⌈16 × (1 − 10/12)⌉ = ⌈2.67⌉ = 3: not < alpha 3, not > beta 6: stays 16
       sample(3, 20, 16), // queue ⌈16 × 0.5⌉ = 8 > 6: 16 − 1 = 15
       sample(4, 11, 15), // queue ⌈15 × (1 − 10/11)⌉ = ⌈1.36⌉ = 2 < 3: 15 + 1 = 16
-      sample(5, 10, 7), // 7 × 2 = 14 < 16: app limited, stays 16
-      sample(6, 10, 1, "failure"), // a drop: 16 − 1 = 15, in use or not
-      sample(7, 0, 1, "dropped"), // a refusal (no rtt): 15 − 1 = 14
-      sample(8, 0, 14), // a success without rtt: nothing to learn, 14
-      sample(9, 5, 14, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 14
-    ])).toEqual([10, 16, 16, 15, 16, 16, 15, 14, 14, 14])
-    expect(run(limit, [sample(0, 10, 10), sample(1, 5, 10)]).rttNoLoad).toBe(5)
+      sample(5, 10, 7), // queue 0, but granted with 7 < 16 in use: stays 16
+      sample(6, 30, 7), // queue ⌈16 × 2/3⌉ = 11 > 6: shrinks whatever the load it met: 15
+      sample(7, 10, 1, "failure"), // a drop: 15 − 1 = 14
+      sample(8, 0, 1, "dropped"), // a refusal (no rtt): 14 − 1 = 13
+      sample(9, 0, 13), // a success without rtt: nothing to learn, 13
+      sample(10, 5, 13, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 13
+    ], measured())).toEqual([16, 16, 15, 16, 16, 15, 14, 13, 13, 13])
+    expect(limit.update(measured(), sample(1, 5, 10)).rttNoLoad).toBe(5)
   })
 
   it("clamps to [min, max]", () => {
-    expect(limits(Limit.vegas({ initial: 10, max: 12 }), [sample(0, 10, 10), sample(1, 10, 10)])).toEqual([10, 12]) // 16 → 12
+    expect(limits(Limit.vegas({ initial: 10, max: 12 }), [sample(1, 10, 10)], measured())).toEqual([12]) // 16 → 12
     expect(limits(Limit.vegas({ initial: 3, min: 3 }), [sample(0, 0, 3, "dropped")])).toEqual([3]) // log10(3) → 1: 3 − 1 = 2 → 3
   })
 
   it("smooths toward the target", () => {
-    const state = run(Limit.vegas({ initial: 10, smoothing: 0.5 }), [sample(0, 10, 10), sample(1, 10, 10)])
-    expect(state.estimatedLimit).toBe(13) // 10 × 0.5 + 16 × 0.5
+    const limit = Limit.vegas({ initial: 10, smoothing: 0.5 })
+    expect(limit.update(measured(), sample(1, 10, 10)).estimatedLimit).toBe(13) // 10 × 0.5 + 16 × 0.5
   })
 
   it("probes for a new rtt_noload every probeMultiplier × limit samples", () => {
     const limit = Limit.vegas({ initial: 10, probeMultiplier: 0.3 }) // every 0.3 × 10 = 3 samples
     const samples = [
-      sample(0, 10, 10), // count 1: rtt_noload = 10
-      sample(1, 20, 10), // count 2: queue ⌈10 × 0.5⌉ = 5, in [3, 6]: stays 10
-      sample(2, 20, 10), // count 3 ≥ 3: probe, rtt_noload = 20, count 0
-      sample(3, 20, 10) // count 1: queue 0 ≤ 1: 10 + 6 = 16
+      sample(1, 20, 10), // count 1: queue ⌈10 × 0.5⌉ = 5, in [3, 6]: stays 10
+      sample(2, 20, 10), // count 2: stays 10
+      sample(3, 20, 10), // count 3 ≥ 3: probe, the limit is min (1)
+      sample(4, 20, 9), // granted before the probe: ignored
+      sample(5, 12, 1), // ran alone: rtt_noload 12, back to 10
+      sample(6, 12, 10) // count 1: queue 0 ≤ 1: 10 + 6 = 16
     ]
-    expect(limits(limit, samples)).toEqual([10, 10, 10, 16])
-    expect(run(limit, samples.slice(0, 3))).toEqual({ estimatedLimit: 10, rttNoLoad: 20, probeCount: 0 })
+    expect(limits(limit, samples, measured())).toEqual([10, 10, 1, 1, 10, 16])
+    expect(limits(limit, samples.slice(0, 5), measured()).at(-1)).toBe(10)
+    expect(samples.slice(0, 5).reduce(limit.update, measured()))
+      .toEqual({ estimatedLimit: 10, rttNoLoad: 12, probeCount: 0, probing: false })
   })
 
   it("takes constant tunings", () => {
     const limit = Limit.vegas({ initial: 10, alpha: 2, beta: 4, threshold: 0, increase: 3, decrease: 2 })
     expect(limits(limit, [
-      sample(0, 10, 10), // rtt_noload 10
       sample(1, 10, 10), // queue 0 ≤ 0: + beta 4 = 14
       sample(2, 11, 14), // queue ⌈14 × 1/11⌉ = ⌈1.27⌉ = 2: not < 2, not > 4: 14
       sample(3, 10.5, 14), // queue ⌈14 × 0.5/10.5⌉ = ⌈0.67⌉ = 1 < 2: + 3 = 17
       sample(4, 20, 17) // queue ⌈8.5⌉ = 9 > 4: − 2 = 15
-    ])).toEqual([10, 14, 14, 17, 15])
+    ], measured())).toEqual([14, 14, 17, 15])
   })
 })
 
 describe("Limit.gradient2", () => {
+  /** After a call that ran alone measured a long rtt. */
+  const measured = (estimatedLimit: number, longRtt = 10): Limit.Gradient2State => ({ estimatedLimit, longRtt, probing: false })
+
+  it("measures the first long rtt on a call that ran alone, at min until one has", () => {
+    const limit = Limit.gradient2({ initial: 20, min: 2 })
+    expect(limits(limit, [
+      sample(0, 500, 20), // no long rtt yet, 20 > min in flight: probe, the limit is min (2)
+      sample(1, 400, 15), // granted before the probe: ignored
+      { ...sample(2, 10, 1), inflightAtRelease: 9 }, // alone at its grant, not at its release: ignored
+      { ...sample(3, 10, 2), inflightAtRelease: 2 } // ran with at most min in flight: long rtt 10, back to 20
+    ])).toEqual([2, 2, 2, 20])
+    expect(run(limit, [sample(0, 12, 2)])).toEqual({ estimatedLimit: 20, longRtt: 12, probing: false })
+  })
+
   it("grows by queueSize × smoothing while latency holds", () => {
     const limit = Limit.gradient2({ initial: 20 })
-    const state = run(limit, [
-      sample(0, 10, 20), // gradient min(1, 1.5 × 10/10): 20 × 0.8 + (20 + 4) × 0.2 = 20.8
-      sample(1, 10, 20) // 20.8 × 0.8 + (20.8 + 4) × 0.2 = 21.6
-    ])
+    const state = [
+      sample(1, 10, 20), // gradient min(1, 1.5 × 10/10): 20 × 0.8 + (20 + 4) × 0.2 = 20.8
+      sample(2, 10, 20) // 20.8 × 0.8 + (20.8 + 4) × 0.2 = 21.6
+    ].reduce(limit.update, measured(20))
     expect(state.estimatedLimit).toBeCloseTo(21.6, 10)
     expect(limit.limitOf(state)).toBe(21) // rounded down
   })
 
   it("shrinks when the short rtt exceeds the tolerated long rtt", () => {
-    const limit = Limit.gradient2({ initial: 20, min: 1, queueSize: 0 })
-    const state = run(limit, [
-      sample(0, 10, 20), // long 10, gradient 1: 20
-      sample(1, 100, 20) // long (10 + 100) / 2 = 55; gradient 1.5 × 55/100 = 0.825: 20 × 0.8 + 16.5 × 0.2 = 19.3
-    ])
+    const limit = Limit.gradient2({ initial: 20, min: 1, queueSize: 0, longWindow: 3 })
+    // long 10 × 0.5 + 100 × 0.5 = 55 (factor 2 / (3 + 1)); gradient 1.5 × 55/100 = 0.825: 20 × 0.8 + 16.5 × 0.2 = 19.3
+    const state = limit.update(measured(20), sample(1, 100, 20))
     expect(state.estimatedLimit).toBeCloseTo(19.3, 10)
     expect(limit.limitOf(state)).toBe(19)
+    // it shrinks whatever the load the call met
+    expect(limit.update(measured(20), sample(1, 100, 5)).estimatedLimit).toBeCloseTo(19.3, 10)
   })
 
   it("sheds at most half at once", () => {
     const limit = Limit.gradient2({ initial: 20, min: 1, queueSize: 0, smoothing: 1 })
-    const warm = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 1, 20))) // long 1, limit 20
     // long 1 × (1 − 2/601) + 100 × 2/601 ≈ 1.33; 1.5 × 1.33 / 100 ≈ 0.02 → 0.5: 20 × 0.5 = 10
-    expect(limits(limit, [sample(10, 100, 20)], warm)).toEqual([10])
+    expect(limits(limit, [sample(1, 100, 20)], measured(20, 1))).toEqual([10])
   })
 
-  it("averages the first 10 rtts, then averages exponentially over longWindow", () => {
+  it("averages the long rtt exponentially over longWindow", () => {
     const limit = Limit.gradient2({ initial: 20, longWindow: 5 })
-    expect(run(limit, [sample(0, 10, 20), sample(1, 20, 20), sample(2, 30, 20)]).longRtt).toBe(20) // (10 + 20 + 30) / 3
-    const warm = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 10, 20)))
-    expect(warm.longRtt).toBe(10)
     // factor 2 / (5 + 1) = 1/3: 10 × 2/3 + 70 × 1/3 = 30
-    expect(limit.update(warm, sample(10, 70, 20)).longRtt).toBeCloseTo(30, 10)
+    expect(limit.update(measured(20), sample(1, 70, 20)).longRtt).toBeCloseTo(30, 10)
   })
 
   it("decays the long rtt by 5% when it is over twice the short one", () => {
     const limit = Limit.gradient2({ initial: 20, longWindow: 5 })
-    const slow = run(limit, Array.from({ length: 10 }, (_, i) => sample(i, 100, 20))) // long 100
     // long 100 × 2/3 + 10 × 1/3 = 70; 70 / 10 > 2: 70 × 0.95 = 66.5
-    expect(limit.update(slow, sample(10, 10, 20)).longRtt).toBeCloseTo(66.5, 10)
+    expect(limit.update(measured(20, 100), sample(1, 10, 20)).longRtt).toBeCloseTo(66.5, 10)
   })
 
-  it("does not move while fewer than half the permits are in use", () => {
+  it("grows only on a call that ran with the limit in full use", () => {
     const limit = Limit.gradient2({ initial: 20 })
-    const idle = limit.update(limit.initial, sample(0, 10, 9)) // 9 < 20 / 2
-    expect(idle).toEqual({ estimatedLimit: 20, longRtt: 10, longCount: 1, longSum: 10 }) // the long rtt still learns
-    expect(limit.update(limit.initial, sample(0, 10, 10)).estimatedLimit).toBeCloseTo(20.8, 10) // 10 is half: moves
+    // 19 < 20 in use: would grow to 20.8, stays; the long rtt still learns: (10 × 599 + 16 × 2) / 601
+    const idle = limit.update(measured(20), sample(1, 16, 19))
+    expect(idle.estimatedLimit).toBe(20)
+    expect(idle.longRtt).toBeCloseTo(6022 / 601, 10)
+    expect(limit.update(measured(20), sample(1, 10, 20)).estimatedLimit).toBeCloseTo(20.8, 10)
   })
 
   it("clamps to [min, max]", () => {
     // 30 × 0.8 + 34 × 0.2 = 30.8 → max 30
-    expect(limits(Limit.gradient2({ initial: 30, max: 30 }), [sample(0, 10, 30)])).toEqual([30])
+    expect(limits(Limit.gradient2({ initial: 30, max: 30 }), [sample(1, 10, 30)], measured(30))).toEqual([30])
     // long (10 + 1000) / 2 = 505; gradient 1.5 × 505/1000 = 0.7575: 10 × 0.7575 = 7.575 → min 10
-    expect(limits(Limit.gradient2({ initial: 10, min: 10, queueSize: 0, smoothing: 1 }), [sample(0, 10, 10), sample(1, 1000, 10)]))
-      .toEqual([10, 10])
+    const floor = Limit.gradient2({ initial: 10, min: 10, queueSize: 0, smoothing: 1, longWindow: 3 })
+    expect(limits(floor, [sample(1, 1000, 10)], measured(10))).toEqual([10])
   })
 
   it("skips samples without an rtt, and counts a failure's rtt like Netflix", () => {
     const limit = Limit.gradient2({ initial: 20 })
-    expect(limit.update(limit.initial, sample(0, 0, 20, "dropped"))).toBe(limit.initial)
-    expect(limit.update(limit.initial, sample(0, 10, 20, "failure"))).toEqual(limit.update(limit.initial, sample(0, 10, 20)))
+    expect(limit.update(measured(20), sample(1, 0, 20, "dropped"))).toEqual(measured(20))
+    expect(limit.update(measured(20), sample(1, 10, 20, "failure"))).toEqual(limit.update(measured(20), sample(1, 10, 20)))
   })
 
   it("takes queueSize as a function of the limit", () => {
     const limit = Limit.gradient2({ initial: 20, queueSize: (l) => l / 2 })
-    expect(run(limit, [sample(0, 10, 20)]).estimatedLimit).toBeCloseTo(22, 10) // 20 × 0.8 + (20 + 10) × 0.2
+    expect(limit.update(measured(20), sample(1, 10, 20)).estimatedLimit).toBeCloseTo(22, 10) // 20 × 0.8 + (20 + 10) × 0.2
   })
 })
 
@@ -219,7 +249,7 @@ describe("Limit.windowed", () => {
     expect(open.window).toMatchObject({ startMillis: 0, count: 2, rttSum: 30, minRtt: 10, maxInflight: 8 })
     // t = 100: 3 samples, 100 ms ≥ max(2 × 10, 100): average (10 + 20 + 30) / 3 = 20, max inflight 8
     const closed = limit.update(open, sample(100, 30, 6))
-    expect(closed).toEqual({ delegate: [sample(100, 20, 8)], window: undefined })
+    expect(closed).toEqual({ delegate: [{ ...sample(100, 20, 8), inflightAtRelease: 8 }], window: undefined })
   })
 
   it("lasts at least twice its least rtt", () => {
@@ -227,7 +257,7 @@ describe("Limit.windowed", () => {
     // least rtt 80: the window lasts min(max(160, 100), 300) = 160
     const state = run(limit, [sample(0, 80, 1), sample(50, 80, 1), sample(100, 80, 1)])
     expect(state.delegate).toEqual([])
-    expect(limit.update(state, sample(160, 100, 1)).delegate).toEqual([sample(160, 85, 1)]) // (80 × 3 + 100) / 4
+    expect(limit.update(state, sample(160, 100, 1)).delegate).toEqual([{ ...sample(160, 85, 1), inflightAtRelease: 1 }]) // (80 × 3 + 100) / 4
   })
 
   it("discards a window that reaches maxWindow under windowSize samples", () => {
@@ -240,10 +270,10 @@ describe("Limit.windowed", () => {
     expect(limit.update(limit.initial, sample(0, 0.5, 1))).toBe(limit.initial)
     // two successes and a refusal: a "failure" with the successes' average rtt, the refusal's inflight
     expect(run(limit, [sample(0, 10, 2), sample(50, 0, 9, "dropped"), sample(100, 30, 3)]).delegate)
-      .toEqual([sample(100, 20, 9, "failure")])
+      .toEqual([{ ...sample(100, 20, 9, "failure"), inflightAtRelease: 9 }])
     // only refusals: a "dropped" sample, without rtt
     expect(run(limit, [sample(0, 0, 4, "dropped"), sample(50, 0, 5, "dropped"), sample(100, 0, 6, "dropped")]).delegate)
-      .toEqual([sample(100, 0, 6, "dropped")])
+      .toEqual([{ ...sample(100, 0, 6, "dropped"), inflightAtRelease: 6 }])
   })
 
   it("drives its delegate", () => {
@@ -251,8 +281,8 @@ describe("Limit.windowed", () => {
     expect([limit.min, limit.max]).toEqual([1, 200])
     expect(limits(limit, [
       sample(0, 10, 5),
-      sample(50, 20, 8),
-      sample(100, 30, 6), // aggregated inflight 8: 8 × 2 ≥ 10: 11
+      sample(50, 20, 10),
+      sample(100, 30, 6), // aggregated inflight 10, the limit in full use: 11
       sample(150, 10, 1),
       sample(200, 0, 1, "dropped"),
       sample(250, 10, 1) // a drop in the window: ⌊11 × 0.9 = 9.9⌋ = 9

@@ -9,18 +9,23 @@
  * knee (a window with a call past it averages above the long rtt), and
  * follows the knee up when it moves. With Netflix's defaults (queue 4,
  * tolerance 1.5, 1 s windows) it grows past the knee and stays there (this
- * test fails with them: capacity 8 at knee 6 after ~8 s); and
- * started at 200 no windowed configuration comes down (its long rtt is
- * learnt under the overload): the bench reports those, this test does not
- * assert them.
+ * test fails with them: capacity 8 at knee 6 after ~8 s).
+ *
+ * `aimd` with a latency threshold of 25 ms (1.25 × the no-load latency) and a
+ * backoff of 0.75, started at 1 and at 200, settles and follows the knee
+ * 6 → 12 → 6: it backs off once per round trip (a call granted under a limit
+ * higher than the current one does not back off again), so a wall of slow
+ * calls started at 200 brings it down to the knee, not to 1.
  *
  * What breaks it: an algorithm or adaptive wiring that does not grow from 1
  * (the capacity never reaches the band: settle `undefined`), that ignores
  * latency (it grows through the knee to 200), that shrinks on a flat latency,
  * or samples with wrong rtts / inflights (e.g. rtts in whole seconds, or the
  * inflight of the release instead of the grant, make the window average or
- * the app-limited check lie). Deterministic: everything runs on the
- * TestClock. ~10 s of real time (14 simulated seconds).
+ * the app-limited check lie), or an aimd that backs off per slow call (from
+ * 200 it collapses to 1 behind 2 s calls) or grows on calls granted before
+ * its last increase (it overshoots to 8–9 at knee 6). Deterministic:
+ * everything runs on the TestClock. ~20 s of real time in all.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -52,4 +57,27 @@ describe("an adaptive resource in front of a service with a knee", () => {
       assert.isAbove(last.completed, 0.75 * 12 / 0.02, JSON.stringify(last))
       assert.isBelow(last.meanLatencyMillis, 30, JSON.stringify(last))
     }), { timeout: 30_000 })
+
+  for (const initial of [1, 200]) {
+    it.effect(`aimd, started at ${initial}, settles within ±30 % of the knee and follows it 6 → 12 → 6`, () =>
+      Effect.gen(function*() {
+        const limit = Limit.aimd({ initial, min: 1, max: 200, timeoutMillis: 25, backoffRatio: 0.75 })
+        const result = yield* simulateKnee({
+          limit,
+          phases: [{ knee: 6, seconds: 4 }, { knee: 12, seconds: 3 }, { knee: 6, seconds: 3 }]
+        })
+        const trace = result.capacity.map((s) => s.capacity).join(" ")
+        const [first, twelve, back] = analyze(result)
+        // From 1 it is in the band at once; from 200 the first calls take the
+        // 2 s cap, then it comes down in a few round trips.
+        assert.isDefined(first.settleSeconds, trace)
+        assert.isAtMost(first.settleSeconds!, initial === 1 ? 0.5 : 3, trace)
+        assert.isAtLeast(first.secondHalfWithin, 0.9, trace)
+        for (const phase of [twelve, back]) {
+          assert.isDefined(phase.settleSeconds, trace)
+          assert.isAtMost(phase.settleSeconds!, 0.5, trace)
+          assert.isAtLeast(phase.secondHalfWithin, 0.9, trace)
+        }
+      }), { timeout: 30_000 })
+  }
 })

@@ -74,7 +74,14 @@ export class AdaptiveCapacity implements Observer {
   released(waiter: Waiter, heldMillis: number, ending: Ending): void {
     this.inner?.released(waiter, heldMillis, ending)
     if (ending !== "interrupted") {
-      this.feed({ endMillis: this.now(), rttMillis: heldMillis, inflight: waiter.inflight, outcome: ending })
+      this.feed({
+        endMillis: this.now(),
+        rttMillis: heldMillis,
+        inflight: waiter.inflight,
+        // Itself included: the observer hears of a release before the permit is back.
+        inflightAtRelease: this.semaphore.taken,
+        outcome: ending
+      })
     }
   }
 

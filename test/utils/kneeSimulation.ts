@@ -130,6 +130,10 @@ export const simulateKnee = (options: SimulationOptions): Effect.Effect<Simulati
 
     const body = Effect.gen(function*() {
       inflight++
+      // Calls that start at the same instant load the service together: let
+      // the others of this instant start before reading the count, so that
+      // the first of them is not served as if it were alone.
+      yield* Effect.yieldNow()
       const millis = latency(inflight, knee)
       const start = yield* nowMillis
       yield* Effect.ensuring(wakeAt(start + millis, millis), Effect.sync(() => inflight--))

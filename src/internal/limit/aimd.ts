@@ -20,11 +20,16 @@ export const aimd = (options: Limit.AimdOptions): Limit.Limit<Limit.AimdState> =
   const update = (state: Limit.AimdState, sample: Limit.Sample): Limit.AimdState => {
     const limit = state.limit
     if (sample.outcome !== "success" || sample.rttMillis > timeoutMillis) {
+      // A call granted while more permits were in use than the limit now
+      // allows started before the last decrease, which already answered the
+      // overload it met: back off once per round trip, as TCP does, or a wall
+      // of slow calls started under a high limit multiplies it down to min.
+      if (sample.inflight > limit) return state
       return { limit: clamp(Math.floor(limit * backoffRatio), min, max) }
     }
-    // Grow only when the limit is in use: a limit nobody reaches says nothing
-    // about whether a higher one would be safe ("app limited").
-    if (sample.inflight * 2 >= limit) return { limit: clamp(limit + 1, min, max) }
+    // Grow only on a call that ran with the limit in full use: a call granted
+    // under a lower limit says nothing about whether this one is safe.
+    if (sample.inflight >= limit) return { limit: clamp(limit + 1, min, max) }
     return state
   }
 

@@ -82,3 +82,13 @@ export const checkTuning = (field: string, value: unknown, fallback: (limit: num
   check(field, value, isNumber(value) && value >= 0, "a non-negative finite number, or a function of the limit")
   return () => value as number
 }
+
+/**
+ * Whether a call ran with at most `min` calls in flight, from its grant to
+ * its release: its rtt is then the service's no-load rtt (at `min`).
+ *
+ * @internal
+ */
+export const ranAlone = (sample: Limit.Sample, min: number): boolean =>
+  sample.inflight <= min && (sample.inflightAtRelease ?? sample.inflight) <= min
+

@@ -4,7 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
-import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make } from "./core.js"
+import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make, ranAlone } from "./core.js"
 
 /** Netflix's `Gradient2Limit.Builder` defaults. @internal */
 export const defaults = {
@@ -15,16 +15,6 @@ export const defaults = {
   longWindow: 600,
   queueSize: () => 4
 } as const
-
-/**
- * Netflix's `ExpAvgMeasurement(longWindow, 10)`: the plain average of the
- * first ten samples (an exponential average seeded with one sample would
- * follow it too closely), then an exponential average with factor
- * 2 / (longWindow + 1).
- *
- * @internal
- */
-export const WARMUP = 10
 
 /** @internal */
 export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gradient2State> => {
@@ -43,20 +33,30 @@ export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gr
     // Without a latency (a refusal, or a call under the clock's resolution)
     // there is no gradient; Netflix never gets one (its rtt is in nanos).
     if (!(shortRtt > 0)) return state
-    const warming = state.longCount < WARMUP
-    const longSum = warming ? state.longSum + shortRtt : state.longSum
-    const longCount = warming ? state.longCount + 1 : state.longCount
-    const longRtt = warming ? longSum / longCount : state.longRtt * (1 - factor) + shortRtt * factor
+    if (state.longRtt === 0) {
+      // The first latency anchors every later judgement, and it may already
+      // be an overload's (a limit started far too high): gradient2 would
+      // then take that overload for normal and never come down. So it is
+      // measured on a call that ran with at most `min` in flight; until one
+      // has, the limit is `min` and the calls granted before drain.
+      // (Netflix averages its first ten samples, whatever the load.)
+      if (!ranAlone(sample, min)) return state.probing ? state : { ...state, probing: true }
+      return { ...state, probing: false, longRtt: shortRtt }
+    }
+    const averaged = state.longRtt * (1 - factor) + shortRtt * factor
     // After a long overload the long rtt lags far behind a recovered short
     // one; decay it rather than wait for the average to catch up.
-    const next = { estimatedLimit: state.estimatedLimit, longRtt: longRtt / shortRtt > 2 ? longRtt * 0.95 : longRtt, longCount, longSum }
-    // Don't grow the limit while it is not in use ("app limited").
-    if (sample.inflight < state.estimatedLimit / 2) return next
+    const next = { ...state, longRtt: averaged / shortRtt > 2 ? averaged * 0.95 : averaged }
     // Tolerate rttTolerance × the long rtt; shed at most half at once, so an
     // outlier cannot collapse the limit.
-    const gradient = Math.max(0.5, Math.min(1, (rttTolerance * longRtt) / shortRtt))
+    const gradient = Math.max(0.5, Math.min(1, (rttTolerance * next.longRtt) / shortRtt))
     const target = state.estimatedLimit * gradient + queueSize(Math.floor(state.estimatedLimit))
     const smoothed = state.estimatedLimit * (1 - smoothing) + target * smoothing
+    // Grow only on a call that ran with the limit in full use: one granted
+    // with fewer permits in use (before the limit grew, or while demand is
+    // below it) says nothing about whether more would be safe. (Netflix:
+    // half the limit in use, and it then neither grows nor shrinks.)
+    if (smoothed > state.estimatedLimit && sample.inflight < Math.floor(state.estimatedLimit)) return next
     return Number.isFinite(smoothed) ? { ...next, estimatedLimit: clamp(smoothed, min, max) } : next
   }
 
@@ -64,8 +64,8 @@ export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gr
     name: "gradient2",
     min,
     max,
-    initial: { estimatedLimit: initial, longRtt: 0, longCount: 0, longSum: 0 },
+    initial: { estimatedLimit: initial, longRtt: 0, probing: false },
     update,
-    limitOf: (state) => floorIn(state.estimatedLimit, min, max)
+    limitOf: (state) => state.probing ? min : floorIn(state.estimatedLimit, min, max)
   })
 }

@@ -4,7 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
-import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make } from "./core.js"
+import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make, ranAlone } from "./core.js"
 
 /**
  * Netflix's `Log10RootFunction` with baseline 0: `max(1, ⌊log10 limit⌋)`,
@@ -57,25 +57,37 @@ export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState
     if (!(rtt > 0)) {
       // No latency to learn from (a refusal, or a call under the clock's
       // resolution). Netflix requires rtt > 0; a drop still shrinks the limit.
-      return didDrop ? moveTo(state, state.estimatedLimit - decrease(limit), state.probeCount) : state
+      return didDrop && !state.probing ? moveTo(state, state.estimatedLimit - decrease(limit), state.probeCount) : state
+    }
+    // A call that ran with at most `min` in flight measures the no-load rtt.
+    const alone = ranAlone(sample, min)
+    if (state.probing) {
+      // Calls granted before the probe drain first; they teach nothing.
+      return alone ? { ...state, probing: false, rttNoLoad: rtt, probeCount: 0 } : state
     }
     const probeCount = state.probeCount + 1
-    // Every probeMultiplier × limit samples, forget the no-load rtt: the
-    // service may have become slower for good, and the minimum would never
-    // rise on its own.
-    if (probeMultiplier * state.estimatedLimit <= probeCount) {
-      return { ...state, rttNoLoad: rtt, probeCount: 0 }
+    // The first sample, and then every probeMultiplier × limit samples: the
+    // no-load rtt is (re)measured. Netflix takes the next sample's rtt as is,
+    // but under overload that is an overloaded rtt, and Vegas then tolerates
+    // the overload for good; so the probe lets only `min` calls run for one
+    // call, as TCP BBR's ProbeRTT does, and measures that.
+    if (state.rttNoLoad === 0 || probeMultiplier * state.estimatedLimit <= probeCount) {
+      return alone ? { ...state, rttNoLoad: rtt, probeCount: 0 } : { ...state, probing: true, probeCount: 0 }
     }
-    if (state.rttNoLoad === 0 || rtt < state.rttNoLoad) return { ...state, rttNoLoad: rtt, probeCount }
+    if (rtt < state.rttNoLoad) return { ...state, rttNoLoad: rtt, probeCount }
 
     if (didDrop) return moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
-    // Prevent upward drift while the limit is not in use ("app limited").
-    if (sample.inflight * 2 < state.estimatedLimit) return { ...state, probeCount }
     // The calls queued behind the no-load ones: limit × (1 − rtt_noload / rtt).
     const queueSize = Math.ceil(state.estimatedLimit * (1 - state.rttNoLoad / rtt))
+    if (queueSize > beta(limit)) return moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
+    // Grow only on a call that ran with the limit in full use: one granted
+    // with fewer permits in use (before the limit grew, or while demand is
+    // below it) says nothing about whether more would be safe. (Netflix:
+    // half the limit in use, which lets the limit double on the calls
+    // granted before its last increase.)
+    if (sample.inflight < limit) return { ...state, probeCount }
     if (queueSize <= threshold(limit)) return moveTo(state, state.estimatedLimit + beta(limit), probeCount)
     if (queueSize < alpha(limit)) return moveTo(state, state.estimatedLimit + increase(limit), probeCount)
-    if (queueSize > beta(limit)) return moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
     return { ...state, probeCount }
   }
 
@@ -83,8 +95,8 @@ export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState
     name: "vegas",
     min,
     max,
-    initial: { estimatedLimit: initial, rttNoLoad: 0, probeCount: 0 },
+    initial: { estimatedLimit: initial, rttNoLoad: 0, probeCount: 0, probing: false },
     update,
-    limitOf: (state) => floorIn(state.estimatedLimit, min, max)
+    limitOf: (state) => state.probing ? min : floorIn(state.estimatedLimit, min, max)
   })
 }

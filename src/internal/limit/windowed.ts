@@ -17,6 +17,7 @@ const open = (startMillis: number): Limit.SampleWindow => ({
   rttSum: 0,
   minRtt: Infinity,
   maxInflight: 0,
+  maxInflightAtRelease: 0,
   didDrop: false
 })
 
@@ -45,6 +46,7 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
       rttSum: refused ? current.rttSum : current.rttSum + sample.rttMillis,
       minRtt: refused ? current.minRtt : Math.min(current.minRtt, sample.rttMillis),
       maxInflight: Math.max(current.maxInflight, sample.inflight),
+      maxInflightAtRelease: Math.max(current.maxInflightAtRelease, sample.inflightAtRelease ?? sample.inflight),
       didDrop: current.didDrop || sample.outcome !== "success"
     }
     const elapsed = sample.endMillis - window.startMillis
@@ -60,6 +62,7 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
       endMillis: sample.endMillis,
       rttMillis: window.rttCount > 0 ? window.rttSum / window.rttCount : 0,
       inflight: window.maxInflight,
+      inflightAtRelease: window.maxInflightAtRelease,
       outcome: !window.didDrop ? "success" : window.rttCount > 0 ? "failure" : "dropped"
     }
     return { delegate: delegate.update(state.delegate, aggregated), window: undefined }
