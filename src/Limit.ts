@@ -213,18 +213,28 @@ export interface AimdState {
 }
 
 /**
- * Loss-based: +1 per success while the limit is in use, × `backoffRatio`
- * (rounded down) per drop — a failure, a refusal, or a success slower than
- * `timeoutMillis` — within [min, max]. Netflix's `AIMDLimit`.
+ * Loss-based: +1 per success, × `backoffRatio` (rounded down) per drop — a
+ * failure, a refusal, or a success slower than `timeoutMillis` — within
+ * [min, max]. Netflix's `AIMDLimit`.
  *
- * It grows only when the call saw at least half the limit in use
- * (`inflight × 2 ≥ limit`, Netflix's "app limited" check): a limit nobody
- * reaches says nothing about whether a higher one is safe.
+ * `timeoutMillis` is the latency you call too slow: a little above the
+ * service's no-load latency (e.g. 1.25 ×) makes AIMD find the knee where
+ * latency starts to climb; Netflix's 5 s only reacts to a service that is
+ * drowning.
  *
- * Differences from Netflix: `min` / `max` default to 20 / 200 widened to
- * take in `initial` (Netflix only logs a warning when `initial` is outside
- * them); `backoffRatio` may be anywhere in (0, 1) (Netflix: [0.5, 1)); the
- * timeout is in millis, not a `TimeUnit`.
+ * Differences from Netflix, and why:
+ * - It grows only on a call granted with the whole limit in use
+ *   (`inflight ≥ limit`; Netflix: half of it). A call granted before the
+ *   last increase says nothing about the new limit, and counting it lets
+ *   the limit double in one round trip past the knee.
+ * - It backs off once per round trip: a drop from a call granted while more
+ *   permits were in use than the limit now allows (`inflight > limit`)
+ *   started before the last decrease, which already answered it (as TCP
+ *   does). Netflix backs off per drop, so a wall of slow calls started under
+ *   a high limit multiplies it down to `min`.
+ * - `min` / `max` default to 20 / 200 widened to take in `initial` (Netflix
+ *   only logs a warning when `initial` is outside them); `backoffRatio` may
+ *   be anywhere in (0, 1) (Netflix: [0.5, 1)); the timeout is in millis.
  *
  * @example
  * ```ts
@@ -263,7 +273,7 @@ export interface VegasOptions {
   readonly max?: number | undefined
   /** How far each change moves toward its target, in (0, 1]. Default 1. */
   readonly smoothing?: number | undefined
-  /** Forget the no-load rtt after probeMultiplier × limit samples. Default 30. */
+  /** Measure the no-load rtt again after probeMultiplier × limit samples. Default 1000 (Netflix: 30). */
   readonly probeMultiplier?: number | undefined
   /** Below this queue, grow by `increase`. Default 3 × log10(limit). */
   readonly alpha?: Tuning | undefined
@@ -284,7 +294,7 @@ export interface VegasOptions {
  * ```ts
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.vegas({ initial: 20 }).initial // { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0 }
+ * Limit.vegas({ initial: 20 }).initial // { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false }
  * ```
  *
  * @since 0.3.0
@@ -305,22 +315,42 @@ export interface VegasState {
  * Delay-based, after TCP Vegas: the calls queued are estimated as
  * `queue = ⌈limit × (1 − rtt_noload / rtt)⌉`, `rtt_noload` being the least
  * rtt seen. At or under `threshold` the limit grows by `beta`, under `alpha`
- * by `increase`, over `beta` it shrinks by `decrease`, in between it stays.
- * A drop shrinks it by `decrease`. It does not grow while fewer than half
- * the permits are in use. Every `probeMultiplier × limit` samples the next
- * rtt becomes the new `rtt_noload`, so that a service that got slower for
- * good is not judged against its old best forever. Netflix's `VegasLimit`.
+ * by `increase`, over `beta` it sheds the calls queued past `beta` (at least
+ * `decrease`), in between it stays. A drop shrinks it by `decrease`.
+ * Netflix's `VegasLimit`.
  *
- * Differences from Netflix: the probe has no jitter (Netflix multiplies the
- * period by a random factor in [0.5, 1)), so the state machine stays pure
- * and replayable; the probe counter counts only samples with an rtt. Netflix
- * requires rtt > 0: a sample without one (a refusal, or a call under the
- * clock's resolution) only shrinks the limit if it is a drop. `increase` /
- * `decrease` are steps, where Netflix's functions return the new limit (the
- * defaults are the same: limit ± log10(limit)). `min` is an option (Netflix:
- * always 1). Above 1000, Netflix's `Log10RootFunction` switches to a square
- * root; the default here stays log10, like Netflix's newer
- * `Log10RootIntFunction`. `limitOf` rounds down, as Java's `(int)` does.
+ * The defaults (alpha 3, beta 6 below a limit of 100) tolerate a queue of 3
+ * to 6 calls: right for limits in the tens to hundreds, twice the knee of a
+ * service that takes 6. For small limits give `alpha: 1, beta: 2,
+ * threshold: 0`.
+ *
+ * Differences from Netflix, and why:
+ * - The no-load rtt is measured on a call that ran alone: at the first
+ *   sample, and every `probeMultiplier × limit` samples, the limit drops to
+ *   `min` until a call granted and released with at most `min` in flight
+ *   ends, whose rtt becomes `rtt_noload` (as TCP BBR's ProbeRTT). Netflix
+ *   takes the first sample's rtt, and at each probe the next one's: under
+ *   overload both are overloaded rtts, which Vegas then takes for no load
+ *   and never comes down from. As a probe drains the limit for a round trip,
+ *   it is rarer: every 1000 × limit samples (Netflix: 30, with jitter; here
+ *   none, so that the state machine stays pure and replayable).
+ * - Over `beta` it sheds the whole excess queue at once, and once per round
+ *   trip: a call granted while more permits were in use than the limit now
+ *   allows started before the last decrease. Netflix sheds `decrease` per
+ *   sample: from 200 that takes a hundred calls as slow as the overload,
+ *   and near the knee a round trip of samples saws the limit down by as
+ *   many as there are calls.
+ * - It grows only on a call granted with the whole limit in use (Netflix:
+ *   half of it), so that calls granted before an increase do not raise it
+ *   again.
+ * - A sample without an rtt (a refusal, or a call under the clock's
+ *   resolution) only shrinks the limit if it is a drop (Netflix requires
+ *   rtt > 0). `increase` / `decrease` are steps, where Netflix's functions
+ *   return the new limit (the defaults are the same: limit ± log10(limit)).
+ *   `min` is an option (Netflix: always 1). Above 1000, Netflix's
+ *   `Log10RootFunction` switches to a square root; the default here stays
+ *   log10, like Netflix's newer `Log10RootIntFunction`. `limitOf` rounds
+ *   down, as Java's `(int)` does.
  *
  * @example
  * ```ts
@@ -328,8 +358,8 @@ export interface VegasState {
  *
  * const limit = Limit.vegas({ initial: 20 })
  * const samples: ReadonlyArray<Limit.Sample> = [
- *   { endMillis: 0, rttMillis: 10, inflight: 20, outcome: "success" }, // sets rtt_noload
- *   { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" } // no queue: + beta
+ *   { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" }, // ran alone: rtt_noload 10
+ *   { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" } // no queue, in full use: + beta
  * ]
  * limit.limitOf(samples.reduce(limit.update, limit.initial)) // 26
  * ```
@@ -376,7 +406,7 @@ export interface Gradient2Options {
  * ```ts
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.gradient2({ initial: 20 }).initial // { estimatedLimit: 20, longRtt: 0, longCount: 0, longSum: 0 }
+ * Limit.gradient2({ initial: 20 }).initial // { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 }
  * ```
  *
  * @since 0.3.0
@@ -389,36 +419,57 @@ export interface Gradient2State {
   readonly longRtt: number
   /** Probing: the limit is `min` until a call that ran alone gives the first long-term rtt. */
   readonly probing: boolean
+  /** While probing: the load and the rtt of the call that started the probe (else 0). */
+  readonly firstLoad: number
+  readonly firstRtt: number
 }
 
 /**
  * Compares the short-term rtt (the sample's; the window's average under
  * `windowed`) with a long-term one, an exponential average over `longWindow`
- * samples after a warm-up that averages the first 10:
+ * samples:
  *
  * - `gradient = max(0.5, min(1, rttTolerance × longRtt / shortRtt))`
  * - `target = limit × gradient + queueSize`
  * - `limit = clamp(limit × (1 − smoothing) + target × smoothing, min, max)`
  *
  * so the limit creeps up by `queueSize × smoothing` while latency holds,
- * and sheds at most half per sample when it does not. It does not change
- * while fewer than half the permits are in use ("app limited"). When the
- * long rtt is more than twice the short one (latency back to normal after a
- * long overload), it decays by 5% per sample instead of waiting for the
- * average. Netflix's `Gradient2Limit` with `ExpAvgMeasurement`.
+ * and sheds at most half per sample when it does not. When the long rtt is
+ * more than twice the short one (latency back to normal after a long
+ * overload), it decays by 5% per sample instead of waiting for the average.
+ * Netflix's `Gradient2Limit` with `ExpAvgMeasurement`.
  *
- * Differences from Netflix: like Netflix, it ignores whether a call failed
- * (its latency still counts); a sample without an rtt (a refusal, or a call
- * under the clock's resolution) is skipped, where Netflix's nanosecond rtts
- * are never 0. `min` / `max` default to 20 / 200 widened to take in
- * `initial`. `limitOf` rounds down, as Java's `(int)` does.
+ * Its long rtt follows the latencies it sees, so it tolerates a service
+ * that slows down for good, and sits where latency is about `rttTolerance`
+ * × its recent average: with Netflix's defaults (queue 4, tolerance 1.5),
+ * about twice the knee of a service that takes 6. For small limits, give
+ * `queueSize: 1, rttTolerance: 1` and wrap it in `windowed` (200 ms
+ * windows): per call, it saws one or two above the knee.
+ *
+ * Differences from Netflix, and why:
+ * - The first long rtt is measured on a call that ran alone: until one
+ *   granted and released with at most `min` in flight has ended, the limit
+ *   is `min`. Then the limit resumes at the concurrency the first calls
+ *   would have had without queuing — their load × the no-load rtt / their
+ *   rtt (Little's law) — if that is lower. Netflix averages the first ten
+ *   samples whatever the load: a limit started far too high learns the
+ *   overload as normal and never comes down.
+ * - It grows only on a call granted with the whole limit in use (Netflix:
+ *   it neither grows nor shrinks under half of it), so calls granted before
+ *   an increase do not raise it again; it shrinks on any slow call.
+ * - Like Netflix, it ignores whether a call failed (its latency still
+ *   counts); a sample without an rtt (a refusal, or a call under the clock's
+ *   resolution) is skipped, where Netflix's nanosecond rtts are never 0.
+ *   `min` / `max` default to 20 / 200 widened to take in `initial`.
+ *   `limitOf` rounds down, as Java's `(int)` does.
  *
  * @example
  * ```ts
  * import { Limit } from "effect-concurrency-limiter"
  *
- * const limit = Limit.gradient2({ initial: 20 })
- * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 10, inflight: 20, outcome: "success" })
+ * const limit = Limit.gradient2({ initial: 20, min: 1 })
+ * const first = limit.update(limit.initial, { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" })
+ * const s = limit.update(first, { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" })
  * limit.limitOf(s) // 20: 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8
  * ```
  *

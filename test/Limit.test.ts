@@ -107,15 +107,17 @@ describe("Limit.vegas", () => {
     expect(limits(limit, [
       sample(1, 10, 10), // queue ⌈10 × (1 − 10/10)⌉ = 0 ≤ threshold 1: + beta 6 = 16
       sample(2, 12, 16), // queue ⌈16 × (1 − 10/12)⌉ = ⌈2.67⌉ = 3: not < alpha 3, not > beta 6: stays 16
-      sample(3, 20, 16), // queue ⌈16 × 0.5⌉ = 8 > 6: 16 − 1 = 15
-      sample(4, 11, 15), // queue ⌈15 × (1 − 10/11)⌉ = ⌈1.36⌉ = 2 < 3: 15 + 1 = 16
-      sample(5, 10, 7), // queue 0, but granted with 7 < 16 in use: stays 16
-      sample(6, 30, 7), // queue ⌈16 × 2/3⌉ = 11 > 6: shrinks whatever the load it met: 15
-      sample(7, 10, 1, "failure"), // a drop: 15 − 1 = 14
-      sample(8, 0, 1, "dropped"), // a refusal (no rtt): 14 − 1 = 13
-      sample(9, 0, 13), // a success without rtt: nothing to learn, 13
-      sample(10, 5, 13, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 13
-    ], measured())).toEqual([16, 16, 15, 16, 16, 15, 14, 13, 13, 13])
+      sample(3, 20, 16), // queue ⌈16 × 0.5⌉ = 8 > 6: sheds the 8 − 6 = 2 queued past beta (at least 1): 14
+      sample(4, 20, 16), // queue ⌈14 × 0.5⌉ = 7 > 6, but granted at 16 > 14, before that decrease: stays 14
+      sample(5, 11, 15), // queue ⌈14 × (1 − 10/11)⌉ = ⌈1.27⌉ = 2 < 3, and 15 ≥ 14 in use: 14 + 1 = 15
+      sample(6, 10, 7), // queue 0, but granted with 7 < 15 in use: stays 15
+      sample(7, 40, 7), // queue ⌈15 × 0.75⌉ = 12 > 6: shrinks whatever the load it met, by 12 − 6: 9
+      sample(8, 10, 12, "failure"), // a drop, but granted at 12 > 9: stays 9
+      sample(9, 10, 1, "failure"), // a drop: 9 − 1 = 8
+      sample(10, 0, 1, "dropped"), // a refusal (no rtt): 8 − 1 = 7
+      sample(11, 0, 7), // a success without rtt: nothing to learn, 7
+      sample(12, 5, 7, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 7
+    ], measured())).toEqual([16, 16, 14, 14, 15, 15, 9, 9, 8, 7, 7, 7])
     expect(limit.update(measured(), sample(1, 5, 10)).rttNoLoad).toBe(5)
   })
 
@@ -151,14 +153,20 @@ describe("Limit.vegas", () => {
       sample(1, 10, 10), // queue 0 ≤ 0: + beta 4 = 14
       sample(2, 11, 14), // queue ⌈14 × 1/11⌉ = ⌈1.27⌉ = 2: not < 2, not > 4: 14
       sample(3, 10.5, 14), // queue ⌈14 × 0.5/10.5⌉ = ⌈0.67⌉ = 1 < 2: + 3 = 17
-      sample(4, 20, 17) // queue ⌈8.5⌉ = 9 > 4: − 2 = 15
-    ], measured())).toEqual([14, 14, 17, 15])
+      sample(4, 20, 17) // queue ⌈8.5⌉ = 9 > 4: sheds max(2, 9 − 4) = 5: 12
+    ], measured())).toEqual([14, 14, 17, 12])
   })
 })
 
 describe("Limit.gradient2", () => {
   /** After a call that ran alone measured a long rtt. */
-  const measured = (estimatedLimit: number, longRtt = 10): Limit.Gradient2State => ({ estimatedLimit, longRtt, probing: false })
+  const measured = (estimatedLimit: number, longRtt = 10): Limit.Gradient2State => ({
+    estimatedLimit,
+    longRtt,
+    probing: false,
+    firstLoad: 0,
+    firstRtt: 0
+  })
 
   it("measures the first long rtt on a call that ran alone, at min until one has", () => {
     const limit = Limit.gradient2({ initial: 20, min: 2 })
@@ -166,9 +174,21 @@ describe("Limit.gradient2", () => {
       sample(0, 500, 20), // no long rtt yet, 20 > min in flight: probe, the limit is min (2)
       sample(1, 400, 15), // granted before the probe: ignored
       { ...sample(2, 10, 1), inflightAtRelease: 9 }, // alone at its grant, not at its release: ignored
-      { ...sample(3, 10, 2), inflightAtRelease: 2 } // ran with at most min in flight: long rtt 10, back to 20
-    ])).toEqual([2, 2, 2, 20])
-    expect(run(limit, [sample(0, 12, 2)])).toEqual({ estimatedLimit: 20, longRtt: 12, probing: false })
+      { ...sample(3, 10, 2), inflightAtRelease: 2 } // ran with at most min in flight: long rtt 10
+    ])).toEqual([2, 2, 2, 2]) // and it resumes at 20 × 10 / 500 = 0.4 → min 2: the first calls queued 50×
+    expect(run(limit, [sample(0, 12, 2)])).toEqual(measured(20, 12)) // a first call that ran alone is the probe
+  })
+
+  it("resumes after its probe at the concurrency the first calls sustained without queuing, at most the limit", () => {
+    const limit = Limit.gradient2({ initial: 100, min: 1 })
+    const probing = limit.update(limit.initial, { ...sample(0, 2_000, 1), inflightAtRelease: 100 }) // 100 calls granted together
+    expect(probing).toEqual({ estimatedLimit: 100, longRtt: 0, probing: true, firstLoad: 100, firstRtt: 2_000 })
+    // alone: 20 ms. 100 calls took 2 s each, so without queuing 100 × 20 / 2000 = 1 would have run
+    expect(limit.update(probing, sample(1, 20, 1))).toEqual({ ...measured(1, 20) })
+    // alone: 1 s: 100 × 1000 / 2000 = 50
+    expect(limit.update(probing, sample(1, 1_000, 1)).estimatedLimit).toBe(50)
+    // alone as slow as the first calls: they did not queue, the limit stays 100
+    expect(limit.update(probing, sample(1, 2_500, 1)).estimatedLimit).toBe(100)
   })
 
   it("grows by queueSize × smoothing while latency holds", () => {

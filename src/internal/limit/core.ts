@@ -92,3 +92,11 @@ export const checkTuning = (field: string, value: unknown, fallback: (limit: num
 export const ranAlone = (sample: Limit.Sample, min: number): boolean =>
   sample.inflight <= min && (sample.inflightAtRelease ?? sample.inflight) <= min
 
+
+/**
+ * The most calls in flight a call met: at its grant or at its release,
+ * itself included.
+ *
+ * @internal
+ */
+export const loadOf = (sample: Limit.Sample): number => Math.max(sample.inflight, sample.inflightAtRelease ?? 0)

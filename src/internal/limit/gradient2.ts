@@ -4,7 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
-import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make, ranAlone } from "./core.js"
+import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, loadOf, make, ranAlone } from "./core.js"
 
 /** Netflix's `Gradient2Limit.Builder` defaults. @internal */
 export const defaults = {
@@ -40,8 +40,16 @@ export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gr
       // measured on a call that ran with at most `min` in flight; until one
       // has, the limit is `min` and the calls granted before drain.
       // (Netflix averages its first ten samples, whatever the load.)
-      if (!ranAlone(sample, min)) return state.probing ? state : { ...state, probing: true }
-      return { ...state, probing: false, longRtt: shortRtt }
+      if (!ranAlone(sample, min)) {
+        return state.probing ? state : { ...state, probing: true, firstLoad: loadOf(sample), firstRtt: shortRtt }
+      }
+      // Then it resumes at the concurrency the first calls would have had
+      // without queuing (Little's law: load × no-load rtt / their rtt), if
+      // that is below the limit they ran under: a limit started far too
+      // high then starts near the service's capacity instead.
+      const sustained = state.probing ? state.firstLoad * (shortRtt / state.firstRtt) : Infinity
+      const estimatedLimit = clamp(Math.min(state.estimatedLimit, sustained), min, max)
+      return { ...state, estimatedLimit, probing: false, longRtt: shortRtt, firstLoad: 0, firstRtt: 0 }
     }
     const averaged = state.longRtt * (1 - factor) + shortRtt * factor
     // After a long overload the long rtt lags far behind a recovered short
@@ -64,7 +72,7 @@ export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gr
     name: "gradient2",
     min,
     max,
-    initial: { estimatedLimit: initial, longRtt: 0, probing: false },
+    initial: { estimatedLimit: initial, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 },
     update,
     limitOf: (state) => state.probing ? min : floorIn(state.estimatedLimit, min, max)
   })

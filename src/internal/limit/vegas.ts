@@ -19,7 +19,7 @@ export const defaults = {
   min: 1,
   max: 1000,
   smoothing: 1,
-  probeMultiplier: 30,
+  probeMultiplier: 1_000,
   alpha: (limit: number) => 3 * log10(limit),
   beta: (limit: number) => 6 * log10(limit),
   threshold: log10,
@@ -76,10 +76,23 @@ export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState
     }
     if (rtt < state.rttNoLoad) return { ...state, rttNoLoad: rtt, probeCount }
 
-    if (didDrop) return moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
+    // A call granted while more permits were in use than the limit now
+    // allows started before the last decrease, which already answered the
+    // queue it met: shrink once per round trip, as TCP Vegas does.
+    const beforeDecrease = sample.inflight > limit
+    if (didDrop) {
+      return beforeDecrease ? { ...state, probeCount } : moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
+    }
     // The calls queued behind the no-load ones: limit × (1 − rtt_noload / rtt).
     const queueSize = Math.ceil(state.estimatedLimit * (1 - state.rttNoLoad / rtt))
-    if (queueSize > beta(limit)) return moveTo(state, state.estimatedLimit - decrease(limit), probeCount)
+    if (queueSize > beta(limit)) {
+      if (beforeDecrease) return { ...state, probeCount }
+      // Shed the calls queued past beta at once, and at least `decrease`:
+      // Netflix sheds `decrease` per sample, which takes a hundred calls to
+      // come down from 200, each as slow as the overload.
+      const shed = Math.max(decrease(limit), queueSize - beta(limit))
+      return moveTo(state, state.estimatedLimit - shed, probeCount)
+    }
     // Grow only on a call that ran with the limit in full use: one granted
     // with fewer permits in use (before the limit grew, or while demand is
     // below it) says nothing about whether more would be safe. (Netflix:
