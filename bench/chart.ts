@@ -12,6 +12,7 @@ import * as vega from "vega"
 import type { TopLevelSpec } from "vega-lite"
 import * as vl from "vega-lite"
 import type { SecondRow } from "./load/aggregate.js"
+import type { CapacitySample } from "./load/capacity.js"
 import { secondsFromCsv } from "./load/csv.js"
 
 interface Point {
@@ -104,23 +105,47 @@ const panel = (endpoint: string, height: number) => {
   }
 }
 
+/** The `Db` capacity over the run, as a step line: the adaptive limit moving, or the fixed one. */
+const capacityPanel = {
+  title: { text: "Db capacity (limiter_capacity, sampled every second)", anchor: "start" as const, fontSize: 13 },
+  width: 1000,
+  height: 120,
+  transform: [{ filter: "datum.series == 'Db capacity'" }],
+  mark: { type: "line" as const, interpolate: "step-after" as const, strokeWidth: 2, color: "#8c564b" },
+  encoding: { x, y: { field: "value", type: "quantitative" as const, title: "Permits" } }
+}
+
 /**
  * The vega-lite spec of one run's chart: `/messages` above, `/file` below,
  * each on its own scale — `/file` runs at ~1,000 requests per second and
- * would flatten `/messages`' ~10 successes per second on a shared axis.
+ * would flatten `/messages`' ~10 successes per second on a shared axis —
+ * and, when given, the `Db` capacity over time at the bottom.
  */
-export const chartSpec = (rows: ReadonlyArray<SecondRow>, title: string): TopLevelSpec => ({
+export const chartSpec = (
+  rows: ReadonlyArray<SecondRow>,
+  title: string,
+  capacity: ReadonlyArray<CapacitySample> = []
+): TopLevelSpec => ({
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   title: { text: title, fontSize: 16 },
   background: "white",
-  data: { values: chartPoints(rows) as Array<Point> },
-  vconcat: [panel("/messages", 300), panel("/file", 160)],
+  data: {
+    values: [
+      ...chartPoints(rows),
+      ...capacity.map((c): Point => ({ t: c.t, series: "Db capacity", value: c.capacity }))
+    ] as Array<Point>
+  },
+  vconcat: [panel("/messages", 300), panel("/file", 160), ...(capacity.length > 0 ? [capacityPanel] : [])],
   config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
 })
 
 /** Renders a run's chart to an SVG string. */
-export const renderChart = async (rows: ReadonlyArray<SecondRow>, title: string): Promise<string> => {
-  const view = new vega.View(vega.parse(vl.compile(chartSpec(rows, title)).spec), { renderer: "none" })
+export const renderChart = async (
+  rows: ReadonlyArray<SecondRow>,
+  title: string,
+  capacity: ReadonlyArray<CapacitySample> = []
+): Promise<string> => {
+  const view = new vega.View(vega.parse(vl.compile(chartSpec(rows, title, capacity)).spec), { renderer: "none" })
   try {
     return await view.toSVG()
   } finally {
@@ -129,8 +154,13 @@ export const renderChart = async (rows: ReadonlyArray<SecondRow>, title: string)
 }
 
 /** Renders and writes a chart to `file`. */
-export const writeChart = async (file: string, rows: ReadonlyArray<SecondRow>, title: string): Promise<void> => {
-  await fs.writeFile(file, await renderChart(rows, title))
+export const writeChart = async (
+  file: string,
+  rows: ReadonlyArray<SecondRow>,
+  title: string,
+  capacity: ReadonlyArray<CapacitySample> = []
+): Promise<void> => {
+  await fs.writeFile(file, await renderChart(rows, title, capacity))
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -16,6 +16,9 @@
  *          (modes: with, without, bounded = with limiting, DB_MAX_WAITING and FS_MAX_WAITING at 2 × the
  *           capacities; a set with bounded is published apart: docs/bench/bounded, its own block in
  *           docs/benchmark.md, and a side-by-side table of bounded against with)
+ *          (adaptive = with limiting, Db's capacity an adaptive limit started at 100, --algorithm gradient2|vegas|aimd
+ *           (default gradient2); a set with adaptive is published apart: docs/bench/adaptive, its own block in
+ *           docs/benchmark.md, a side-by-side table of adaptive against with, and the Db capacity charted)
  *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
@@ -39,16 +42,26 @@ import { parseArgs } from "node:util"
 import { writeChart } from "./chart.js"
 import { evaluate, targetsFor } from "./load/acceptance.js"
 import { spikeCost } from "./load/spike-cost.js"
-import type { SecondRow } from "./load/aggregate.js"
+import { latenciesBetween, median, percentile, type SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
 import { buildServer } from "./build.js"
-import { limitingOf, type Mode, modeEnv, parseModes, queueBoundFactor } from "./modes.js"
+import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
+import {
+  adaptiveInitial,
+  limitingOf,
+  type Mode,
+  modeEnv,
+  parseAlgorithm,
+  parseModes,
+  queueBoundFactor
+} from "./modes.js"
 import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
 import { preset } from "./presets.js"
 import { type ProcessSample, startSampler } from "./procstat.js"
 import {
   acceptanceTable,
+  adaptiveSection,
   label,
   passesTable,
   queueBoundSection,
@@ -77,7 +90,8 @@ const { values: args } = parseArgs({
     passes: { type: "string", default: "1" },
     "cpu-prof": { type: "string" },
     tsx: { type: "boolean", default: false },
-    "retry-after": { type: "boolean", default: false }
+    "retry-after": { type: "boolean", default: false },
+    algorithm: { type: "string", default: "gradient2" }
   }
 })
 
@@ -91,7 +105,12 @@ const modes = parseModes(args.modes)
  * so that it never replaces the published with/without runs.
  */
 const bounded = modes.includes("bounded")
-const publishedDir = (args.unpinned ? "docs/bench/unpinned" : "docs/bench") + (bounded ? "/bounded" : "")
+/** Likewise a set with `adaptive` runs. */
+const adaptive = modes.includes("adaptive")
+if (bounded && adaptive) throw new Error("--modes: bounded and adaptive are published apart; run them separately")
+const algorithm = parseAlgorithm(args.algorithm)
+const publishedDir = (args.unpinned ? "docs/bench/unpinned" : "docs/bench") + (bounded ? "/bounded" : "") +
+  (adaptive ? `/adaptive${algorithm === "gradient2" ? "" : `-${algorithm}`}` : "")
 const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : publishedDir))
 const passes = Number.parseInt(args.passes, 10)
 if (!(passes >= 1 && passes <= 10)) throw new Error(`--passes must be 1 to 10, got ${args.passes}`)
@@ -142,13 +161,12 @@ const heapFlag = heapMb > 0 ? `--max-old-space-size=${heapMb}` : undefined
 const nodeOptions = [heapFlag, args["node-options"]].filter((x) => x !== undefined).join(" ")
 
 /**
- * The server's settings, identical in every mode except `LIMITER_ENABLED`
- * and the queue bounds (`modes.ts`).
+ * The server's settings, identical in every mode except `LIMITER_ENABLED`,
+ * the queue bounds and `Db`'s capacity (`modes.ts`).
  */
 const serverEnv = (db: Database | undefined, mode: Mode): Record<string, string | undefined> => ({
-  ...modeEnv(mode, { db: dbConcurrency, fs: fsConcurrency }),
+  ...modeEnv(mode, { db: dbConcurrency, fs: fsConcurrency }, algorithm),
   LIMITER_TIMEOUT: "2 seconds",
-  DB_CONCURRENCY: args["db-concurrency"],
   FS_CONCURRENCY: String(fsConcurrency),
   DATABASE_URL: db?.url,
   DB_POOL_SIZE: db === undefined ? undefined : "100",
@@ -227,9 +245,11 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
     readyTimeoutMs: 180_000
   })
   const sampler = startSampler(server.pid, db?.postmasterPid)
+  const capacitySampler = limitingOf(mode) ? sampleCapacity(server.baseUrl, "Db") : undefined
   if (!args.quiet) console.log(liveHeader)
   let result: Awaited<ReturnType<typeof runLoad>>
   let processStats: ReturnType<ReturnType<typeof startSampler>["stop"]>
+  let capacity: ReadonlyArray<CapacitySample> = []
   try {
     result = await runLoad({
       baseUrl: server.baseUrl,
@@ -243,6 +263,7 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
   } finally {
     // Stop sampling before the server exits, so VmHWM is still readable.
     processStats = sampler.stop()
+    capacity = capacitySampler?.stop() ?? []
     await server.stop()
     // The server's last lines (errors behind any 500s), kept out of docs/.
     fs.mkdirSync(".bench-out", { recursive: true })
@@ -267,7 +288,21 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
   )
-  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`)
+  if (capacity.length > 0) {
+    fs.writeFileSync(
+      path.join(runDir, `${id}-capacity.csv`),
+      toCsv(["t", "capacity"], capacity as unknown as ReadonlyArray<Record<string, number>>)
+    )
+  }
+  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`, capacity)
+  const messages = messagesFigures(result, p.spike, capacity)
+  console.log(
+    `/messages 2xx/s before ${messages.okPerSecond.before}, spike ${messages.okPerSecond.spike}, after ${messages.okPerSecond.after}; ` +
+      `2xx p50 ${messages.okP50Ms.toFixed(0)} ms, p99 ${messages.okP99Ms.toFixed(0)} ms` +
+      (capacity.length === 0
+        ? ""
+        : `; Db capacity median before ${messages.capacity.before}, spike ${messages.capacity.spike}, after ${messages.capacity.after} (${messages.capacity.min}–${messages.capacity.max})`)
+  )
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
@@ -293,7 +328,39 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
     chart: path.relative(process.cwd(), chart),
     csv: path.relative(process.cwd(), csv),
     errorKinds: result.errorKinds,
-    spikeCost: cost
+    spikeCost: cost,
+    messages
+  }
+}
+
+/**
+ * `/messages` as the adaptive mode is judged: 2xx per second (median of the
+ * seconds) before the spike, over acceptance's spike window and after it;
+ * the 2xx latencies' p50 and p99 over the whole run; and the `Db` capacity
+ * over the same windows.
+ */
+const messagesFigures = (
+  result: Awaited<ReturnType<typeof runLoad>>,
+  spike: { readonly startMs: number; readonly endMs: number },
+  capacity: ReadonlyArray<CapacitySample>
+) => {
+  const startS = Math.floor(spike.startMs / 1000)
+  const untilS = Math.ceil(spike.endMs / 1000) + Math.ceil(limiterTimeoutMs / 1000)
+  const rows = result.rows.filter((r) => r.endpoint === "/messages")
+  const okMedian = (from: number, until: number) => median(rows.filter((r) => r.t >= from && r.t < until).map((r) => r.ok))
+  const ok = latenciesBetween(result.latencies["/messages"]?.ok, 0, Number.POSITIVE_INFINITY)
+  const end = rows.length === 0 ? 0 : rows[rows.length - 1]!.t + 1
+  return {
+    okPerSecond: { before: okMedian(2, startS), spike: okMedian(startS, untilS), after: okMedian(untilS, end) },
+    okP50Ms: percentile(ok, 50),
+    okP99Ms: percentile(ok, 99),
+    capacity: {
+      before: medianCapacity(capacity, 2, startS),
+      spike: medianCapacity(capacity, startS, untilS),
+      after: medianCapacity(capacity, untilS, end),
+      min: capacity.length === 0 ? Number.NaN : Math.min(...capacity.map((c) => c.capacity)),
+      max: capacity.length === 0 ? Number.NaN : Math.max(...capacity.map((c) => c.capacity))
+    }
   }
 }
 
@@ -365,8 +432,9 @@ const main = async () => {
     db?.stop()
   }
   const runs = allRuns.filter((r) => r.pass === passes)
-  // Every pass where both ran; empty (and left out) without `bounded` runs.
+  // Every pass where both ran; empty (and left out) without `bounded` (`adaptive`) runs.
   const queueBound = queueBoundSection(allRuns)
+  const adaptiveBlock = adaptiveSection(allRuns)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
       args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
@@ -379,9 +447,11 @@ const main = async () => {
       (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`) +
       (bounded
         ? ` Queue bound (bounded runs): Db ${queueBoundFactor * dbConcurrency}, Fs ${queueBoundFactor * fsConcurrency} waiters.`
-        : ""),
+        : "") +
+      (adaptive ? ` Adaptive runs: Db's capacity \`DB_LIMIT=${algorithm}\` (examples/DbCapacity.ts), started at ${adaptiveInitial}.` : ""),
     "",
     ...(queueBound === "" ? [] : [queueBound, ""]),
+    ...(adaptiveBlock === "" ? [] : [adaptiveBlock, ""]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
@@ -397,8 +467,10 @@ const main = async () => {
   if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir)) {
     const doc = "docs/benchmark.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
-    // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-bounded-unpinned.
-    const marker = `bench:summary${bounded ? "-bounded" : ""}${args.unpinned ? "-unpinned" : ""}`
+    // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-adaptive, … (-unpinned).
+    const marker = `bench:summary${bounded ? "-bounded" : ""}${adaptive ? `-adaptive${algorithm === "gradient2" ? "" : `-${algorithm}`}` : ""}${
+      args.unpinned ? "-unpinned" : ""
+    }`
     fs.writeFileSync(doc, replaceBetween(before, marker, summary))
     console.log(`\nupdated ${doc}`)
   }

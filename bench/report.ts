@@ -32,6 +32,26 @@ export interface RunReport {
   readonly errorKinds?: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** The server's CPU and 503s over the spike window (runs from before it was measured lack it). */
   readonly spikeCost?: SpikeCost | undefined
+  /** /messages' 2xx rates and latencies, and the Db capacity (runs from before they were measured lack them). */
+  readonly messages?: MessagesFigures | undefined
+}
+
+/** Before the spike, over acceptance's spike window, and after it. */
+export interface Windows {
+  readonly before: number
+  readonly spike: number
+  readonly after: number
+}
+
+/** How /messages fared, as the adaptive mode is judged. */
+export interface MessagesFigures {
+  /** The median second's 2xx count in each window. */
+  readonly okPerSecond: Windows
+  /** The 2xx latencies over the whole run (ms). */
+  readonly okP50Ms: number
+  readonly okP99Ms: number
+  /** The Db capacity's median in each window, and its range; NaN without samples. */
+  readonly capacity: Windows & { readonly min: number; readonly max: number }
 }
 
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "–")
@@ -42,7 +62,8 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–")
 const modeLabels: Record<Mode, string> = {
   with: "with limiting",
   without: "without limiting",
-  bounded: "with limiting, queue bound 2×capacity"
+  bounded: "with limiting, queue bound 2×capacity",
+  adaptive: "with limiting, Db adaptive from 100"
 }
 
 /**
@@ -214,4 +235,83 @@ export const replaceBetween = (document: string, marker: string, body: string): 
   const to = document.indexOf(end)
   if (from < 0 || to < from) return `${document.trimEnd()}\n\n${block}\n`
   return document.slice(0, from) + block + document.slice(to + end.length)
+}
+
+/** The heading of {@link adaptiveSection}. */
+export const adaptiveHeading = "### Adaptive Db capacity (started at 100) against the fixed 5"
+
+/**
+ * `adaptive` against `with` (Db fixed at 5), side by side, for one peak: as
+ * {@link queueBoundTable}, a row per figure, each cell the median over the
+ * passes where both ran (each pass in parentheses), and adaptive ÷ fixed.
+ * Empty when the runs hold no such pair at that peak.
+ */
+export const adaptiveTable = (runs: ReadonlyArray<RunReport>, peak: number): string => {
+  const at = (mode: Mode) => runs.filter((r) => r.mode === mode && r.peak === peak && r.messages !== undefined)
+  const passes = [...new Set(at("with").map((r) => r.pass))]
+    .filter((p) => at("adaptive").some((r) => r.pass === p))
+    .sort((a, b) => a - b)
+  if (passes.length === 0) return ""
+  const pick = (mode: Mode) => passes.map((p) => at(mode).find((r) => r.pass === p)!)
+  const fixedRuns = pick("with")
+  const adaptiveRuns = pick("adaptive")
+  const m = (r: RunReport) => r.messages!
+  const figures: ReadonlyArray<readonly [string, (r: RunReport) => number, (x: number) => string]> = [
+    ["/messages 2xx (the target: adaptive ≥ 95 % of fixed)", (r) => r.figures.messagesOk, f0],
+    ["/messages 2xx/s, median second before the spike", (r) => m(r).okPerSecond.before, f1],
+    ["/messages 2xx/s, median second of the spike window", (r) => m(r).okPerSecond.spike, f1],
+    ["/messages 2xx/s, median second after it", (r) => m(r).okPerSecond.after, f1],
+    ["/messages 2xx p50 (ms)", (r) => m(r).okP50Ms, f0],
+    ["/messages 2xx p99 (ms) (the target: adaptive ≤ 1.2 × fixed)", (r) => m(r).okP99Ms, f0],
+    ["/messages 503s", (r) => r.figures.messagesBusy, f0],
+    ["/messages timeouts + errors", (r) => r.figures.messagesTimeouts + r.figures.messagesErrors, f0],
+    ["/file median spike second, share of its pre-spike median", (r) => r.figures.fileSpikeMedianRatio, pct],
+    ["criteria met (of the acceptance's)", (r) => r.checks.filter((c) => c.pass).length, f0],
+    ["Db capacity, median before the spike", (r) => m(r).capacity.before, f1],
+    ["Db capacity, median of the spike window", (r) => m(r).capacity.spike, f1],
+    ["Db capacity, median after it", (r) => m(r).capacity.after, f1],
+    ["Db capacity, lowest sample", (r) => m(r).capacity.min, f0],
+    ["Db capacity, highest sample", (r) => m(r).capacity.max, f0]
+  ]
+  const cell = (rs: ReadonlyArray<RunReport>, get: (r: RunReport) => number, fmt: (x: number) => string) => {
+    const values = rs.map(get).filter(Number.isFinite)
+    const mid = median(values)
+    return rs.length > 1 ? `${fmt(mid)} (${rs.map((r) => fmt(get(r))).join(" · ")})` : fmt(mid)
+  }
+  const ratio = (get: (r: RunReport) => number) => {
+    const fixed = median(fixedRuns.map(get).filter(Number.isFinite))
+    const adaptive = median(adaptiveRuns.map(get).filter(Number.isFinite))
+    const r = adaptive / fixed
+    return Number.isFinite(r) ? `${r.toFixed(2)}×` : "–"
+  }
+  const header = [
+    `Peak ${peak}${passes.length > 1 ? `, median of passes ${passes.join(", ")}` : `, pass ${passes[0]}`}`,
+    "fixed 5",
+    "adaptive",
+    "adaptive ÷ fixed"
+  ]
+  const lines = figures.map(([name, get, fmt]) => [name, cell(fixedRuns, get, fmt), cell(adaptiveRuns, get, fmt), ratio(get)])
+  return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+}
+
+/**
+ * The adaptive mode's section of the summary: a heading and one table per
+ * peak where both `with` and `adaptive` ran; empty when there is none.
+ */
+export const adaptiveSection = (runs: ReadonlyArray<RunReport>): string => {
+  const tables = [...new Set(runs.map((r) => r.peak))]
+    .sort((a, b) => a - b)
+    .map((peak) => adaptiveTable(runs, peak))
+    .filter((t) => t !== "")
+  if (tables.length === 0) return ""
+  return [
+    adaptiveHeading,
+    "",
+    "`adaptive`: `Db`'s capacity an adaptive limit (`DB_LIMIT`, examples/DbCapacity.ts) started at 100, against `with` " +
+      "(`Db` fixed at 5, the number the published runs chose by hand) in the same passes. 2xx per second: the median " +
+      "second before the spike, over acceptance's spike window (the spike plus one limiter timeout), and after it. " +
+      "Latencies: every 2xx of the run. The Db capacity is `limiter_capacity` scraped from `/metrics` every second.",
+    "",
+    tables.join("\n\n")
+  ].join("\n")
 }

@@ -46,6 +46,20 @@ export const poolSize = Config.option(positiveInteger("DB_POOL_SIZE"))
 /** `DB_CONCURRENCY`: the `Db` resource's capacity (default 5, as the original). */
 export const dbConcurrency = positiveInteger("DB_CONCURRENCY").pipe(Config.withDefault(5))
 
+/**
+ * `DB_LIMIT`: how `Db`'s capacity is set. `fixed` (the default):
+ * `DB_CONCURRENCY` permits. `gradient2`, `vegas` or `aimd`: an adaptive
+ * limit that starts at `DB_CONCURRENCY` and moves with the database's
+ * latency (see `Resources.ts`).
+ */
+export const dbLimit = Config.literal("fixed", "gradient2", "vegas", "aimd")("DB_LIMIT").pipe(Config.withDefault("fixed" as const))
+
+/**
+ * `DB_SLOW_MILLIS`: for `DB_LIMIT=aimd`, the query latency it calls too slow
+ * and backs off from (default 500).
+ */
+export const dbSlowMillis = positiveInteger("DB_SLOW_MILLIS").pipe(Config.withDefault(500))
+
 /** `FS_CONCURRENCY`: the `Fs` resource's capacity (default 10, as the original). */
 export const fsConcurrency = positiveInteger("FS_CONCURRENCY").pipe(Config.withDefault(10))
 

@@ -3,12 +3,15 @@
  */
 import { Resource, Limiter } from "effect-concurrency-limiter"
 import * as AppConfig from "./AppConfig.js"
+import { dbCapacityFromEnv } from "./DbCapacity.js"
 
 /**
  * The database: at most `DB_CONCURRENCY` (5) requests query it at once, and
- * at most `DB_MAX_WAITING` (default unbounded) wait for it.
+ * at most `DB_MAX_WAITING` (default unbounded) wait for it. With
+ * `DB_LIMIT=gradient2` (or `vegas`, `aimd`) the capacity is adaptive instead,
+ * starting at `DB_CONCURRENCY` (`DbCapacity.ts`).
  */
-export const Db = Resource.make("Db", { capacity: AppConfig.dbConcurrency, maxWaiting: AppConfig.dbMaxWaiting })
+export const Db = Resource.make("Db", { capacity: dbCapacityFromEnv(), maxWaiting: AppConfig.dbMaxWaiting })
 
 /**
  * The file system: at most `FS_CONCURRENCY` (10) requests read at once, and

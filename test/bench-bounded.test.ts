@@ -3,8 +3,21 @@ import { describe, expect, it } from "vitest"
 import * as AppConfig from "../examples/AppConfig.js"
 import type { Figures } from "../bench/load/acceptance.js"
 import { spikeCost } from "../bench/load/spike-cost.js"
-import { limitingOf, modeEnv, parseModes } from "../bench/modes.js"
-import { label, queueBoundHeading, queueBoundSection, queueBoundTable, type RunReport, summaryTable } from "../bench/report.js"
+import { limitingOf, modeEnv, parseAlgorithm, parseModes } from "../bench/modes.js"
+import {
+  adaptiveHeading,
+  adaptiveSection,
+  adaptiveTable,
+  label,
+  type MessagesFigures,
+  queueBoundHeading,
+  queueBoundSection,
+  queueBoundTable,
+  type RunReport,
+  summaryTable
+} from "../bench/report.js"
+import { capacityOf, medianCapacity } from "../bench/load/capacity.js"
+import { adaptiveLimit } from "../examples/DbCapacity.js"
 import { row } from "./utils/secondRow.js"
 
 
@@ -20,18 +33,48 @@ describe("bench modes", () => {
 
   it("sets the queue bounds to 2 × the capacities in bounded runs only, and removes them otherwise", () => {
     const capacities = { db: 5, fs: 10 }
-    expect(modeEnv("bounded", capacities)).toEqual({ LIMITER_ENABLED: "true", DB_MAX_WAITING: "10", FS_MAX_WAITING: "20" })
+    expect(modeEnv("bounded", capacities)).toEqual({
+      LIMITER_ENABLED: "true",
+      DB_CONCURRENCY: "5",
+      DB_LIMIT: undefined,
+      DB_MAX_WAITING: "10",
+      FS_MAX_WAITING: "20"
+    })
     expect(modeEnv("bounded", { db: 7, fs: 10 }).DB_MAX_WAITING).toBe("14")
     // Present but undefined: startServer deletes them from the inherited environment.
     const withEnv = modeEnv("with", capacities)
-    expect(withEnv).toEqual({ LIMITER_ENABLED: "true", DB_MAX_WAITING: undefined, FS_MAX_WAITING: undefined })
-    expect(Object.keys(withEnv)).toContain("DB_MAX_WAITING")
-    expect(modeEnv("without", capacities)).toEqual({
-      LIMITER_ENABLED: "false",
+    expect(withEnv).toEqual({
+      LIMITER_ENABLED: "true",
+      DB_CONCURRENCY: "5",
+      DB_LIMIT: undefined,
       DB_MAX_WAITING: undefined,
       FS_MAX_WAITING: undefined
     })
-    expect([limitingOf("with"), limitingOf("without"), limitingOf("bounded")]).toEqual([true, false, true])
+    expect(Object.keys(withEnv)).toContain("DB_MAX_WAITING")
+    expect(modeEnv("without", capacities)).toEqual({
+      LIMITER_ENABLED: "false",
+      DB_CONCURRENCY: "5",
+      DB_LIMIT: undefined,
+      DB_MAX_WAITING: undefined,
+      FS_MAX_WAITING: undefined
+    })
+    expect([limitingOf("with"), limitingOf("without"), limitingOf("bounded"), limitingOf("adaptive")])
+      .toEqual([true, false, true, true])
+  })
+
+  it("makes Db adaptive from 100 in adaptive runs only, with the algorithm asked for", () => {
+    const capacities = { db: 5, fs: 10 }
+    expect(modeEnv("adaptive", capacities)).toEqual({
+      LIMITER_ENABLED: "true",
+      DB_CONCURRENCY: "100",
+      DB_LIMIT: "gradient2",
+      DB_MAX_WAITING: undefined,
+      FS_MAX_WAITING: undefined
+    })
+    expect(modeEnv("adaptive", capacities, "vegas").DB_LIMIT).toBe("vegas")
+    expect(parseAlgorithm("aimd")).toBe("aimd")
+    expect(() => parseAlgorithm("bbr")).toThrow(/unknown algorithm "bbr"/)
+    expect(parseModes("with,adaptive")).toEqual(["with", "adaptive"])
   })
 
   it("reaches the example's config: a bounded run's variables are read, absent is unbounded", () => {
@@ -191,5 +234,78 @@ describe("bench queue-bound report", () => {
     expect(queueBoundHeading).toBe("### Queue bound (maxWaiting = 2 × capacity)")
     expect(section).toContain("| Peak 600, pass 1 |")
     expect(section).not.toContain("Peak 150")
+  })
+})
+
+const messages = (over: Partial<MessagesFigures> = {}): MessagesFigures => ({
+  okPerSecond: { before: 19, spike: 18, after: 19 },
+  okP50Ms: 600,
+  okP99Ms: 2300,
+  capacity: { before: 5, spike: 5, after: 5, min: 5, max: 5 },
+  ...over
+})
+
+const adaptiveRun = (pass: number, over: Partial<RunReport> = {}) =>
+  report({
+    id: "postgres-adaptive-600",
+    mode: "adaptive",
+    pass,
+    figures: figures({ messagesOk: 780 + pass }),
+    messages: messages({ okP99Ms: 2400, capacity: { before: 6, spike: 7, after: 7, min: 1, max: 100 } }),
+    ...over
+  })
+
+describe("bench adaptive report", () => {
+  it("reads the Db capacity from a Prometheus text", () => {
+    const text = [
+      "# HELP limiter_capacity The permits a resource may have in use at once.",
+      'limiter_capacity{resource="Fs"} 10',
+      'limiter_capacity{otel_scope_name="effect",resource="Db"} 7 1700000000000',
+      'limiter_limit{resource="Db",algorithm="windowed(gradient2)"} 7'
+    ].join("\n")
+    expect(capacityOf(text, "Db")).toBe(7) // the value, not the timestamp
+    expect(capacityOf(text.replace(" 1700000000000", ""), "Db")).toBe(7)
+    expect(capacityOf(text, "Fs")).toBe(10)
+    expect(capacityOf(text, "Api")).toBeUndefined()
+    expect(medianCapacity([{ t: 0.5, capacity: 100 }, { t: 2, capacity: 1 }, { t: 3, capacity: 3 }, { t: 9, capacity: 6 }], 2, 9)).toBe(2)
+    expect(medianCapacity([], 0, 1)).toBeNaN()
+  })
+
+  it("puts adaptive beside the fixed 5 for every pass both ran, with the ratio adaptive ÷ fixed", () => {
+    const runs = [1, 2, 3].flatMap((pass) => [report({ pass, messages: messages() }), adaptiveRun(pass)])
+    expect(label(adaptiveRun(1))).toBe("PostgreSQL, with limiting, Db adaptive from 100, peak 600")
+    const table = adaptiveTable(runs, 600)
+    expect(table).toContain("| Peak 600, median of passes 1, 2, 3 | fixed 5 | adaptive | adaptive ÷ fixed |")
+    // 2xx: fixed 800 in every pass, adaptive 781 · 782 · 783: median 782, 0.98×
+    expect(table).toContain("| /messages 2xx (the target: adaptive ≥ 95 % of fixed) | 800 (800 · 800 · 800) | 782 (781 · 782 · 783) | 0.98× |")
+    expect(table).toContain("| /messages 2xx p99 (ms) (the target: adaptive ≤ 1.2 × fixed) | 2300 (2300 · 2300 · 2300) | 2400 (2400 · 2400 · 2400) | 1.04× |")
+    expect(table).toContain("| Db capacity, highest sample | 5 (5 · 5 · 5) | 100 (100 · 100 · 100) | 20.00× |")
+    // A pass without an adaptive run, or runs without the figures, are left out.
+    expect(adaptiveTable([report({ pass: 4, messages: messages() }), ...runs], 600)).toContain("median of passes 1, 2, 3")
+    expect(adaptiveTable([report({}), adaptiveRun(1, { messages: undefined })], 600)).toBe("")
+    const section = adaptiveSection(runs)
+    expect(section.startsWith(adaptiveHeading)).toBe(true)
+    expect(adaptiveSection([report({})])).toBe("")
+  })
+})
+
+describe("the example's DB_LIMIT", () => {
+  const read = (env: Record<string, string>) =>
+    Effect.runSync(AppConfig.dbLimit.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))), Effect.either))
+
+  it("is fixed by default, one of the algorithms when asked, and refused by name otherwise", () => {
+    expect(read({})).toEqual(Either.right("fixed"))
+    expect(read({ DB_LIMIT: "vegas" })).toEqual(Either.right("vegas"))
+    const bad = read({ DB_LIMIT: "bbr" })
+    expect(Either.isLeft(bad)).toBe(true)
+    expect(String(Either.isLeft(bad) ? bad.left : "")).toContain("DB_LIMIT")
+  })
+
+  it("builds each adaptive limit from its initial, between 1 and 200", () => {
+    for (const algorithm of ["gradient2", "vegas", "aimd"] as const) {
+      const limit = adaptiveLimit(algorithm, 100, 500)
+      expect([limit.min, limit.max, limit.limitOf(limit.initial)], algorithm).toEqual([1, 200, 100])
+    }
+    expect(adaptiveLimit("gradient2", 100, 500).name).toBe("windowed(gradient2)")
   })
 })
