@@ -68,4 +68,20 @@ describe("a resource with an adaptive Limit", () => {
       assert.strictEqual(yield* capacityOf("AdaptiveDb3"), 4)
     }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })))
   })
+
+  it.effect("records each adaptive resource's limit at the grant on the current span, and nothing for fixed ones", () => {
+    const Db = Resource.make("SpanDb", { capacity: Limit.aimd({ initial: 3, min: 1, max: 10 }) })
+    const Fs = Resource.make("SpanFs", { capacity: 2 })
+    const attributes = Effect.map(Effect.currentSpan, (span) => new Map(span.attributes))
+    return Effect.gen(function*() {
+      const both = yield* Limiter.withResources([Db, Fs])(attributes).pipe(Effect.withSpan("request"))
+      assert.strictEqual(both.get("limiter.SpanDb.limit"), 3)
+      assert.isFalse(both.has("limiter.SpanFs.limit"))
+      // That call (1 of 3 in use) did not move the limit; a failure backs it off, and the next span says so.
+      yield* Limiter.withResources([Db])(Effect.fail("boom")).pipe(Effect.ignore)
+      const after = yield* Limiter.withResources([Db])(attributes).pipe(Effect.withSpan("request"))
+      assert.strictEqual(after.get("limiter.SpanDb.limit"), 2) // ⌊3 × 0.9⌋
+      assert.strictEqual((yield* Limiter.withResources([Fs])(attributes).pipe(Effect.withSpan("request"))).size, 0)
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db, Fs] })))
+  })
 })

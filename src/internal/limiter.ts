@@ -277,6 +277,8 @@ interface Plan {
   readonly semaphores: ReadonlyArray<SemaphoreImpl>
   readonly queues: ReadonlyArray<Queue>
   readonly internals: Internals
+  /** The guard's adaptive resources, whose limit each call records on its span. */
+  readonly adaptive: ReadonlyArray<readonly [attribute: string, capacity: AdaptiveCapacity]>
 }
 
 /** Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock. */
@@ -304,7 +306,23 @@ const planFor = (
   if (internals === undefined) {
     throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
   }
-  return { limiter, ordered, semaphores, queues, internals }
+  const adaptive = semaphores.flatMap((semaphore, i) =>
+    semaphore.observer instanceof AdaptiveCapacity ? [[`limiter.${ordered[i].name}.limit`, semaphore.observer] as const] : []
+  )
+  return { limiter, ordered, semaphores, queues, internals, adaptive }
+}
+
+/**
+ * Runs `self` after recording, on the current span, the limit of each of the
+ * plan's adaptive resources when the call got its permits (an attribute
+ * such as `limiter.Db.limit`): a trace then shows the limit a slow call ran
+ * under. Resources with a fixed capacity add nothing.
+ */
+const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  if (plan.adaptive.length === 0) return self
+  const limits: Record<string, number> = {}
+  for (const [attribute, capacity] of plan.adaptive) limits[attribute] = capacity.current
+  return Effect.zipRight(Effect.annotateCurrentSpan(limits), self)
 }
 
 /**
@@ -412,10 +430,10 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
           if (grant === null) break
           grants.push(grant)
         }
-        if (grants.length === semaphores.length) return holding(restore(self), grants)
+        if (grants.length === semaphores.length) return holding(withLimits(current, restore(self)), grants)
         return Effect.zipRight(
           waitFrom(current, grants, restore, timeoutOption ?? limiter.timeout),
-          Effect.suspend(() => holding(restore(self), grants))
+          Effect.suspend(() => holding(withLimits(current, restore(self)), grants))
         )
       })
     })
