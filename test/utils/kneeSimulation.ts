@@ -4,7 +4,8 @@
  * steeply past it, driven by a closed loop of fibers, on the `TestClock`.
  *
  * Latency model (`steepLatency`): a call started with `n` calls in flight
- * (itself included) takes
+ * (itself included, and the others that start at the same instant: calls
+ * started together load the service together) takes
  *
  *   20 ms                                   while n ≤ knee
  *   20 ms × 2^((n − knee) / 2), ≤ 2 s       above it
