@@ -214,8 +214,10 @@ export interface AimdState {
 
 /**
  * Loss-based: +1 per success, × `backoffRatio` (rounded down) per drop — a
- * failure, a refusal, or a success slower than `timeoutMillis` — within
- * [min, max]. Netflix's `AIMDLimit`.
+ * failure, or a success slower than `timeoutMillis` — within [min, max].
+ * The limiter's own refusals change nothing: they say that more calls want
+ * in than the limit lets through, not that the service struggles (Netflix
+ * never feeds them to the limit). Netflix's `AIMDLimit`.
  *
  * `timeoutMillis` is the latency you call too slow: a little above the
  * service's no-load latency (e.g. 1.25 ×) makes AIMD find the knee where
@@ -316,7 +318,9 @@ export interface VegasState {
  * `queue = ⌈limit × (1 − rtt_noload / rtt)⌉`, `rtt_noload` being the least
  * rtt seen. At or under `threshold` the limit grows by `beta`, under `alpha`
  * by `increase`, over `beta` it sheds the calls queued past `beta` (at least
- * `decrease`), in between it stays. A drop shrinks it by `decrease`.
+ * `decrease`), in between it stays. A failure shrinks it by `decrease`;
+ * the limiter's own refusals change nothing (as in Netflix, where they never
+ * reach the limit).
  * Netflix's `VegasLimit`.
  *
  * The defaults (alpha 3, beta 6 below a limit of 100) tolerate a queue of 3
@@ -518,9 +522,9 @@ export interface WindowedOptions {
 export interface SampleWindow {
   /** The `endMillis` of its first sample. */
   readonly startMillis: number
-  /** Its samples, refusals included. */
+  /** Its samples. */
   readonly count: number
-  /** Its samples with an rtt (not refusals). */
+  /** Its samples with an rtt: all of them (refusals never enter a window), kept for the average. */
   readonly rttCount: number
   /** The sum of their rtts, in millis. */
   readonly rttSum: number
@@ -530,7 +534,7 @@ export interface SampleWindow {
   readonly maxInflight: number
   /** The most permits in use at a release in the window. */
   readonly maxInflightAtRelease: number
-  /** Whether any of its calls failed or was refused. */
+  /** Whether any of its calls failed. */
   readonly didDrop: boolean
 }
 
@@ -556,21 +560,21 @@ export interface WindowedState<S> {
 
 /**
  * Feeds `delegate` one sample per window instead of one per call: the
- * window's average rtt, its highest inflight, and whether any call dropped.
+ * window's average rtt, its highest inflight, and whether any call failed.
  * A window opens with its first sample and closes once it has `windowSize`
  * samples and lasts `max(2 × its least rtt, minWindowMillis)` (so it holds
  * whole calls), or once it lasts `maxWindowMillis`; a window that closes
  * with fewer than `windowSize` samples is discarded. Calls faster than
- * `minRttThresholdMillis` are ignored; refusals always count. Netflix's
- * `WindowedLimit` with `AverageSampleWindow`.
+ * `minRttThresholdMillis` are ignored, and so are the limiter's own
+ * refusals (as Netflix never feeds them to the limit: they say that more
+ * calls want in than the limit lets through, not how the service fares).
+ * Netflix's `WindowedLimit` with `AverageSampleWindow`.
  *
  * Differences from Netflix: a window starts at its first sample (Netflix's
  * ends where the previous one's end plus the duration falls, and its first
- * closes at once); a closed window with only refusals is fed to the
- * delegate as one `"dropped"` sample (Netflix needs an rtt, so a limiter
- * that refuses everything would never learn); with failures and rtts it is
- * fed as a `"failure"`; refusals carry no rtt, so they are left out of the
- * average and the minimum. Netflix requires `windowSize` ≥ 10 and windows
+ * closes at once); a window with a failure is fed as a `"failure"`; the
+ * aggregate also carries the highest count in use at a release
+ * (`inflightAtRelease`). Netflix requires `windowSize` ≥ 10 and windows
  * ≥ 100 ms; here any positive value is allowed.
  *
  * @example

@@ -59,23 +59,24 @@ describe("Limit.aimd", () => {
     ])).toEqual([11, 11, 12, 12])
   })
 
-  it("backs off once per round trip on a failure, a refusal, or a timeout, down to min", () => {
+  it("backs off once per round trip on a failure or a timeout, down to min; a refusal changes nothing", () => {
     const limit = Limit.aimd({ initial: 12, min: 7, timeoutMillis: 100 })
     expect(limits(limit, [
       sample(0, 10, 12, "failure"), // ⌊12 × 0.9 = 10.8⌋ = 10
       sample(1, 10, 12, "failure"), // granted at 12 > 10, before that decrease: stays 10
-      sample(2, 0, 10, "dropped"), // ⌊10 × 0.9⌋ = 9
-      sample(3, 150, 9), // 150 > 100 ms: ⌊9 × 0.9 = 8.1⌋ = 8
-      sample(4, 100, 8), // 100 is not > 100: a success in full use: 9
-      sample(5, 0, 1, "dropped"), // ⌊9 × 0.9 = 8.1⌋ = 8
-      sample(6, 0, 1, "dropped") // ⌊8 × 0.9 = 7.2⌋ = 7
-    ])).toEqual([10, 10, 9, 8, 9, 8, 7])
-    expect(limits(limit, [sample(7, 0, 1, "dropped")], { limit: 7 })).toEqual([7]) // ⌊6.3⌋ = 6, clamped to min 7
+      sample(2, 0, 10, "dropped"), // refused by the limiter: says nothing of the service, 10
+      sample(3, 150, 10), // 150 > 100 ms: ⌊10 × 0.9⌋ = 9
+      sample(4, 100, 9), // 100 is not > 100: a success in full use: 10
+      sample(5, 10, 1, "failure"), // ⌊10 × 0.9⌋ = 9
+      sample(6, 10, 1, "failure"), // ⌊9 × 0.9 = 8.1⌋ = 8
+      sample(7, 10, 1, "failure") // ⌊8 × 0.9 = 7.2⌋ = 7
+    ])).toEqual([10, 10, 10, 9, 10, 9, 8, 7])
+    expect(limits(limit, [sample(8, 10, 1, "failure")], { limit: 7 })).toEqual([7]) // ⌊6.3⌋ = 6, clamped to min 7
   })
 
   it("uses the backoff ratio given", () => {
     const limit = Limit.aimd({ initial: 10, min: 1, backoffRatio: 0.5 })
-    expect(limits(limit, [sample(0, 0, 0, "dropped"), sample(1, 0, 0, "dropped")])).toEqual([5, 2]) // 10 × 0.5; ⌊2.5⌋
+    expect(limits(limit, [sample(0, 10, 0, "failure"), sample(1, 10, 0, "failure")])).toEqual([5, 2]) // 10 × 0.5; ⌊2.5⌋
   })
 
   it("widens Netflix's default bounds (20, 200) to take in initial", () => {
@@ -113,11 +114,11 @@ describe("Limit.vegas", () => {
       sample(6, 10, 7), // queue 0, but granted with 7 < 15 in use: stays 15
       sample(7, 40, 7), // queue ⌈15 × 0.75⌉ = 12 > 6: shrinks whatever the load it met, by 12 − 6: 9
       sample(8, 10, 12, "failure"), // a drop, but granted at 12 > 9: stays 9
-      sample(9, 10, 1, "failure"), // a drop: 9 − 1 = 8
-      sample(10, 0, 1, "dropped"), // a refusal (no rtt): 8 − 1 = 7
-      sample(11, 0, 7), // a success without rtt: nothing to learn, 7
-      sample(12, 5, 7, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 7
-    ], measured())).toEqual([16, 16, 14, 14, 15, 15, 9, 9, 8, 7, 7, 7])
+      sample(9, 10, 1, "failure"), // a failure: 9 − 1 = 8
+      sample(10, 0, 1, "dropped"), // refused by the limiter: says nothing of the service, 8
+      sample(11, 0, 8), // a success without rtt: nothing to learn, 8
+      sample(12, 5, 8, "failure") // a new least rtt (5) resets rtt_noload first and returns, as in Netflix: 8
+    ], measured())).toEqual([16, 16, 14, 14, 15, 15, 9, 9, 8, 8, 8, 8])
     expect(limit.update(measured(), sample(1, 5, 10)).rttNoLoad).toBe(5)
   })
 
@@ -285,15 +286,13 @@ describe("Limit.windowed", () => {
     expect(run(limit, [sample(0, 10, 1), sample(300, 10, 1)])).toEqual({ delegate: [], window: undefined })
   })
 
-  it("ignores calls under the rtt threshold, but not refusals", () => {
+  it("ignores calls under the rtt threshold, and the limiter's refusals", () => {
     const limit = Limit.windowed(recorder, options)
     expect(limit.update(limit.initial, sample(0, 0.5, 1))).toBe(limit.initial)
-    // two successes and a refusal: a "failure" with the successes' average rtt, the refusal's inflight
-    expect(run(limit, [sample(0, 10, 2), sample(50, 0, 9, "dropped"), sample(100, 30, 3)]).delegate)
-      .toEqual([{ ...sample(100, 20, 9, "failure"), inflightAtRelease: 9 }])
-    // only refusals: a "dropped" sample, without rtt
-    expect(run(limit, [sample(0, 0, 4, "dropped"), sample(50, 0, 5, "dropped"), sample(100, 0, 6, "dropped")]).delegate)
-      .toEqual([{ ...sample(100, 0, 6, "dropped"), inflightAtRelease: 6 }])
+    expect(limit.update(limit.initial, sample(0, 0, 9, "dropped"))).toBe(limit.initial)
+    // three calls (the refusal left out), one failed: a "failure" with their average rtt and highest inflight
+    expect(run(limit, [sample(0, 10, 2), sample(50, 0, 9, "dropped"), sample(60, 20, 4, "failure"), sample(100, 30, 3)]).delegate)
+      .toEqual([{ ...sample(100, 20, 4, "failure"), inflightAtRelease: 4 }])
   })
 
   it("drives its delegate", () => {
@@ -304,8 +303,8 @@ describe("Limit.windowed", () => {
       sample(50, 20, 10),
       sample(100, 30, 6), // aggregated inflight 10, the limit in full use: 11
       sample(150, 10, 1),
-      sample(200, 0, 1, "dropped"),
-      sample(250, 10, 1) // a drop in the window: ⌊11 × 0.9 = 9.9⌋ = 9
+      sample(200, 10, 1, "failure"),
+      sample(250, 10, 1) // a failure in the window: ⌊11 × 0.9 = 9.9⌋ = 9
     ])).toEqual([10, 10, 11, 11, 11, 9])
   })
 })

@@ -35,8 +35,18 @@ describe("a resource with an adaptive Limit", () => {
     }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })))
   })
 
-  it.effect("a refusal is a drop; a shrinking limit interrupts nobody", () => {
-    const Db = Resource.make("AdaptiveDb2", { capacity: Limit.aimd({ initial: 4, min: 1, max: 10, backoffRatio: 0.5 }) })
+  it.effect("a refusal is fed as a drop; a shrinking limit interrupts nobody", () => {
+    // Halves on every refusal, to see the wiring (the algorithms themselves ignore refusals).
+    const halving: Limit.Limit<number> = {
+      [Limit.TypeId]: Limit.TypeId,
+      name: "halving",
+      min: 1,
+      max: 10,
+      initial: 4,
+      update: (n, sample) => (sample.outcome === "dropped" ? Math.max(1, Math.floor(n / 2)) : n),
+      limitOf: (n) => n
+    }
+    const Db = Resource.make("AdaptiveDb2", { capacity: halving })
     const guard = Limiter.withResources([Db])
     return Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()

@@ -19,7 +19,11 @@ export const aimd = (options: Limit.AimdOptions): Limit.Limit<Limit.AimdState> =
 
   const update = (state: Limit.AimdState, sample: Limit.Sample): Limit.AimdState => {
     const limit = state.limit
-    if (sample.outcome !== "success" || sample.rttMillis > timeoutMillis) {
+    // A refusal by the limiter says that more calls want in than the limit
+    // lets through, not that the service struggles: Netflix never feeds it
+    // to the limit, and backing off on it would cut throughput at the peak.
+    if (sample.outcome === "dropped") return state
+    if (sample.outcome === "failure" || sample.rttMillis > timeoutMillis) {
       // A call granted while more permits were in use than the limit now
       // allows started before the last decrease, which already answered the
       // overload it met: back off once per round trip, as TCP does, or a wall

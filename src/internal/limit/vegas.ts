@@ -51,12 +51,16 @@ export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState
   }
 
   const update = (state: Limit.VegasState, sample: Limit.Sample): Limit.VegasState => {
+    // A refusal by the limiter says that more calls want in than the limit
+    // lets through, not that the service struggles: Netflix never feeds it
+    // to the limit, and shrinking on it would cut throughput at the peak.
+    if (sample.outcome === "dropped") return state
     const rtt = sample.rttMillis
-    const didDrop = sample.outcome !== "success"
+    const didDrop = sample.outcome === "failure"
     const limit = Math.floor(state.estimatedLimit)
     if (!(rtt > 0)) {
-      // No latency to learn from (a refusal, or a call under the clock's
-      // resolution). Netflix requires rtt > 0; a drop still shrinks the limit.
+      // No latency to learn from (a call under the clock's resolution).
+      // Netflix requires rtt > 0; a failure still shrinks the limit.
       return didDrop && !state.probing ? moveTo(state, state.estimatedLimit - decrease(limit), state.probeCount) : state
     }
     // A call that ran with at most `min` in flight measures the no-load rtt.

@@ -34,17 +34,17 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
   check("Limit.windowed.minRttThresholdMillis", threshold, isNumber(threshold) && threshold >= 0, "a non-negative finite number of millis")
 
   const update = (state: Limit.WindowedState<S>, sample: Limit.Sample): Limit.WindowedState<S> => {
-    const refused = sample.outcome === "dropped"
     // Calls faster than the threshold (cache hits, fast failures) say nothing
-    // about the service's queue. Refusals have no rtt and always count.
-    if (!refused && sample.rttMillis < threshold) return state
+    // about the service's queue, nor do the limiter's own refusals (which
+    // Netflix never feeds to the limit).
+    if (sample.outcome === "dropped" || sample.rttMillis < threshold) return state
     const current = state.window ?? open(sample.endMillis)
     const window: Limit.SampleWindow = {
       startMillis: current.startMillis,
       count: current.count + 1,
-      rttCount: refused ? current.rttCount : current.rttCount + 1,
-      rttSum: refused ? current.rttSum : current.rttSum + sample.rttMillis,
-      minRtt: refused ? current.minRtt : Math.min(current.minRtt, sample.rttMillis),
+      rttCount: current.rttCount + 1,
+      rttSum: current.rttSum + sample.rttMillis,
+      minRtt: Math.min(current.minRtt, sample.rttMillis),
       maxInflight: Math.max(current.maxInflight, sample.inflight),
       maxInflightAtRelease: Math.max(current.maxInflightAtRelease, sample.inflightAtRelease ?? sample.inflight),
       didDrop: current.didDrop || sample.outcome !== "success"
@@ -63,7 +63,7 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
       rttMillis: window.rttCount > 0 ? window.rttSum / window.rttCount : 0,
       inflight: window.maxInflight,
       inflightAtRelease: window.maxInflightAtRelease,
-      outcome: !window.didDrop ? "success" : window.rttCount > 0 ? "failure" : "dropped"
+      outcome: window.didDrop ? "failure" : "success"
     }
     return { delegate: delegate.update(state.delegate, aggregated), window: undefined }
   }
