@@ -152,79 +152,93 @@ export const passesTable = (runs: ReadonlyArray<RunReport>): string => {
 /** The heading of {@link queueBoundSection}. */
 export const queueBoundHeading = "### Queue bound (maxWaiting = 2 × capacity)"
 
+/** A figure of a side-by-side table: its name, how to read it from a run, how to print it. */
+type Figure = readonly [name: string, get: (r: RunReport) => number, format: (x: number) => string]
+
 /**
- * `bounded` against `with`, side by side, for one peak: one row per figure,
+ * `mode` against `with`, side by side, for one peak: one row per figure,
  * each cell the median over the passes where both modes ran (each pass's
- * value in parentheses when there are several), and the ratio bounded ÷ with
- * of the medians. Empty when the runs hold no such pair at that peak.
+ * value in parentheses when there are several), and the ratio of the
+ * medians. Empty when the runs hold no such pair at that peak. `labels`
+ * name the two columns.
  */
-export const queueBoundTable = (runs: ReadonlyArray<RunReport>, peak: number): string => {
-  const at = (mode: Mode) => runs.filter((r) => r.mode === mode && r.peak === peak)
+const sideBySide = (
+  runs: ReadonlyArray<RunReport>,
+  peak: number,
+  mode: Mode,
+  labels: readonly [base: string, other: string],
+  figures: ReadonlyArray<Figure>
+): string => {
+  const at = (m: Mode) => runs.filter((r) => r.mode === m && r.peak === peak)
   const passes = [...new Set(at("with").map((r) => r.pass))]
-    .filter((p) => at("bounded").some((r) => r.pass === p))
+    .filter((p) => at(mode).some((r) => r.pass === p))
     .sort((a, b) => a - b)
   if (passes.length === 0) return ""
-  const pick = (mode: Mode) => passes.map((p) => at(mode).find((r) => r.pass === p)!)
-  const withRuns = pick("with")
-  const boundedRuns = pick("bounded")
-  const perBusy = (c: SpikeCost | undefined) => (c === undefined || c.busy === 0 ? Number.NaN : c.serverCpuMs / c.busy)
-  const figures: ReadonlyArray<readonly [string, (r: RunReport) => number, (x: number) => string]> = [
-    [
-      "/file median spike second (req/s)",
-      (r) => r.figures.fileBaseline * r.figures.fileSpikeMedianRatio,
-      f0
-    ],
+  const pick = (m: Mode) => passes.map((p) => at(m).find((r) => r.pass === p)!)
+  const baseRuns = pick("with")
+  const otherRuns = pick(mode)
+  const cell = (rs: ReadonlyArray<RunReport>, get: (r: RunReport) => number, fmt: (x: number) => string) => {
+    const m = median(rs.map(get).filter(Number.isFinite))
+    return rs.length > 1 ? `${fmt(m)} (${rs.map((r) => fmt(get(r))).join(" · ")})` : fmt(m)
+  }
+  const ratio = (get: (r: RunReport) => number) => {
+    const r = median(otherRuns.map(get).filter(Number.isFinite)) / median(baseRuns.map(get).filter(Number.isFinite))
+    // Two decimals, or two significant digits below 0.1 (a 503 p99 of 5 ms against 2,100 ms).
+    return Number.isFinite(r) ? `${r >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}×` : "–"
+  }
+  const header = [
+    `Peak ${peak}${passes.length > 1 ? `, median of passes ${passes.join(", ")}` : `, pass ${passes[0]}`}`,
+    labels[0],
+    labels[1],
+    `${labels[1]} ÷ ${labels[0]}`
+  ]
+  const lines = figures.map(([name, get, fmt]) => [name, cell(baseRuns, get, fmt), cell(otherRuns, get, fmt), ratio(get)])
+  return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+}
+
+const perBusy = (c: SpikeCost | undefined) => (c === undefined || c.busy === 0 ? Number.NaN : c.serverCpuMs / c.busy)
+
+/** `bounded` against `with`, side by side, for one peak (see {@link sideBySide}). */
+export const queueBoundTable = (runs: ReadonlyArray<RunReport>, peak: number): string =>
+  sideBySide(runs, peak, "bounded", ["with", "bounded"], [
+    ["/file median spike second (req/s)", (r) => r.figures.fileBaseline * r.figures.fileSpikeMedianRatio, f0],
     ["/file median spike second, share of its pre-spike median (the acceptance figure)", (r) => r.figures.fileSpikeMedianRatio, pct],
     ["server CPU over the spike window (s)", (r) => (r.spikeCost?.serverCpuMs ?? Number.NaN) / 1000, f1],
     ["/messages 503s in the spike window", (r) => r.spikeCost?.busy ?? Number.NaN, f0],
     ["server CPU per 503 (ms, gross)", (r) => perBusy(r.spikeCost), f2],
     ["/messages 503 p99 (ms)", (r) => (r.figures.messagesBusy === 0 ? Number.NaN : r.figures.busyP99Ms), f0],
     ["/messages 2xx", (r) => r.figures.messagesOk, f0]
-  ]
-  const cell = (rs: ReadonlyArray<RunReport>, get: (r: RunReport) => number, fmt: (x: number) => string) => {
-    const values = rs.map(get).filter(Number.isFinite)
-    const m = median(values)
-    return rs.length > 1 ? `${fmt(m)} (${rs.map((r) => fmt(get(r))).join(" · ")})` : fmt(m)
-  }
-  const ratio = (get: (r: RunReport) => number) => {
-    const w = median(withRuns.map(get).filter(Number.isFinite))
-    const b = median(boundedRuns.map(get).filter(Number.isFinite))
-    const r = b / w
-    // Two decimals, or two significant digits below 0.1 (a 503 p99 of 5 ms against 2,100 ms).
-    return Number.isFinite(r) ? `${r >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}×` : "–"
-  }
-  const header = [
-    `Peak ${peak}${passes.length > 1 ? `, median of passes ${passes.join(", ")}` : `, pass ${passes[0]}`}`,
-    "with",
-    "bounded",
-    "bounded ÷ with"
-  ]
-  const lines = figures.map(([name, get, fmt]) => [name, cell(withRuns, get, fmt), cell(boundedRuns, get, fmt), ratio(get)])
-  return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
-}
+  ])
 
 /**
- * The queue bound's section of the summary: a heading and one table per
- * peak where both `with` and `bounded` ran; empty when there is none, so a
- * summary without `bounded` runs is unchanged.
+ * A section of the summary: a heading, what it compares, and one table per
+ * peak that `table` makes; empty when it makes none, so a summary without
+ * such runs is unchanged.
  */
-export const queueBoundSection = (runs: ReadonlyArray<RunReport>): string => {
+const section = (
+  runs: ReadonlyArray<RunReport>,
+  heading: string,
+  text: string,
+  table: (runs: ReadonlyArray<RunReport>, peak: number) => string
+): string => {
   const tables = [...new Set(runs.map((r) => r.peak))]
     .sort((a, b) => a - b)
-    .map((peak) => queueBoundTable(runs, peak))
+    .map((peak) => table(runs, peak))
     .filter((t) => t !== "")
-  if (tables.length === 0) return ""
-  return [
+  return tables.length === 0 ? "" : [heading, "", text, "", tables.join("\n\n")].join("\n")
+}
+
+/** The queue bound's section of the summary: one table per peak where both `with` and `bounded` ran. */
+export const queueBoundSection = (runs: ReadonlyArray<RunReport>): string =>
+  section(
+    runs,
     queueBoundHeading,
-    "",
     "`bounded`: the limiter with `DB_MAX_WAITING` and `FS_MAX_WAITING` at 2 × the capacities, against `with` (unbounded " +
       "queues) in the same passes. The /file figure is the acceptance's (median of its spike seconds, the spike plus one " +
       "limiter timeout). Server CPU is its utime + stime from /proc over that window — gross: it includes /file and the " +
       "200s, and nothing is subtracted — and per 503 it divides by the 503s answered in the window.",
-    "",
-    tables.join("\n\n")
-  ].join("\n")
-}
+    queueBoundTable
+  )
 
 /** Replaces the text between two marker comments, or appends the block when they are missing. */
 export const replaceBetween = (document: string, marker: string, body: string): string => {
@@ -241,22 +255,13 @@ export const replaceBetween = (document: string, marker: string, body: string): 
 export const adaptiveHeading = "### Adaptive Db capacity (started at 100) against the fixed 5"
 
 /**
- * `adaptive` against `with` (Db fixed at 5), side by side, for one peak: as
- * {@link queueBoundTable}, a row per figure, each cell the median over the
- * passes where both ran (each pass in parentheses), and adaptive ÷ fixed.
- * Empty when the runs hold no such pair at that peak.
+ * `adaptive` against `with` (Db fixed at 5), side by side, for one peak (see
+ * {@link sideBySide}); runs from before the /messages figures were measured
+ * are left out.
  */
 export const adaptiveTable = (runs: ReadonlyArray<RunReport>, peak: number): string => {
-  const at = (mode: Mode) => runs.filter((r) => r.mode === mode && r.peak === peak && r.messages !== undefined)
-  const passes = [...new Set(at("with").map((r) => r.pass))]
-    .filter((p) => at("adaptive").some((r) => r.pass === p))
-    .sort((a, b) => a - b)
-  if (passes.length === 0) return ""
-  const pick = (mode: Mode) => passes.map((p) => at(mode).find((r) => r.pass === p)!)
-  const fixedRuns = pick("with")
-  const adaptiveRuns = pick("adaptive")
   const m = (r: RunReport) => r.messages!
-  const figures: ReadonlyArray<readonly [string, (r: RunReport) => number, (x: number) => string]> = [
+  return sideBySide(runs.filter((r) => r.messages !== undefined), peak, "adaptive", ["fixed 5", "adaptive"], [
     ["/messages 2xx (the target: adaptive ≥ 95 % of fixed)", (r) => r.figures.messagesOk, f0],
     ["/messages 2xx/s, median second before the spike", (r) => m(r).okPerSecond.before, f1],
     ["/messages 2xx/s, median second of the spike window", (r) => m(r).okPerSecond.spike, f1],
@@ -272,46 +277,17 @@ export const adaptiveTable = (runs: ReadonlyArray<RunReport>, peak: number): str
     ["Db capacity, median after it", (r) => m(r).capacity.after, f1],
     ["Db capacity, lowest sample", (r) => m(r).capacity.min, f0],
     ["Db capacity, highest sample", (r) => m(r).capacity.max, f0]
-  ]
-  const cell = (rs: ReadonlyArray<RunReport>, get: (r: RunReport) => number, fmt: (x: number) => string) => {
-    const values = rs.map(get).filter(Number.isFinite)
-    const mid = median(values)
-    return rs.length > 1 ? `${fmt(mid)} (${rs.map((r) => fmt(get(r))).join(" · ")})` : fmt(mid)
-  }
-  const ratio = (get: (r: RunReport) => number) => {
-    const fixed = median(fixedRuns.map(get).filter(Number.isFinite))
-    const adaptive = median(adaptiveRuns.map(get).filter(Number.isFinite))
-    const r = adaptive / fixed
-    return Number.isFinite(r) ? `${r.toFixed(2)}×` : "–"
-  }
-  const header = [
-    `Peak ${peak}${passes.length > 1 ? `, median of passes ${passes.join(", ")}` : `, pass ${passes[0]}`}`,
-    "fixed 5",
-    "adaptive",
-    "adaptive ÷ fixed"
-  ]
-  const lines = figures.map(([name, get, fmt]) => [name, cell(fixedRuns, get, fmt), cell(adaptiveRuns, get, fmt), ratio(get)])
-  return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+  ])
 }
 
-/**
- * The adaptive mode's section of the summary: a heading and one table per
- * peak where both `with` and `adaptive` ran; empty when there is none.
- */
-export const adaptiveSection = (runs: ReadonlyArray<RunReport>): string => {
-  const tables = [...new Set(runs.map((r) => r.peak))]
-    .sort((a, b) => a - b)
-    .map((peak) => adaptiveTable(runs, peak))
-    .filter((t) => t !== "")
-  if (tables.length === 0) return ""
-  return [
+/** The adaptive mode's section of the summary: one table per peak where both `with` and `adaptive` ran. */
+export const adaptiveSection = (runs: ReadonlyArray<RunReport>): string =>
+  section(
+    runs,
     adaptiveHeading,
-    "",
     "`adaptive`: `Db`'s capacity an adaptive limit (`DB_LIMIT`, examples/DbCapacity.ts) started at 100, against `with` " +
       "(`Db` fixed at 5, the number the published runs chose by hand) in the same passes. 2xx per second: the median " +
       "second before the spike, over acceptance's spike window (the spike plus one limiter timeout), and after it. " +
       "Latencies: every 2xx of the run. The Db capacity is `limiter_capacity` scraped from `/metrics` every second.",
-    "",
-    tables.join("\n\n")
-  ].join("\n")
-}
+    adaptiveTable
+  )
