@@ -149,6 +149,31 @@ describe("RedisLimiter", () => {
       assert.deepStrictEqual(order, Array.from({ length: 12 }, (_, i) => i))
     }).pipe(Effect.scoped))
 
+  it.live("a freed permit wakes a waiter on another instance at once (pub/sub, not the heartbeat)", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("prompt")
+      // A 10 s TTL: the heartbeat beats every 2.5 s, far slower than what is measured here.
+      const options = { resources: [Db], timeout: "5 seconds", prefix, redis: REDIS_URL, leaseTtl: "10 seconds" } as const
+      const [a, b] = yield* Effect.all([replica(options), replica(options)])
+      const latencies: Array<number> = []
+      for (let i = 0; i < 5; i++) {
+        const gate = yield* Deferred.make<void>()
+        let endedAt = 0
+        const holder = yield* Effect.fork(Effect.provide(
+          Limiter.withResources(Effect.ensuring(Deferred.await(gate), Effect.sync(() => endedAt = Date.now())), [Db]),
+          a
+        ))
+        yield* Effect.sleep("30 millis")
+        const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.sync(() => Date.now()), [Db]), b))
+        yield* Effect.sleep("30 millis")
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(holder)
+        latencies.push((yield* Fiber.join(waiter)) - endedAt)
+      }
+      assert.isBelow(Math.max(...latencies), 100, `hand-offs took ${latencies.join(", ")} ms`)
+    }).pipe(Effect.scoped))
+
   it.live("a waiter that times out leaves the queue, and gets BusyError naming the resource", () =>
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 1 })
