@@ -282,6 +282,40 @@ describe("RedisLimiter", () => {
       assert.strictEqual(yield* Effect.provide(Limiter.withResources(Effect.succeed(1), [Db]), ctx), 1)
     }).pipe(Effect.scoped))
 
+  it.live("after a failover that lost a lease, nothing is granted for one TTL and the holder re-registers", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 2 })
+      const prefix = prefixFor("failover")
+      const options = { resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL, leaseTtl: "600 millis" } as const
+      const [a, b] = yield* Effect.all([replica(options), replica(options)])
+      const started = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(
+        Limiter.withResources(Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(gate)), [Db]),
+        a
+      ))
+      yield* Deferred.await(started)
+      // What a failover to a replica that missed the last writes looks like:
+      // another server, and the lease gone.
+      const redis = client()
+      yield* Effect.promise(() =>
+        redis.multi().del(`${prefix}:{Db}:holders`).hset(`${prefix}:{Db}:fence`, "run", "another-server").exec()
+      )
+      const tryOnce = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
+      const fenced = yield* tryOnce
+      assert.isTrue(fenced._tag === "Left", "fenced: no grant right after the change of server")
+      // The holder re-registers its lease at its next renewal, and is not interrupted.
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:holders`)), 1)
+      assert.isNull(holder.unsafePoll())
+      // After the fence: one permit left of two.
+      yield* Effect.sleep("500 millis")
+      assert.strictEqual((yield* tryOnce)._tag, "Right")
+      redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
   it.live("the resource tag yields the replica's local share, a plain semaphore", () =>
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 6 })

@@ -49,7 +49,9 @@ const clientOptions = (commandTimeoutMillis: number, offlineQueue: boolean) => (
   maxRetriesPerRequest: offlineQueue ? null : 0,
   autoResendUnfulfilledCommands: false,
   commandTimeout: offlineQueue ? undefined : commandTimeoutMillis,
-  retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
+  // Reconnect soon: holders whose lease is not renewed within ¾ of the TTL
+  // are interrupted, so a short outage should end well before that.
+  retryStrategy: (attempt: number) => Math.min(25 * attempt, 250),
   lazyConnect: true
 })
 
@@ -63,7 +65,11 @@ export const connect = (options: ConnectOptions): Effect.Effect<Connection, neve
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     // Loaded here, not at the top: ioredis is an optional peer dependency,
     // needed only by apps that use this layer.
-    const { Redis } = yield* Effect.promise(() => import("ioredis"))
+    const { Redis } = yield* Effect.tryPromise(() => import("ioredis")).pipe(
+      Effect.orDieWith((cause) =>
+        new Error(`RedisLimiter needs the ioredis package (npm install ioredis), which could not be loaded: ${String(cause)}`)
+      )
+    )
     const where = redactUrl(options.url)
     const client = new Redis(options.url, clientOptions(options.commandTimeoutMillis, false))
     const subscriber = new Redis(options.url, clientOptions(options.commandTimeoutMillis, true))

@@ -11,8 +11,9 @@
  * - `alive`: sorted set, member = waiter id, score = heartbeat expiry, so a
  *   dead replica's waiters leave the queue;
  * - `seq`: the arrival counter;
- * - `fence`: until when no permit is granted after Redis lost its state
- *   (see `PREAMBLE`);
+ * - `fence`: hash, the Redis server the resource was last used on, and
+ *   until when no permit is granted after Redis lost its state (see
+ *   `PREAMBLE`);
  * - the channel on which grants are published (`granted`): the ids granted,
  *   space-separated.
  *
@@ -41,13 +42,23 @@ export const keysOf = (prefix: string, resource: string): ResourceKeys => {
  * Shared by every script. ARGV[1..4]: channel, capacity, lease TTL (ms),
  * queue heartbeat TTL (ms).
  *
- * The fence: when the `fence` key is missing, either nobody ever used this
- * resource, or Redis lost its state (a restart without persistence). In the
- * second case, holders from before may still run, and their replicas will
- * re-register their leases at their next renewal; until one lease TTL after
- * the restart, when every holder that could not renew has been interrupted by
- * its replica, no new permit is granted. Redis's uptime tells the cases
- * apart: a Redis up for longer than a lease TTL needs no fence.
+ * The fence. Holders granted by a Redis that then lost its state (a restart
+ * without persistence, or a failover to a replica that had not received
+ * the latest writes) may still run; their replicas re-register their leases
+ * at their next renewal. Until one lease TTL after the change, when every
+ * holder that could not renew has been interrupted by its replica, no new
+ * permit is granted. The `fence` hash records which Redis server (`run_id`)
+ * the resource was last used on, and until when it is fenced:
+ *
+ * - same server: the recorded fence;
+ * - another server (a restart that reloaded data, a failover): fenced for
+ *   one TTL from now;
+ * - no record: a resource never used, or a Redis that lost everything. A
+ *   Redis up for longer than a TTL needs no fence; a younger one is fenced
+ *   until a TTL after its start. Its uptime is in whole seconds, counted
+ *   between whole-second readings of the clock (a Redis started at 0.9 s
+ *   says 1 at 1.0 s), so the fence assumes the youngest it could be and
+ *   may last up to 2 s longer than needed.
  */
 const PREAMBLE = `
 local holders, waiters, alive, seqKey, fenceKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -58,14 +69,23 @@ local queueTtl = tonumber(ARGV[4])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
-local fence = redis.call('GET', fenceKey)
-if not fence then
-  local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
-  fence = 0
-  if uptime * 1000 < leaseTtl then fence = now - uptime * 1000 + leaseTtl end
-  redis.call('SET', fenceKey, fence)
+local server = redis.call('INFO', 'server')
+local runId = string.match(server, 'run_id:(%x+)')
+local fence = redis.call('HMGET', fenceKey, 'run', 'until')
+local fencedUntil
+if fence[1] == runId then
+  fencedUntil = tonumber(fence[2])
+else
+  if fence[1] then
+    fencedUntil = now + leaseTtl
+  else
+    local uptime = tonumber(string.match(server, 'uptime_in_seconds:(%d+)'))
+    fencedUntil = 0
+    if (uptime - 1) * 1000 < leaseTtl then fencedUntil = now - (uptime - 1) * 1000 + leaseTtl end
+  end
+  redis.call('HSET', fenceKey, 'run', runId, 'until', fencedUntil)
 end
-local fenced = now < tonumber(fence)
+local fenced = now < fencedUntil
 
 local function removeAll(key, ids)
   for i = 1, #ids, 1000 do
