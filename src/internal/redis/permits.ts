@@ -105,14 +105,16 @@ export class Permits {
       }
       // Listed before the call: the grant may be published before the reply arrives.
       resource.waiting.set(id, wait)
-      this.scripts.acquire(resource.keys, resource.args, id, resource.maxWaiting, deadline > sentAt).then(
+      const mayWait = deadline > sentAt
+      // Armed now, not at the reply: a slow reply must not make the 503 late.
+      // If it fires first, the release it sends runs after the acquire (one
+      // connection, in order) and undoes it.
+      if (mayWait && deadline !== Infinity) timer = setTimeout(() => wait.refuse("timeout"), deadline - sentAt)
+      this.scripts.acquire(resource.keys, resource.args, id, resource.maxWaiting, mayWait).then(
         (answer) => {
           if (done) return
           if (answer === Granted) return wait.grant(sentAt)
-          if (answer === Queued) {
-            if (deadline !== Infinity) timer = setTimeout(() => wait.refuse("timeout"), deadline - Date.now())
-            return
-          }
+          if (answer === Queued) return
           // Refused without being queued: nothing to take back.
           finish()
           resume(Effect.fail(answer === QueueFull ? "queue-full" : answer === NotFree ? "timeout" : "unavailable"))
