@@ -87,6 +87,12 @@ describe("RedisLimiter when Redis is unreachable", () => {
       assert.strictEqual(max, 2)
       assert.strictEqual(results.filter((r) => r._tag === "Right").length, 2)
     }).pipe(Effect.scoped))
+  it.live("enabled: false makes every guard a pass-through, Redis or not", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(sparePort)
+      const ctx = yield* replica({ resources: [Db], timeout: "5 seconds", redis: `redis://127.0.0.1:${port}`, enabled: false })
+      assert.strictEqual(yield* Effect.provide(Limiter.withResources(Effect.succeed(1), [Db]), ctx), 1)
+    }).pipe(Effect.scoped))
 })
 
 describe("RedisLimiter", () => {
@@ -312,6 +318,26 @@ describe("RedisLimiter", () => {
       yield* Effect.sleep("500 millis")
       assert.strictEqual((yield* tryOnce)._tag, "Right")
       redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("setCapacity changes the capacity this replica applies, at once", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("resize")
+      const ctx = yield* replica({ resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* Effect.sleep("30 millis")
+      const once = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual((yield* once)._tag, "Left")
+      yield* Effect.provide(Limiter.setCapacity(Db, 2), ctx)
+      assert.strictEqual((yield* once)._tag, "Right")
+      const error = yield* Effect.flip(Effect.provide(Limiter.setCapacity(Db, 0), ctx))
+      assert.include(error.message, "capacity")
+      const stats = yield* Effect.provide(Effect.flatMap(Limiter.Limiter, (l) => l.stats), ctx)
+      assert.deepStrictEqual(stats.map((s) => [s.capacity, s.inUse]), [[2, 1]])
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
     }).pipe(Effect.scoped))
