@@ -5,8 +5,8 @@
  * reachable; the option checks run either way.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
-import { BusyError, Limiter, RedisLimiter, Resource } from "effect-concurrency-limiter"
+import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
+import { BusyError, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import { afterAll } from "vitest"
 import { cleanKeys, client, reachable, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
 
@@ -340,6 +340,37 @@ describe("RedisLimiter", () => {
       assert.deepStrictEqual(stats.map((s) => [s.capacity, s.inUse]), [[2, 1]])
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("records the Metrics module's metrics, as this replica sees them", () =>
+    Effect.gen(function*() {
+      // A name of its own: metrics are process-wide.
+      const Db = Resource.make("RedisMetricsDb", { capacity: 1 })
+      const prefix = prefixFor("metrics")
+      const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* Effect.sleep("30 millis")
+      const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name)))
+      assert.strictEqual(inUse.value, 1)
+      yield* Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx)) // times out
+      const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      yield* Effect.sleep("30 millis")
+      yield* Fiber.interrupt(quitter)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      const counts: Record<string, number> = {}
+      for (const outcome of ["acquired", "timeout", "queue-full", "interrupted"] as const) {
+        const counter = Metrics.acquisitions.pipe(Metric.tagged("resource", Db.name), Metric.tagged("outcome", outcome))
+        counts[outcome] = (yield* Metric.value(counter)).count
+      }
+      assert.deepStrictEqual(counts, { acquired: 1, timeout: 1, "queue-full": 0, interrupted: 1 })
+      const [capacity, after, held] = yield* Effect.all([
+        Metric.value(Metrics.capacity.pipe(Metric.tagged("resource", Db.name))),
+        Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name))),
+        Metric.value(Metrics.holdTime.pipe(Metric.tagged("resource", Db.name)))
+      ])
+      assert.deepStrictEqual([capacity.value, after.value, held.count], [1, 0, 1])
     }).pipe(Effect.scoped))
 
   it.live("the resource tag yields the replica's local share, a plain semaphore", () =>

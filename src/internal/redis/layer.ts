@@ -24,6 +24,7 @@ import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { BusyErrors, makeBackend, type Unavailable } from "./guard.js"
 import { Heartbeat } from "./leases.js"
+import { RemoteMetrics } from "./metrics.js"
 import { Permits, RemoteResource } from "./permits.js"
 import { keysOf } from "./scripts.js"
 
@@ -119,6 +120,8 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     return yield* invalid("redis", url, "a redis:// or rediss:// URL")
   }
   let settings = yield* readSettings(options)
+  const metrics = yield* resolveUnknown(options.metrics ?? true)
+  if (typeof metrics !== "boolean") return yield* invalid("metrics", metrics, "a boolean")
 
   // The local share, provided under the resources' own tags: it serves
   // while Redis is unreachable (fail open), and answers `yield* Db`.
@@ -140,9 +143,14 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
       resource.name,
       keys,
       { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
-      settings.maxWaiting[i]
+      settings.maxWaiting[i],
+      metrics ? new RemoteMetrics(resource.name) : null
     )
   })
+  for (const r of remote) {
+    r.metrics?.capacity(r.args.capacity)
+    r.changed()
+  }
   const byChannel = new Map(remote.map((r) => [r.keys.channel, r]))
   const runFork = Runtime.runFork(yield* Effect.runtime<never>())
   const logWarning = (message: string) => runFork(Effect.logWarning(message))
@@ -181,6 +189,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
   const applyCapacity = (i: number, capacity: number) => {
     remote[i].args = { ...remote[i].args, capacity }
+    remote[i].metrics?.capacity(capacity)
     localSemaphores[i].resizeTo(localShare(capacity, replicas))
   }
 

@@ -65,7 +65,7 @@ export class Heartbeat {
   }
 
   private lose(lease: Lease, why: Loss): void {
-    lease.resource.leases.delete(lease.id)
+    this.permits.forget(lease)
     this.lost++
     this.log(
       `RedisLimiter: the lease of a "${lease.resource.name}" permit was lost (${why}); ` +

@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import type { RemoteMetrics } from "./metrics.js"
 import { Granted, NotFree, Queued, QueueFull, type ResourceKeys, type ScriptArgs, type Scripts } from "./scripts.js"
 
 /** Why a permit was not granted. */
@@ -23,8 +24,15 @@ export class RemoteResource {
     readonly keys: ResourceKeys,
     /** Replaced, not mutated, when the capacity changes: a call in flight keeps what it sent. */
     public args: ScriptArgs,
-    public maxWaiting: number
+    public maxWaiting: number,
+    /** `null` when the layer's `metrics` option is off. */
+    readonly metrics: RemoteMetrics | null
   ) {}
+
+  /** Updates this replica's gauges of the resource. */
+  changed(): void {
+    this.metrics?.changed(this.leases.size, this.waiting.size)
+  }
 }
 
 /** A permit held in Redis by a guard of this replica. */
@@ -33,6 +41,8 @@ export interface Lease {
   readonly resource: RemoteResource
   /** The fiber running the guarded effect: interrupted if the lease is lost. */
   readonly holder: Fiber.RuntimeFiber<unknown, unknown>
+  /** Local time (ms) it was granted, for the hold time. */
+  readonly grantedAt: number
   /**
    * Local time (ms) until which Redis surely keeps the lease: the send time
    * of the last call that set its expiry, plus the TTL. Redis's expiry is
@@ -89,22 +99,28 @@ export class Permits {
         grant: (at) => {
           if (done) return
           finish()
-          const lease: Lease = { id, resource, holder, expiresAt: at + this.leaseTtlMillis }
+          const now = Date.now()
+          const lease: Lease = { id, resource, holder, grantedAt: now, expiresAt: at + this.leaseTtlMillis }
           resource.leases.set(id, lease)
+          resource.metrics?.acquired(now - sentAt)
+          resource.changed()
           resume(Effect.succeed(lease))
         },
         refuse: (refusal) => {
-          if (giveUp()) resume(Effect.fail(refusal))
+          if (giveUp(refusal)) resume(Effect.fail(refusal))
         }
       }
-      const giveUp = () => {
+      const giveUp = (why: Refusal | "interrupted") => {
         if (done) return false
         finish()
         this.releaseIds(resource, [id])
+        if (why !== "unavailable") resource.metrics?.failed(why, Date.now() - sentAt)
+        resource.changed()
         return true
       }
       // Listed before the call: the grant may be published before the reply arrives.
       resource.waiting.set(id, wait)
+      resource.changed()
       const mayWait = deadline > sentAt
       // Armed now, not at the reply: a slow reply must not make the 503 late.
       // If it fires first, the release it sends runs after the acquire (one
@@ -117,11 +133,14 @@ export class Permits {
           if (answer === Queued) return
           // Refused without being queued: nothing to take back.
           finish()
-          resume(Effect.fail(answer === QueueFull ? "queue-full" : answer === NotFree ? "timeout" : "unavailable"))
+          const refusal = answer === QueueFull ? "queue-full" : answer === NotFree ? "timeout" : "unavailable"
+          if (refusal !== "unavailable") resource.metrics?.failed(refusal, Date.now() - sentAt)
+          resource.changed()
+          resume(Effect.fail(refusal))
         },
         () => wait.refuse("unavailable")
       )
-      return Effect.sync(giveUp)
+      return Effect.sync(() => giveUp("interrupted"))
     })
   }
 
@@ -147,7 +166,7 @@ export class Permits {
    */
   release(leases: ReadonlyArray<Lease>): Effect.Effect<void> {
     return Effect.promise(() => {
-      for (const lease of leases) lease.resource.leases.delete(lease.id)
+      for (const lease of leases) this.forget(lease)
       return Promise.all(leases.map((lease) => this.scripts.release(lease.resource.keys, lease.resource.args, [lease.id])))
         .then(() => undefined, this.onReleaseError)
     })
@@ -156,9 +175,17 @@ export class Permits {
   /** `release` without waiting for the answer (a guard that gives up). */
   releaseNow(leases: ReadonlyArray<Lease>): void {
     for (const lease of leases) {
-      lease.resource.leases.delete(lease.id)
+      this.forget(lease)
       this.releaseIds(lease.resource, [lease.id])
     }
+  }
+
+  /** Stops renewing a lease (released, or lost), once. */
+  forget(lease: Lease): void {
+    const { resource } = lease
+    if (!resource.leases.delete(lease.id)) return
+    resource.metrics?.released(Date.now() - lease.grantedAt)
+    resource.changed()
   }
 
   private releaseIds(resource: RemoteResource, ids: ReadonlyArray<string>): void {
