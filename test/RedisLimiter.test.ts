@@ -373,6 +373,30 @@ describe("RedisLimiter", () => {
       assert.deepStrictEqual([capacity.value, after.value, held.count], [1, 0, 1])
     }).pipe(Effect.scoped))
 
+  it.live("closing the layer refuses its queued guards, which leave the queue", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("close")
+      const options = { resources: [Db], timeout: Duration.infinity, prefix, redis: REDIS_URL } as const
+      const a = yield* replica(options)
+      const scope = yield* Scope.make()
+      const b = yield* Layer.buildWithScope(RedisLimiter.layer(options), scope)
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
+      yield* Effect.sleep("30 millis")
+      const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
+      yield* Effect.sleep("30 millis")
+      yield* Scope.close(scope, Exit.void)
+      const error = yield* Effect.flip(Fiber.join(waiter))
+      assert.strictEqual(error.reason, "unavailable")
+      yield* Effect.sleep("30 millis")
+      const redis = client()
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
+      redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
   it.live("the resource tag yields the replica's local share, a plain semaphore", () =>
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 6 })

@@ -174,6 +174,17 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
         resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
       }) until it is back`
   })
+  // Closing: guards still queued would wait for grants nobody will hear of.
+  // They leave the queue (before the connection closes: this runs first) and
+  // are refused as if Redis were unreachable. Guards still holding keep
+  // their leases, which expire within the TTL if not released.
+  yield* Effect.addFinalizer(() =>
+    Effect.sync(() => {
+      for (const resource of remote) {
+        for (const wait of [...resource.waiting.values()]) wait.refuse("unavailable")
+      }
+    })
+  )
   const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
   const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
     runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
