@@ -247,15 +247,11 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
       }))
   }
   registerRemote(service, makeBackend(permits, remoteOf, connection.up, unavailable, busyErrors))
-  internals.set(service, { heartbeat, replicaId })
 
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) context = Context.add(context, resources[i], localSemaphores[i])
   return context
 })
-
-/** What tests look at: lost leases, and this replica's id in Redis. */
-export const internals = new WeakMap<Limiter.Service, { readonly heartbeat: Heartbeat; readonly replicaId: string }>()
 
 /** @internal */
 export const layer = <const Resources extends Limiter.NonEmptyResources>(

@@ -17,9 +17,6 @@ type Loss = "expired in Redis" | "not renewed in time"
 
 /** @internal */
 export class Heartbeat {
-  /** Interruptions of holders whose lease was lost, since the layer started (for tests). */
-  lost = 0
-
   constructor(
     private readonly permits: Permits,
     private readonly resources: ReadonlyArray<RemoteResource>,
@@ -66,7 +63,6 @@ export class Heartbeat {
 
   private lose(lease: Lease, why: Loss): void {
     this.permits.forget(lease)
-    this.lost++
     this.log(
       `RedisLimiter: the lease of a "${lease.resource.name}" permit was lost (${why}); ` +
         "its holder is interrupted so that the capacity holds"
