@@ -12,6 +12,12 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type { Lease, Permits, RemoteResource } from "./permits.js"
 
+const realSleep = (millis: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
 /** Why a holder was interrupted, for the log. */
 type Loss = "expired in Redis" | "not renewed in time"
 
@@ -70,8 +76,12 @@ export class Heartbeat {
     lease.holder.unsafeInterruptAsFork(FiberId.none)
   }
 
-  /** Runs `beat` every period until the layer closes. */
+  /**
+   * Runs `beat` every period until the layer closes. On the wall clock, not
+   * Effect's `Clock`: leases expire in Redis in real time, whatever clock the
+   * app's fibers see (a `TestClock` would otherwise stop the renewals).
+   */
   readonly run: Effect.Effect<never> = Effect.suspend(() =>
-    Effect.forever(Effect.zipRight(Effect.sleep(this.periodMillis), Effect.sync(() => this.beat())))
+    Effect.forever(Effect.zipRight(realSleep(this.periodMillis), Effect.sync(() => this.beat())))
   )
 }
