@@ -397,6 +397,22 @@ describe("RedisLimiter", () => {
       yield* Fiber.join(holder)
     }).pipe(Effect.scoped))
 
+  it.effect("runs on the wall clock, also under TestClock", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("testclock")
+      const ctx = yield* replica({ resources: [Db], timeout: "50 millis", prefix, redis: REDIS_URL, leaseTtl: "200 millis" })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      // Real time passes (the holder's lease is renewed meanwhile); the TestClock does not move.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 400)))
+      assert.isNull(holder.unsafePoll(), "the holder's lease was renewed")
+      const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual(error.reason, "timeout")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
   it.live("the resource tag yields the replica's local share, a plain semaphore", () =>
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 6 })
