@@ -108,6 +108,11 @@ export const connect = (options: ConnectOptions): Effect.Effect<Connection, neve
     const first = yield* Effect.promise(() => client.connect().then(() => true, () => false))
     if (!first) down("first connection failed")
     subscriber.connect().catch(() => {})
-    if (options.channels.length > 0) subscriber.subscribe(...options.channels).catch(() => {})
+    const subscribed = options.channels.length === 0
+      ? Promise.resolve()
+      : subscriber.subscribe(...options.channels).then(() => {}, () => {})
+    // Grants published before the subscription would be learnt only at the
+    // next heartbeat: wait for it, unless Redis is unreachable.
+    if (first) yield* Effect.promise(() => subscribed).pipe(Effect.timeout(options.commandTimeoutMillis), Effect.ignore)
     return { client, scripts: new Scripts(client), up: () => client.status === "ready" }
   })
