@@ -26,7 +26,7 @@ import { BusyErrors, makeBackend, type Unavailable } from "./guard.js"
 import { Heartbeat } from "./leases.js"
 import { RemoteMetrics } from "./metrics.js"
 import { Permits, RemoteResource } from "./permits.js"
-import { keysOf } from "./scripts.js"
+import { grantChannel, keysOf } from "./scripts.js"
 
 const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
   Config.isConfig(value) ? value : Effect.succeed(value)
@@ -151,7 +151,9 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     r.metrics?.capacity(r.args.capacity)
     r.changed()
   }
-  const byChannel = new Map(remote.map((r) => [r.keys.channel, r]))
+  // Unique per replica and layer, and without ":" (the scripts split ids on it).
+  const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+  const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
   const runFork = Runtime.runFork(yield* Effect.runtime<never>())
   const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
@@ -160,7 +162,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const connection = yield* connect({
     url,
     commandTimeoutMillis,
-    channels: remote.map((r) => r.keys.channel),
+    channels: [...byChannel.keys()],
     onMessage: (channel, message) => {
       const resource = byChannel.get(channel)
       if (resource === undefined) return
@@ -185,7 +187,6 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
       }
     })
   )
-  const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
   const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
     runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
   const heartbeat = new Heartbeat(permits, remote, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)

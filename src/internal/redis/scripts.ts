@@ -14,8 +14,9 @@
  * - `fence`: hash, the Redis server the resource was last used on, and
  *   until when no permit is granted after Redis lost its state (see
  *   `PREAMBLE`);
- * - the channel on which grants are published (`granted`): the ids granted,
- *   space-separated.
+ * - the channels on which grants are published, one per replica
+ *   (`granted:<replica>`): the ids granted to that replica's guards,
+ *   space-separated. A replica hears only its own grants.
  *
  * Time is Redis's own (`TIME`), so replicas' clocks do not matter.
  *
@@ -26,6 +27,7 @@ import type { Redis } from "ioredis"
 /** The keys of one resource, in the order the scripts take them. */
 export interface ResourceKeys {
   readonly keys: readonly [holders: string, waiters: string, alive: string, seq: string, fence: string]
+  /** The prefix of the grant channels: a replica's is `<channel>:<replica>`. */
   readonly channel: string
 }
 
@@ -37,6 +39,12 @@ export const keysOf = (prefix: string, resource: string): ResourceKeys => {
     channel: `${tag}:granted`
   }
 }
+
+/**
+ * The channel on which `replica` hears of its grants. Ids are
+ * `<replica>:<n>`: the scripts find the channel from the id.
+ */
+export const grantChannel = (keys: ResourceKeys, replica: string): string => `${keys.channel}:${replica}`
 
 /**
  * Shared by every script. ARGV[1..4]: channel, capacity, lease TTL (ms),
@@ -104,19 +112,30 @@ local function purge()
 end
 
 -- Free permits go to the waiters at the head of the queue, who are told on
--- the channel: their replicas need no round trip of their own to learn it.
+-- their replica's channel: their replicas need no round trip of their own
+-- to learn it, and other replicas do not hear of it.
 local function grant()
   if fenced then return end
   local free = capacity - redis.call('ZCARD', holders)
   if free <= 0 then return end
   local heads = redis.call('ZRANGE', waiters, 0, free - 1)
   if #heads == 0 then return end
+  local byReplica, replicas = {}, {}
   for i = 1, #heads do
-    redis.call('ZADD', holders, now + leaseTtl, heads[i])
+    local id = heads[i]
+    redis.call('ZADD', holders, now + leaseTtl, id)
+    local replica = string.match(id, '^(.*):') or ''
+    if not byReplica[replica] then
+      byReplica[replica] = {}
+      replicas[#replicas + 1] = replica
+    end
+    table.insert(byReplica[replica], id)
   end
   removeAll(waiters, heads)
   removeAll(alive, heads)
-  redis.call('PUBLISH', channel, table.concat(heads, ' '))
+  for i = 1, #replicas do
+    redis.call('PUBLISH', channel .. ':' .. replicas[i], table.concat(byReplica[replicas[i]], ' '))
+  end
 end
 `
 
