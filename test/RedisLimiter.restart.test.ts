@@ -183,4 +183,18 @@ describe("RedisLimiter while Redis restarts", () => {
       }
       assert.strictEqual(back, 2, "Redis back: capacity 3 again")
     }).pipe(Effect.scoped), 30_000)
+
+  it.live("a layer started while Redis is down fails closed, then uses Redis once it comes", () =>
+    Effect.gen(function*() {
+      const redis = new OwnRedis(yield* Effect.promise(sparePort))
+      const Db = Resource.make("Db", { capacity: 2 })
+      const ctx = yield* Layer.buildWithScope(
+        RedisLimiter.layer({ resources: [Db], timeout: "0 millis", redis: redis.url, leaseTtl: "500 millis" }),
+        yield* Scope.Scope
+      )
+      const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual(error.reason, "unavailable")
+      yield* Effect.acquireRelease(Effect.promise(() => redis.start()), () => Effect.promise(() => redis.kill()))
+      yield* unfenced(ctx, Db)
+    }).pipe(Effect.scoped), 30_000)
 })
