@@ -78,7 +78,8 @@ describe("RedisLimiter under a random workload", () => {
       assert.isAtMost(max, capacity, `seed ${seed}: ${max} holders at once`)
       assert.strictEqual(max, capacity, `seed ${seed}: the capacity was never used in full`)
       assert.strictEqual(outcomes.served + outcomes.busy + outcomes.interrupted, total)
-      assert.isAbove(outcomes.served, total / 4)
+      // Progress, not speed: on a busy machine more of the short timeouts pass.
+      assert.isAbove(outcomes.served, total / 10)
       // Waits given up leave the queue, and releases reach Redis before the guard returns.
       yield* Effect.sleep("50 millis")
       const redis = client()
