@@ -63,7 +63,7 @@ describe("RedisLimiter when Redis is unreachable", () => {
       const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
       assert.instanceOf(error, BusyError.BusyError)
       assert.strictEqual(error.reason, "unavailable")
-      assert.isBelow(Date.now() - started, 200)
+      assert.isBelow(Date.now() - started, 500)
     }).pipe(Effect.scoped))
 
   it.live("fails open on request: each replica admits its local share", () =>
@@ -177,7 +177,8 @@ describe("RedisLimiter", () => {
         yield* Fiber.join(holder)
         latencies.push((yield* Fiber.join(waiter)) - endedAt)
       }
-      assert.isBelow(Math.max(...latencies), 100, `hand-offs took ${latencies.join(", ")} ms`)
+      // The heartbeat would have taken up to 2.5 s; the margin is for a busy machine.
+      assert.isBelow(Math.max(...latencies), 500, `hand-offs took ${latencies.join(", ")} ms`)
     }).pipe(Effect.scoped))
 
   it.live("a waiter that times out leaves the queue, and gets BusyError naming the resource", () =>
@@ -194,7 +195,7 @@ describe("RedisLimiter", () => {
       assert.strictEqual(error.reason, "timeout")
       assert.strictEqual(error.resource, "Db")
       assert.isAtLeast(waited, 95)
-      assert.isBelow(waited, 400)
+      assert.isBelow(waited, 1000)
       yield* Effect.sleep("20 millis")
       const redis = client()
       assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
@@ -292,7 +293,7 @@ describe("RedisLimiter", () => {
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 2 })
       const prefix = prefixFor("failover")
-      const options = { resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL, leaseTtl: "600 millis" } as const
+      const options = { resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL, leaseTtl: "1200 millis" } as const
       const [a, b] = yield* Effect.all([replica(options), replica(options)])
       const started = yield* Deferred.make<void>()
       const gate = yield* Deferred.make<void>()
@@ -310,12 +311,12 @@ describe("RedisLimiter", () => {
       const tryOnce = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
       const fenced = yield* tryOnce
       assert.isTrue(fenced._tag === "Left", "fenced: no grant right after the change of server")
-      // The holder re-registers its lease at its next renewal, and is not interrupted.
-      yield* Effect.sleep("300 millis")
+      // The holder re-registers its lease at its next renewal (every 300 ms), and is not interrupted.
+      yield* Effect.sleep("700 millis")
       assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:holders`)), 1)
       assert.isNull(holder.unsafePoll())
-      // After the fence: one permit left of two.
-      yield* Effect.sleep("500 millis")
+      // After the fence (1,200 ms): one permit left of two.
+      yield* Effect.sleep("800 millis")
       assert.strictEqual((yield* tryOnce)._tag, "Right")
       redis.disconnect()
       yield* Deferred.succeed(gate, undefined)
