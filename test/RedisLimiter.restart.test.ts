@@ -156,15 +156,16 @@ describe("RedisLimiter while Redis restarts", () => {
         }),
         yield* Scope.Scope
       )
+      // Two guards at once, each holding until both have been decided: how many got in?
       const admitted = Effect.gen(function*() {
-        const entered = yield* Deferred.make<void>()
+        let decided = 0
         const gate = yield* Deferred.make<void>()
-        const guard = Effect.either(Effect.provide(
-          Limiter.withResources(Effect.zipRight(Deferred.succeed(entered, undefined), Deferred.await(gate)), [Db]),
+        const guard = Effect.provide(
+          Limiter.withResources(Effect.zipRight(Effect.sync(() => decided++), Deferred.await(gate)), [Db]),
           ctx
-        ))
+        ).pipe(Effect.either, Effect.tap((r) => Effect.sync(() => r._tag === "Left" && decided++)))
         const fibers = yield* Effect.forEach([0, 1], () => Effect.fork(guard))
-        yield* Effect.sleep("100 millis")
+        while (decided < 2) yield* Effect.sleep("5 millis")
         yield* Deferred.succeed(gate, undefined)
         const results = yield* Effect.forEach(fibers, Fiber.join)
         return results.filter((r) => r._tag === "Right").length
