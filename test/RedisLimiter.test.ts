@@ -22,6 +22,24 @@ const prefixFor = (name: string) => {
   return prefix
 }
 
+/**
+ * Waits until Redis counts at least `n` holders (or waiters) of `resource`
+ * under `prefix`: a fixed sleep would not be enough on a busy machine.
+ */
+const counted = (prefix: string, key: "holders" | "waiters", n: number, resource = "Db") =>
+  Effect.promise(async () => {
+    const redis = client()
+    try {
+      for (let i = 0; i < 1000; i++) {
+        if ((await redis.zcard(`${prefix}:{${resource}}:${key}`)) >= n) return
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      throw new Error(`${prefix}: fewer than ${n} ${key} after 5 s`)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
 /** Builds one limiter instance (a "replica") in the test's scope. */
 const replica = <const Resources extends Limiter.NonEmptyResources>(options: RedisLimiter.Options<Resources>) =>
   Effect.flatMap(Scope.Scope, (scope) => Layer.buildWithScope(RedisLimiter.layer(options), scope))
@@ -137,7 +155,7 @@ describe("RedisLimiter", () => {
       const holder = yield* Effect.fork(
         Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), replicas[0])
       )
-      yield* Effect.sleep("50 millis")
+      yield* counted(prefix, "holders", 1)
       const order: Array<number> = []
       const fibers: Array<Fiber.RuntimeFiber<unknown, BusyError.BusyError>> = []
       for (let i = 0; i < 12; i++) {
@@ -147,7 +165,7 @@ describe("RedisLimiter", () => {
           )
         )
         // Each waiter is queued in Redis before the next arrives.
-        yield* Effect.sleep("15 millis")
+        yield* counted(prefix, "waiters", i + 1)
       }
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
@@ -170,9 +188,9 @@ describe("RedisLimiter", () => {
           Limiter.withResources(Effect.ensuring(Deferred.await(gate), Effect.sync(() => endedAt = Date.now())), [Db]),
           a
         ))
-        yield* Effect.sleep("30 millis")
+        yield* counted(prefix, "holders", 1)
         const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.sync(() => Date.now()), [Db]), b))
-        yield* Effect.sleep("30 millis")
+        yield* counted(prefix, "waiters", 1)
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.join(holder)
         latencies.push((yield* Fiber.join(waiter)) - endedAt)
@@ -188,7 +206,7 @@ describe("RedisLimiter", () => {
       const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1)
       const started = Date.now()
       const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
       const waited = Date.now() - started
@@ -214,11 +232,11 @@ describe("RedisLimiter", () => {
       ])
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1)
       const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "waiters", 1)
       const next = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.succeed("served"), [Db]), a))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "waiters", 2)
       yield* Fiber.interrupt(quitter)
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(yield* Fiber.join(next), "served")
@@ -236,9 +254,9 @@ describe("RedisLimiter", () => {
       const ctx = yield* replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL })
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1)
       const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "waiters", 1)
       const full = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
       assert.strictEqual(full.reason, "queue-full")
       const zero = yield* Effect.flip(
@@ -330,7 +348,7 @@ describe("RedisLimiter", () => {
       const ctx = yield* replica({ resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL })
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1)
       const once = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
       assert.strictEqual((yield* once)._tag, "Left")
       yield* Effect.provide(Limiter.setCapacity(Db, 2), ctx)
@@ -351,12 +369,12 @@ describe("RedisLimiter", () => {
       const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1, Db.name)
       const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name)))
       assert.strictEqual(inUse.value, 1)
       yield* Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx)) // times out
       const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "waiters", 1, Db.name)
       yield* Fiber.interrupt(quitter)
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
@@ -384,9 +402,9 @@ describe("RedisLimiter", () => {
       const b = yield* Layer.buildWithScope(RedisLimiter.layer(options), scope)
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "holders", 1)
       const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
-      yield* Effect.sleep("30 millis")
+      yield* counted(prefix, "waiters", 1)
       yield* Scope.close(scope, Exit.void)
       const error = yield* Effect.flip(Fiber.join(waiter))
       assert.strictEqual(error.reason, "unavailable")

@@ -181,10 +181,12 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   // are refused as if Redis were unreachable. Guards still holding keep
   // their leases, which expire within the TTL if not released.
   yield* Effect.addFinalizer(() =>
-    Effect.sync(() => {
+    Effect.promise(() => {
       for (const resource of remote) {
         for (const wait of [...resource.waiting.values()]) wait.refuse("unavailable")
       }
+      // Redis answers in order: once this PING is answered, those releases ran.
+      return connection.client.ping().then(() => {}, () => {})
     })
   )
   const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
