@@ -19,6 +19,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import { Redis } from "ioredis"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { buildServer } from "./build.js"
@@ -122,7 +123,20 @@ const run = async (mode: "redis" | "local", entry: string, options: Options, dat
   } finally {
     await Effect.runPromise(Fiber.interrupt(sampler))
     await Promise.all(servers.map((s) => s.stop()))
+    if (mode === "redis") await deleteKeys(options.redisUrl, prefix)
   }
+}
+
+/** Deletes the run's keys (the arrival counters and fence records stay otherwise). */
+const deleteKeys = async (redisUrl: string, prefix: string) => {
+  const client = new Redis(redisUrl)
+  let cursor = "0"
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000)
+    if (keys.length > 0) await client.del(...keys)
+    cursor = next
+  } while (cursor !== "0")
+  client.disconnect()
 }
 
 const reachable = (databaseUrl: string) =>
