@@ -87,6 +87,16 @@ export const limiterTimeout = Config.string("LIMITER_TIMEOUT").pipe(Config.withD
 export const limiterEnabled = Config.boolean("LIMITER_ENABLED").pipe(Config.withDefault(true))
 
 /**
+ * `LIMITER_REDIS_URL`: when set, the limiter holds its permits in that Redis
+ * (`RedisLimiter.layer`), so that every replica of the app shares one
+ * capacity per resource. Absent: in-process (`Limiter.layer`), the default.
+ */
+export const limiterRedisUrl = Config.option(Config.string("LIMITER_REDIS_URL"))
+
+/** `LIMITER_REDIS_PREFIX`: the prefix of the limiter's Redis keys (default "ecl-example"). */
+export const limiterRedisPrefix = Config.string("LIMITER_REDIS_PREFIX").pipe(Config.withDefault("ecl-example"))
+
+/**
  * `SEED_ROWS`: how many messages PostgreSQL's table must hold (default
  * 1,000,000, the original's). Loaded once; later starts find them and skip.
  */

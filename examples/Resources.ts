@@ -1,7 +1,9 @@
 /**
  * The resources the example guards, and the limiter that owns them.
  */
-import { Resource, Limiter } from "effect-concurrency-limiter"
+import { Effect, Option } from "effect"
+import * as Layer from "effect/Layer"
+import { Limiter, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import * as AppConfig from "./AppConfig.js"
 import { dbCapacityFromEnv } from "./DbCapacity.js"
 
@@ -21,10 +23,16 @@ export const Fs = Resource.make("Fs", { capacity: AppConfig.fsConcurrency, maxWa
 
 /**
  * The limiter: `Db` before `Fs` is the canonical acquisition order, as in
- * the original. Timeout and on/off switch come from the environment.
+ * the original. Timeout and on/off switch come from the environment. With
+ * `LIMITER_REDIS_URL` set, the same resources and guards hold their permits
+ * in Redis, one capacity across every replica: the layer is the only change.
  */
-export const LimiterLive = Limiter.layer({
-  timeout: AppConfig.limiterTimeout,
-  resources: [Db, Fs],
-  enabled: AppConfig.limiterEnabled
-})
+export const LimiterLive = Layer.unwrapEffect(
+  Effect.gen(function*() {
+    const options = { timeout: AppConfig.limiterTimeout, resources: [Db, Fs], enabled: AppConfig.limiterEnabled } as const
+    const redis = yield* AppConfig.limiterRedisUrl
+    if (Option.isNone(redis)) return Limiter.layer(options)
+    yield* Effect.log(`limiter: permits held in Redis (prefix ${yield* AppConfig.limiterRedisPrefix})`)
+    return RedisLimiter.layer({ ...options, redis: redis.value, prefix: yield* AppConfig.limiterRedisPrefix })
+  })
+)

@@ -31,7 +31,9 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
 /**
  * Why a request was refused: its deadline passed while it waited
  * (`"timeout"`), or the resource's queue already held `maxWaiting` waiters
- * (`"queue-full"`), so it did not wait at all.
+ * (`"queue-full"`), so it did not wait at all, or the resource's permits are
+ * held in Redis and Redis could not be reached (`"unavailable"`, from
+ * `RedisLimiter.layer` with `failure: "closed"`).
  *
  * @example
  * ```ts
@@ -43,7 +45,7 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * @since 0.3.0
  * @category models
  */
-export type Reason = "timeout" | "queue-full"
+export type Reason = "timeout" | "queue-full" | "unavailable"
 
 /**
  * Raised by `Limiter.withResources` when the resources of a request could not
@@ -83,15 +85,15 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
     /** How long the request waited before it gave up (zero when the queue was full). */
     waited: Schema.DurationFromMillis,
     /** Why it was refused. Absent when constructed means `"timeout"`. */
-    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full"), { default: () => "timeout" as const })
+    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full", "unavailable"), { default: () => "timeout" as const })
   },
   HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return this.reason === "queue-full"
-      ? `Resource "${this.resource}" is busy: its queue is full`
-      : `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
+    if (this.reason === "queue-full") return `Resource "${this.resource}" is busy: its queue is full`
+    if (this.reason === "unavailable") return `Resource "${this.resource}" is busy: the limiter's Redis is unreachable`
+    return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
   }
 
   /**

@@ -30,3 +30,6 @@ export * as Metrics from "./Metrics.js"
 
 /** @since 0.3.0 */
 export * as Limit from "./Limit.js"
+
+/** @since 0.4.0 */
+export * as RedisLimiter from "./RedisLimiter.js"

@@ -92,7 +92,7 @@ type Ending =
   | { readonly _tag: "failed"; readonly at: number }
   | {
     readonly _tag: "busy"
-    readonly reason: "timeout" | "queue-full"
+    readonly reason: BusyError.Reason
     readonly resource: string
     readonly waited: number
     readonly at: number

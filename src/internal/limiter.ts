@@ -40,9 +40,25 @@ const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Eff
 const invalid = (field: string, value: unknown, expected: string) =>
   Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
 
+/**
+ * A limiter whose permits are held outside this process (Redis): its guards
+ * hand their whole acquisition, and the holding, to it.
+ *
+ * @internal
+ */
+export interface RemoteBackend {
+  readonly guard: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordered: ReadonlyArray<Resource.Resource.Any>,
+    timeout: Duration.Duration
+  ) => Effect.Effect<A, E | BusyError, R>
+}
+
 /** What each limiter keeps off its public service: its deadline timer, and its refusals. */
 interface Internals {
-  readonly deadlines: Deadlines
+  /** `undefined` for a remote limiter, whose waits are not timed here. */
+  readonly deadlines: Deadlines | undefined
+  readonly remote?: RemoteBackend | undefined
   /**
    * One `BusyError` per resource, reason and timeout, reused for every
    * refusal, even by guards made inside a handler (a new guard per request).
@@ -51,6 +67,16 @@ interface Internals {
 }
 
 const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
+
+/**
+ * Makes `service` a limiter that `Limiter.withResources` guards through
+ * `backend` (for `RedisLimiter.layer`).
+ *
+ * @internal
+ */
+export const registerRemote = (service: Limiter.Service, backend: RemoteBackend): void => {
+  internalsByLimiter.set(service, { deadlines: undefined, busyErrors: new Map(), remote: backend })
+}
 
 /** A resource's options, read (from `Config` where given) and checked. */
 interface ResourceSettings {
@@ -418,6 +444,8 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
         plan = planFor(limiter, resources, partition, context as Context.Context<unknown>)
       }
       const current = plan
+      const remote = current.internals.remote
+      if (remote !== undefined) return remote.guard(self, current.ordered, timeoutOption ?? limiter.timeout)
       const semaphores = current.semaphores
       const queues = current.queues
       return Effect.uninterruptibleMask((restore) => {

@@ -1,0 +1,263 @@
+/**
+ * Builds a `RedisLimiter` layer: checks its options, connects, and provides
+ * the same `Limiter` service and resource tags as `Limiter.layer`, so that
+ * `Limiter.withResources` guards through Redis unchanged.
+ *
+ * @internal
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import * as Limit from "../../Limit.js"
+import type * as Limiter from "../../Limiter.js"
+import { LimiterConfigError } from "../../LimiterConfigError.js"
+import type * as RedisLimiter from "../../RedisLimiter.js"
+import * as Resource from "../../Resource.js"
+import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
+import { renderValue, validateCapacity, validateMaxWaiting, validateTimeout } from "../options.js"
+import { unsafeImpl } from "../semaphore.js"
+import { connect } from "./connection.js"
+import { BusyErrors, makeBackend, type Unavailable } from "./guard.js"
+import { Heartbeat } from "./leases.js"
+import { RemoteMetrics } from "./metrics.js"
+import { Permits, RemoteResource } from "./permits.js"
+import { grantChannel, keysOf } from "./scripts.js"
+
+const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
+  Config.isConfig(value) ? value : Effect.succeed(value)
+
+const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Effect<A, LimiterConfigError> =>
+  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
+
+const invalid = (field: string, value: unknown, expected: string) =>
+  Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
+
+/** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
+export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
+  Config.withDefault("redis://127.0.0.1:6379")
+)
+
+const field = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, option: string) =>
+  `resources[${i}].${option} (resource "${resources[i].name}")`
+
+/** The options `reload` reads again. */
+const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
+  const resources = options.resources
+  const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
+  const enabled = yield* resolveUnknown(options.enabled ?? true)
+  if (typeof enabled !== "boolean") return yield* invalid("enabled", enabled, "a boolean")
+  const capacities: Array<number> = []
+  const maxWaiting: Array<number> = []
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]
+    if (Limit.isLimit(resource.capacity)) {
+      return yield* invalid(
+        field(resources, i, "capacity"),
+        `Limit.${resource.capacity.name}`,
+        "a number or a Config: RedisLimiter holds fixed capacities only"
+      )
+    }
+    capacities.push(yield* fromEither(validateCapacity(field(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))))
+    maxWaiting.push(
+      yield* fromEither(
+        validateMaxWaiting(field(resources, i, "maxWaiting"), yield* resolveUnknown(resource.maxWaiting ?? Infinity))
+      )
+    )
+  }
+  return { timeout, enabled, capacities, maxWaiting }
+})
+
+/** A duration option that must be finite and at least `min` ms. */
+const validateDuration = (name: string, value: unknown, min: number) =>
+  Effect.flatMap(fromEither(validateTimeout(name, value)), (duration) =>
+    Duration.isFinite(duration) && Duration.toMillis(duration) >= min
+      ? Effect.succeed(Duration.toMillis(duration))
+      : invalid(name, value, `a finite duration of at least ${min} millis`))
+
+/** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
+const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
+
+/** @internal */
+export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
+  const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
+  if (!Array.isArray(resources) || resources.length === 0) {
+    return yield* invalid("resources", resources, "a non-empty list of resources")
+  }
+  const rank = new Map<string, number>()
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]
+    if (typeof resource.name !== "string" || resource.name.length === 0 || /[{}\s]/.test(resource.name)) {
+      return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string without braces or spaces")
+    }
+    if (rank.has(resource.key)) {
+      return yield* invalid(`resources[${i}].name`, resource.name, `a name not already listed (resources[${rank.get(resource.key)}])`)
+    }
+    if (resource.partitions !== undefined) {
+      return yield* invalid(field(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
+    }
+    if (resource.order !== "fifo") {
+      return yield* invalid(field(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
+    }
+    rank.set(resource.key, i)
+  }
+  const leaseTtlMillis = yield* validateDuration("leaseTtl", options.leaseTtl ?? "5 seconds", 100)
+  const commandTimeoutMillis = yield* validateDuration("commandTimeout", options.commandTimeout ?? "1 second", 1)
+  const failure = options.failure ?? "closed"
+  if (failure !== "closed" && failure !== "open") return yield* invalid("failure", failure, "\"closed\" or \"open\"")
+  const replicas = options.replicas ?? 1
+  if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* invalid("replicas", replicas, "a positive safe integer")
+  const prefix = options.prefix ?? "ecl"
+  if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
+    return yield* invalid("prefix", prefix, "a non-empty string without braces or spaces")
+  }
+  const url = yield* resolveUnknown(options.redis ?? defaultUrl)
+  if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
+    return yield* invalid("redis", url, "a redis:// or rediss:// URL")
+  }
+  let settings = yield* readSettings(options)
+  const metrics = yield* resolveUnknown(options.metrics ?? true)
+  if (typeof metrics !== "boolean") return yield* invalid("metrics", metrics, "a boolean")
+
+  // The local share, provided under the resources' own tags: it serves
+  // while Redis is unreachable (fail open), and answers `yield* Db`.
+  const local = yield* makeLocal({
+    timeout: settings.timeout,
+    resources: resources.map((resource, i) =>
+      Resource.make(resource.name, {
+        capacity: localShare(settings.capacities[i], replicas),
+        maxWaiting: settings.maxWaiting[i]
+      })
+    ),
+    metrics: false
+  })
+  const localSemaphores = resources.map((resource) => unsafeImpl(Context.unsafeGet(local, resource)))
+
+  const remote = resources.map((resource, i) => {
+    const keys = keysOf(prefix, resource.name)
+    return new RemoteResource(
+      resource.name,
+      keys,
+      { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
+      settings.maxWaiting[i],
+      metrics ? new RemoteMetrics(resource.name) : null
+    )
+  })
+  for (const r of remote) {
+    r.metrics?.capacity(r.args.capacity)
+    r.changed()
+  }
+  // Unique per replica and layer, and without ":" (the scripts split ids on it).
+  const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+  const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
+  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+  const logWarning = (message: string) => runFork(Effect.logWarning(message))
+
+  // Built once connected; Redis may come back before that.
+  const beating: { heartbeat?: Heartbeat } = {}
+  const connection = yield* connect({
+    url,
+    commandTimeoutMillis,
+    channels: [...byChannel.keys()],
+    onMessage: (channel, message) => {
+      const resource = byChannel.get(channel)
+      if (resource === undefined) return
+      const now = Date.now()
+      for (const id of message.split(" ")) resource.waiting.get(id)?.grant(now)
+    },
+    onRecovered: () => beating.heartbeat?.beat(),
+    whileDown: failure === "closed"
+      ? "failing closed: guards answer BusyError (reason \"unavailable\") at once until it is back"
+      : `failing open: each replica admits its local share (${
+        resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
+      }) until it is back`
+  })
+  // Closing: guards still queued would wait for grants nobody will hear of.
+  // They leave the queue (before the connection closes: this runs first) and
+  // are refused as if Redis were unreachable. Guards still holding keep
+  // their leases, which expire within the TTL if not released.
+  yield* Effect.addFinalizer(() =>
+    Effect.promise(() => {
+      for (const resource of remote) {
+        for (const wait of [...resource.waiting.values()]) wait.refuse("unavailable")
+      }
+      // Redis answers in order: once this PING is answered, those releases ran.
+      return connection.client.ping().then(() => {}, () => {})
+    })
+  )
+  const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
+    runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
+  const heartbeat = new Heartbeat(permits, remote, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)
+  beating.heartbeat = heartbeat
+  yield* Effect.forkScoped(heartbeat.run)
+
+  const busyErrors = new BusyErrors()
+  const unavailable: Unavailable = failure === "closed"
+    ? (_self, ordered, timeout) => Effect.fail(busyErrors.get(ordered[0].name, "unavailable", timeout))
+    : (self, ordered, timeout) => Effect.provide(withResources(self, ordered, { timeout }), local) as any
+
+  const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
+  const applyCapacity = (i: number, capacity: number) => {
+    remote[i].args = { ...remote[i].args, capacity }
+    remote[i].metrics?.capacity(capacity)
+    localSemaphores[i].resizeTo(localShare(capacity, replicas))
+  }
+
+  const service: Limiter.Service = {
+    get timeout() {
+      return settings.timeout
+    },
+    get enabled() {
+      return settings.enabled
+    },
+    resources,
+    rankOf: (resource) => rank.get(resource.key),
+    stats: Effect.promise(() => {
+      const pipeline = connection.client.pipeline()
+      for (const r of remote) pipeline.zcard(r.keys.keys[0]).zcard(r.keys.keys[1])
+      return pipeline.exec().then((results) => results ?? [], () => [])
+    }).pipe(Effect.map((results) =>
+      resources.map((resource, i): Limiter.ResourceStats => {
+        const inUse = results[2 * i]?.[1]
+        const waiting = results[2 * i + 1]?.[1]
+        const fallback = localSemaphores[i].unsafeStats()
+        return {
+          resource: resource.name,
+          capacity: remote[i].args.capacity,
+          inUse: typeof inUse === "number" ? inUse : fallback.inUse,
+          waiting: typeof waiting === "number" ? waiting : fallback.waiting,
+          maxWaiting: remote[i].maxWaiting
+        }
+      })
+    )),
+    setCapacity: (resource, capacity) =>
+      Effect.suspend(() => {
+        const i = rank.get(resource.key)
+        if (i === undefined) return invalid("resource", resource.name, "a resource listed in RedisLimiter.layer({ resources })")
+        return Effect.map(fromEither(validateCapacity(field(resources, i, "capacity"), capacity)), (n) => applyCapacity(i, n))
+      }),
+    reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
+      Effect.sync(() => {
+        settings = next
+        for (let i = 0; i < resources.length; i++) {
+          if (Config.isConfig(resources[i].maxWaiting)) remote[i].maxWaiting = next.maxWaiting[i]
+          if (Config.isConfig(resources[i].capacity)) applyCapacity(i, next.capacities[i])
+        }
+      }))
+  }
+  registerRemote(service, makeBackend(permits, remoteOf, connection.up, unavailable, busyErrors))
+
+  let context = Context.make(LimiterTag, service) as Context.Context<unknown>
+  for (let i = 0; i < resources.length; i++) context = Context.add(context, resources[i], localSemaphores[i])
+  return context
+})
+
+/** @internal */
+export const layer = <const Resources extends Limiter.NonEmptyResources>(
+  options: RedisLimiter.Options<Resources>
+): Layer.Layer<LimiterTag | Resource.Resource.Identifiers<Resources>, LimiterConfigError | ConfigError.ConfigError> =>
+  Layer.scopedContext(make(options)) as any

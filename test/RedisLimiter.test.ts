@@ -1,0 +1,444 @@
+/**
+ * RedisLimiter against the machine's Redis (127.0.0.1:6379): the same
+ * guards as Limiter.layer, with several limiter instances in this process
+ * standing for replicas. Skipped, with a plain message, when no Redis is
+ * reachable; the option checks run either way.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
+import { BusyError, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
+import { afterAll } from "vitest"
+import { cleanKeys, client, reachable, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
+
+const redisUp = await reachable(6379)
+const prefixes: Array<string> = []
+afterAll(async () => {
+  if (redisUp) await Promise.all(prefixes.map((prefix) => cleanKeys(prefix)))
+})
+
+const prefixFor = (name: string) => {
+  const prefix = uniquePrefix(name)
+  prefixes.push(prefix)
+  return prefix
+}
+
+/**
+ * Waits until Redis counts at least `n` holders (or waiters) of `resource`
+ * under `prefix`: a fixed sleep would not be enough on a busy machine.
+ */
+const counted = (prefix: string, key: "holders" | "waiters", n: number, resource = "Db") =>
+  Effect.promise(async () => {
+    const redis = client()
+    try {
+      for (let i = 0; i < 1000; i++) {
+        if ((await redis.zcard(`${prefix}:{${resource}}:${key}`)) >= n) return
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      throw new Error(`${prefix}: fewer than ${n} ${key} after 5 s`)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+/** Builds one limiter instance (a "replica") in the test's scope. */
+const replica = <const Resources extends Limiter.NonEmptyResources>(options: RedisLimiter.Options<Resources>) =>
+  Effect.flatMap(Scope.Scope, (scope) => Layer.buildWithScope(RedisLimiter.layer(options), scope))
+
+describe("RedisLimiter options", () => {
+  const Db = Resource.make("Db", { capacity: 2 })
+  const fails = (options: RedisLimiter.Options<any>, field: string) =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(RedisLimiter.layer(options))))
+      assert.strictEqual(error._tag, "LimiterConfigError")
+      assert.include(error.message, field)
+    })
+
+  it.effect("a lease TTL under 100 millis is refused, naming the option and value", () =>
+    fails({ resources: [Db], timeout: "1 second", leaseTtl: "10 millis" }, "leaseTtl"))
+  it.effect("an unknown failure mode is refused", () =>
+    fails({ resources: [Db], timeout: "1 second", failure: "sometimes" as any }, "failure"))
+  it.effect("a partitioned resource is refused", () =>
+    fails({
+      resources: [Resource.make("Search", { capacity: 4, partitions: { a: 0.5, b: 0.5 } })],
+      timeout: "1 second"
+    }, "resources[0].partitions"))
+  it.effect("a LIFO resource is refused", () =>
+    fails({ resources: [Resource.make("Lifo", { capacity: 4, order: "lifo" })], timeout: "1 second" }, "order"))
+  it.effect("a bad capacity is refused", () =>
+    fails({ resources: [Resource.make("Zero", { capacity: 0 })], timeout: "1 second" }, "resources[0].capacity"))
+  it.effect("a URL that is not redis:// is refused", () =>
+    fails({ resources: [Db], timeout: "1 second", redis: "http://localhost" }, "redis"))
+})
+
+describe("RedisLimiter when Redis is unreachable", () => {
+  const Db = Resource.make("Db", { capacity: 4 })
+
+  it.live("fails closed by default: BusyError with reason \"unavailable\" at once", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(sparePort)
+      const ctx = yield* replica({ resources: [Db], timeout: "5 seconds", redis: `redis://127.0.0.1:${port}` })
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.instanceOf(error, BusyError.BusyError)
+      assert.strictEqual(error.reason, "unavailable")
+      assert.isBelow(Date.now() - started, 500)
+    }).pipe(Effect.scoped))
+
+  it.live("fails open on request: each replica admits its local share", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(sparePort)
+      const ctx = yield* replica({
+        resources: [Db],
+        timeout: "0 millis",
+        redis: `redis://127.0.0.1:${port}`,
+        failure: "open",
+        replicas: 2
+      })
+      let running = 0
+      let max = 0
+      const task = Effect.acquireUseRelease(
+        Effect.sync(() => max = Math.max(max, ++running)),
+        () => Effect.sleep("20 millis"),
+        () => Effect.sync(() => running--)
+      ).pipe(Limiter.withResources([Db]), Effect.either)
+      const results = yield* Effect.provide(Effect.all(Array.from({ length: 6 }, () => task), { concurrency: 6 }), ctx)
+      assert.strictEqual(max, 2)
+      assert.strictEqual(results.filter((r) => r._tag === "Right").length, 2)
+    }).pipe(Effect.scoped))
+  it.live("enabled: false makes every guard a pass-through, Redis or not", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(sparePort)
+      const ctx = yield* replica({ resources: [Db], timeout: "5 seconds", redis: `redis://127.0.0.1:${port}`, enabled: false })
+      assert.strictEqual(yield* Effect.provide(Limiter.withResources(Effect.succeed(1), [Db]), ctx), 1)
+    }).pipe(Effect.scoped))
+})
+
+describe("RedisLimiter", () => {
+  if (!redisUp) {
+    it.skip("Redis was not reachable at 127.0.0.1:6379, so RedisLimiter was not tested against it", () => {})
+    return
+  }
+
+  it.live("bounds concurrent holders across several instances in one process", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 3 })
+      const prefix = prefixFor("bound")
+      const replicas = yield* Effect.all(
+        Array.from({ length: 3 }, () => replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL }))
+      )
+      let running = 0
+      let max = 0
+      const task = (i: number) =>
+        Effect.acquireUseRelease(
+          Effect.sync(() => max = Math.max(max, ++running)),
+          () => Effect.sleep(Duration.millis(5 + (i % 7))),
+          () => Effect.sync(() => running--)
+        ).pipe(Limiter.withResources([Db]), Effect.provide(replicas[i % 3]))
+      yield* Effect.all(Array.from({ length: 60 }, (_, i) => task(i)), { concurrency: "unbounded" })
+      assert.strictEqual(max, 3)
+      const redis = client()
+      const [holders, waiters] = yield* Effect.promise(() =>
+        Promise.all([redis.zcard(`${prefix}:{Db}:holders`), redis.zcard(`${prefix}:{Db}:waiters`)])
+      )
+      redis.disconnect()
+      assert.deepStrictEqual([holders, waiters], [0, 0])
+    }).pipe(Effect.scoped))
+
+  it.live("serves waiters in arrival order across instances", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("fifo")
+      const replicas = yield* Effect.all(
+        Array.from({ length: 3 }, () => replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL }))
+      )
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), replicas[0])
+      )
+      yield* counted(prefix, "holders", 1)
+      const order: Array<number> = []
+      const fibers: Array<Fiber.RuntimeFiber<unknown, BusyError.BusyError>> = []
+      for (let i = 0; i < 12; i++) {
+        fibers.push(
+          yield* Effect.fork(
+            Effect.provide(Limiter.withResources(Effect.sync(() => order.push(i)), [Db]), replicas[(i % 2) + 1])
+          )
+        )
+        // Each waiter is queued in Redis before the next arrives.
+        yield* counted(prefix, "waiters", i + 1)
+      }
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      yield* Effect.forEach(fibers, Fiber.join)
+      assert.deepStrictEqual(order, Array.from({ length: 12 }, (_, i) => i))
+    }).pipe(Effect.scoped))
+
+  it.live("a freed permit wakes a waiter on another instance at once (pub/sub, not the heartbeat)", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("prompt")
+      // A 10 s TTL: the heartbeat beats every 2.5 s, far slower than what is measured here.
+      const options = { resources: [Db], timeout: "5 seconds", prefix, redis: REDIS_URL, leaseTtl: "10 seconds" } as const
+      const [a, b] = yield* Effect.all([replica(options), replica(options)])
+      const latencies: Array<number> = []
+      for (let i = 0; i < 5; i++) {
+        const gate = yield* Deferred.make<void>()
+        let endedAt = 0
+        const holder = yield* Effect.fork(Effect.provide(
+          Limiter.withResources(Effect.ensuring(Deferred.await(gate), Effect.sync(() => endedAt = Date.now())), [Db]),
+          a
+        ))
+        yield* counted(prefix, "holders", 1)
+        const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.sync(() => Date.now()), [Db]), b))
+        yield* counted(prefix, "waiters", 1)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(holder)
+        latencies.push((yield* Fiber.join(waiter)) - endedAt)
+      }
+      // The heartbeat would have taken up to 2.5 s; the margin is for a busy machine.
+      assert.isBelow(Math.max(...latencies), 500, `hand-offs took ${latencies.join(", ")} ms`)
+    }).pipe(Effect.scoped))
+
+  it.live("a waiter that times out leaves the queue, and gets BusyError naming the resource", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("timeout")
+      const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* counted(prefix, "holders", 1)
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      const waited = Date.now() - started
+      assert.strictEqual(error.reason, "timeout")
+      assert.strictEqual(error.resource, "Db")
+      assert.isAtLeast(waited, 95)
+      assert.isBelow(waited, 1000)
+      yield* Effect.sleep("20 millis")
+      const redis = client()
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
+      redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("an interrupted waiter leaves the queue and the next one is served", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("interrupt")
+      const [a, b] = yield* Effect.all([
+        replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL }),
+        replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL })
+      ])
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
+      yield* counted(prefix, "holders", 1)
+      const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
+      yield* counted(prefix, "waiters", 1)
+      const next = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.succeed("served"), [Db]), a))
+      yield* counted(prefix, "waiters", 2)
+      yield* Fiber.interrupt(quitter)
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Fiber.join(next), "served")
+      yield* Fiber.join(holder)
+      const redis = client()
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:holders`)), 0)
+      redis.disconnect()
+    }).pipe(Effect.scoped))
+
+  it.live("a full queue refuses at once with reason \"queue-full\"; a zero timeout refuses at once", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1, maxWaiting: 1 })
+      const prefix = prefixFor("queuefull")
+      const ctx = yield* replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* counted(prefix, "holders", 1)
+      const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      yield* counted(prefix, "waiters", 1)
+      const full = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual(full.reason, "queue-full")
+      const zero = yield* Effect.flip(
+        Effect.provide(Limiter.withResources(Effect.void, [Db], { timeout: Duration.zero }), ctx)
+      )
+      assert.strictEqual(zero.reason, "timeout")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      yield* Fiber.join(waiter)
+    }).pipe(Effect.scoped))
+
+  it.live("guards over two resources take both and give both back", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 2 })
+      const Fs = Resource.make("Fs", { capacity: 1 })
+      const prefix = prefixFor("two")
+      const ctx = yield* replica({ resources: [Db, Fs], timeout: "10 seconds", prefix, redis: REDIS_URL })
+      let running = 0
+      let max = 0
+      const task = Effect.acquireUseRelease(
+        Effect.sync(() => max = Math.max(max, ++running)),
+        () => Effect.sleep("5 millis"),
+        () => Effect.sync(() => running--)
+      ).pipe(Limiter.withResources([Fs, Db]), Effect.provide(ctx))
+      yield* Effect.all(Array.from({ length: 10 }, () => task), { concurrency: "unbounded" })
+      assert.strictEqual(max, 1)
+      const stats = yield* Effect.provide(Effect.flatMap(Limiter.Limiter, (l) => l.stats), ctx)
+      assert.deepStrictEqual(stats.map((s) => [s.resource, s.inUse, s.waiting]), [["Db", 0, 0], ["Fs", 0, 0]])
+    }).pipe(Effect.scoped))
+
+  it.live("a holder whose lease is lost is interrupted, and told in the log", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("lost")
+      const ctx = yield* replica({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL, leaseTtl: "400 millis" })
+      const started = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        Effect.provide(Limiter.withResources(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never), [Db]), ctx)
+      )
+      yield* Deferred.await(started)
+      // Redis forgets the lease (as if it expired while this replica was cut off).
+      const redis = client()
+      yield* Effect.promise(() => redis.del(`${prefix}:{Db}:holders`))
+      redis.disconnect()
+      const exit = yield* Fiber.await(holder).pipe(Effect.timeout("2 seconds"))
+      assert.isTrue(Exit.isInterrupted(exit))
+      // The permit is usable again.
+      assert.strictEqual(yield* Effect.provide(Limiter.withResources(Effect.succeed(1), [Db]), ctx), 1)
+    }).pipe(Effect.scoped))
+
+  it.live("after a failover that lost a lease, nothing is granted for one TTL and the holder re-registers", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 2 })
+      const prefix = prefixFor("failover")
+      const options = { resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL, leaseTtl: "1200 millis" } as const
+      const [a, b] = yield* Effect.all([replica(options), replica(options)])
+      const started = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(
+        Limiter.withResources(Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(gate)), [Db]),
+        a
+      ))
+      yield* Deferred.await(started)
+      // What a failover to a replica that missed the last writes looks like:
+      // another server, and the lease gone.
+      const redis = client()
+      yield* Effect.promise(() =>
+        redis.multi().del(`${prefix}:{Db}:holders`).hset(`${prefix}:{Db}:fence`, "run", "another-server").exec()
+      )
+      const tryOnce = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
+      const fenced = yield* tryOnce
+      assert.isTrue(fenced._tag === "Left", "fenced: no grant right after the change of server")
+      // The holder re-registers its lease at its next renewal (every 300 ms), and is not interrupted.
+      yield* Effect.sleep("700 millis")
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:holders`)), 1)
+      assert.isNull(holder.unsafePoll())
+      // After the fence (1,200 ms): one permit left of two.
+      yield* Effect.sleep("800 millis")
+      assert.strictEqual((yield* tryOnce)._tag, "Right")
+      redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("setCapacity changes the capacity this replica applies, at once", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("resize")
+      const ctx = yield* replica({ resources: [Db], timeout: "0 millis", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* counted(prefix, "holders", 1)
+      const once = Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual((yield* once)._tag, "Left")
+      yield* Effect.provide(Limiter.setCapacity(Db, 2), ctx)
+      assert.strictEqual((yield* once)._tag, "Right")
+      const error = yield* Effect.flip(Effect.provide(Limiter.setCapacity(Db, 0), ctx))
+      assert.include(error.message, "capacity")
+      const stats = yield* Effect.provide(Effect.flatMap(Limiter.Limiter, (l) => l.stats), ctx)
+      assert.deepStrictEqual(stats.map((s) => [s.capacity, s.inUse]), [[2, 1]])
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("records the Metrics module's metrics, as this replica sees them", () =>
+    Effect.gen(function*() {
+      // A name of its own: metrics are process-wide.
+      const Db = Resource.make("RedisMetricsDb", { capacity: 1 })
+      const prefix = prefixFor("metrics")
+      const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* counted(prefix, "holders", 1, Db.name)
+      const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name)))
+      assert.strictEqual(inUse.value, 1)
+      yield* Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx)) // times out
+      const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      yield* counted(prefix, "waiters", 1, Db.name)
+      yield* Fiber.interrupt(quitter)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      const counts: Record<string, number> = {}
+      for (const outcome of ["acquired", "timeout", "queue-full", "interrupted"] as const) {
+        const counter = Metrics.acquisitions.pipe(Metric.tagged("resource", Db.name), Metric.tagged("outcome", outcome))
+        counts[outcome] = (yield* Metric.value(counter)).count
+      }
+      assert.deepStrictEqual(counts, { acquired: 1, timeout: 1, "queue-full": 0, interrupted: 1 })
+      const [capacity, after, held] = yield* Effect.all([
+        Metric.value(Metrics.capacity.pipe(Metric.tagged("resource", Db.name))),
+        Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name))),
+        Metric.value(Metrics.holdTime.pipe(Metric.tagged("resource", Db.name)))
+      ])
+      assert.deepStrictEqual([capacity.value, after.value, held.count], [1, 0, 1])
+    }).pipe(Effect.scoped))
+
+  it.live("closing the layer refuses its queued guards, which leave the queue", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("close")
+      const options = { resources: [Db], timeout: Duration.infinity, prefix, redis: REDIS_URL } as const
+      const a = yield* replica(options)
+      const scope = yield* Scope.make()
+      const b = yield* Layer.buildWithScope(RedisLimiter.layer(options), scope)
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
+      yield* counted(prefix, "holders", 1)
+      const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), b))
+      yield* counted(prefix, "waiters", 1)
+      yield* Scope.close(scope, Exit.void)
+      const error = yield* Effect.flip(Fiber.join(waiter))
+      assert.strictEqual(error.reason, "unavailable")
+      yield* Effect.sleep("30 millis")
+      const redis = client()
+      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
+      redis.disconnect()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.effect("runs on the wall clock, also under TestClock", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("testclock")
+      const ctx = yield* replica({ resources: [Db], timeout: "50 millis", prefix, redis: REDIS_URL, leaseTtl: "200 millis" })
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      // Real time passes (the holder's lease is renewed meanwhile); the TestClock does not move.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 400)))
+      assert.isNull(holder.unsafePoll(), "the holder's lease was renewed")
+      const error = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual(error.reason, "timeout")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
+  it.live("the resource tag yields the replica's local share, a plain semaphore", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 6 })
+      const prefix = prefixFor("tag")
+      const ctx = yield* replica({ resources: [Db], timeout: "1 second", prefix, redis: REDIS_URL, replicas: 3 })
+      const stats = yield* Effect.provide(Effect.flatMap(Db, (s) => s.stats), ctx)
+      assert.strictEqual(stats.capacity, 2)
+      assert.isTrue(Context.isTag(Db))
+    }).pipe(Effect.scoped))
+})
