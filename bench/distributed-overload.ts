@@ -19,9 +19,9 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
-import { Redis } from "ioredis"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { cleanKeys } from "../test/utils/redis.js"
 import { buildServer } from "./build.js"
 import { freePort, type ServerHandle, startServer } from "./server.js"
 
@@ -123,21 +123,11 @@ const run = async (mode: "redis" | "local", entry: string, options: Options, dat
   } finally {
     await Effect.runPromise(Fiber.interrupt(sampler))
     await Promise.all(servers.map((s) => s.stop()))
-    if (mode === "redis") await deleteKeys(options.redisUrl, prefix)
+    // The arrival counters and fence records would stay otherwise.
+    if (mode === "redis") await cleanKeys(prefix, options.redisUrl)
   }
 }
 
-/** Deletes the run's keys (the arrival counters and fence records stay otherwise). */
-const deleteKeys = async (redisUrl: string, prefix: string) => {
-  const client = new Redis(redisUrl)
-  let cursor = "0"
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000)
-    if (keys.length > 0) await client.del(...keys)
-    cursor = next
-  } while (cursor !== "0")
-  client.disconnect()
-}
 
 const reachable = (databaseUrl: string) =>
   Effect.runPromise(
