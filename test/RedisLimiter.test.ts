@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
-import { BusyError, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
+import { BusyError, Limit, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import { afterAll } from "vitest"
 import { cleanKeys, client, reachable, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
 
@@ -64,6 +64,11 @@ describe("RedisLimiter options", () => {
     }, "resources[0].partitions"))
   it.effect("a LIFO resource is refused", () =>
     fails({ resources: [Resource.make("Lifo", { capacity: 4, order: "lifo" })], timeout: "1 second" }, "order"))
+  it.effect("an adaptive resource is refused", () =>
+    fails({
+      resources: [Resource.make("Adaptive", { capacity: Limit.aimd({ initial: 4 }) })],
+      timeout: "1 second"
+    }, "resources[0].capacity"))
   it.effect("a bad capacity is refused", () =>
     fails({ resources: [Resource.make("Zero", { capacity: 0 })], timeout: "1 second" }, "resources[0].capacity"))
   it.effect("a URL that is not redis:// is refused", () =>
