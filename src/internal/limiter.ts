@@ -7,10 +7,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
-import { BusyError } from "../BusyError.js"
+import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
+import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
@@ -63,7 +64,7 @@ interface Internals {
    * One `BusyError` per resource, reason and timeout, reused for every
    * refusal, even by guards made inside a handler (a new guard per request).
    */
-  readonly busyErrors: Map<string, BusyError>
+  readonly busyErrors: BusyErrors
 }
 
 const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
@@ -74,8 +75,8 @@ const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
  *
  * @internal
  */
-export const registerRemote = (service: Limiter.Service, backend: RemoteBackend): void => {
-  internalsByLimiter.set(service, { deadlines: undefined, busyErrors: new Map(), remote: backend })
+export const registerRemote = (service: Limiter.Service, backend: RemoteBackend, busyErrors: BusyErrors): void => {
+  internalsByLimiter.set(service, { deadlines: undefined, busyErrors, remote: backend })
 }
 
 /** A resource's options, read (from `Config` where given) and checked. */
@@ -215,7 +216,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         }
       }))
   }
-  internalsByLimiter.set(service, { deadlines, busyErrors: new Map() })
+  internalsByLimiter.set(service, { deadlines, busyErrors: new BusyErrors() })
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) {
     context = Context.add(context, resources[i], semaphores[i])
@@ -351,32 +352,6 @@ const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.E
   return Effect.zipRight(Effect.annotateCurrentSpan(limits), self)
 }
 
-/**
- * A `BusyError` is an expected outcome under overload, not a bug: its fields
- * are known to be valid and a stack trace would say nothing, so both the
- * validation and the trace are skipped. It is immutable, so a limiter makes
- * one per resource, reason and timeout and reuses it for every 503.
- */
-const busyErrorFor = (
-  { busyErrors }: Internals,
-  resource: string,
-  reason: BusyError["reason"],
-  timeout: Duration.Duration
-): BusyError => {
-  const waited = reason === "queue-full" ? Duration.zero : timeout
-  const key = `${resource}\u0000${reason}\u0000${Duration.toMillis(waited)}`
-  const cached = busyErrors.get(key)
-  if (cached !== undefined) return cached
-  const stackTraceLimit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
-    busyErrors.set(key, error)
-    return error
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit
-  }
-}
 
 /**
  * Waits, in canonical order, for one permit of each of `semaphores` from
@@ -411,7 +386,7 @@ const waitFrom = (
           releaseGrants(grants, "interrupted")
           if (!Cause.isFailType(cause)) return Effect.failCause(cause as Cause.Cause<never>)
           const reason = cause.error === QueueFull ? "queue-full" : "timeout"
-          return Effect.fail(busyErrorFor(internals, ordered[i].name, reason, timeout))
+          return Effect.fail(internals.busyErrors.get(ordered[i].name, reason, timeout))
         },
         onSuccess: (grant) => {
           grant.hold()

@@ -7,10 +7,11 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { BusyError } from "../../BusyError.js"
+import type { BusyError } from "../../BusyError.js"
+import type { BusyErrors } from "../busyErrors.js"
 import type * as Resource from "../../Resource.js"
 import type { RemoteBackend } from "../limiter.js"
-import type { Lease, Permits, Refusal, RemoteResource } from "./permits.js"
+import type { Lease, Permits, RemoteResource } from "./permits.js"
 
 /** What a guard does while Redis is unreachable. */
 export type Unavailable = <A, E, R>(
@@ -19,29 +20,6 @@ export type Unavailable = <A, E, R>(
   timeout: Duration.Duration
 ) => Effect.Effect<A, E | BusyError, R>
 
-/**
- * Refusals are expected under overload: one `BusyError` per resource,
- * reason and timeout, made without a stack trace, reused.
- */
-export class BusyErrors {
-  private readonly cache = new Map<string, BusyError>()
-
-  get(resource: string, reason: Refusal, timeout: Duration.Duration): BusyError {
-    const waited = reason === "timeout" ? timeout : Duration.zero
-    const key = `${resource}\u0000${reason}\u0000${Duration.toMillis(waited)}`
-    const cached = this.cache.get(key)
-    if (cached !== undefined) return cached
-    const stackTraceLimit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
-      this.cache.set(key, error)
-      return error
-    } finally {
-      Error.stackTraceLimit = stackTraceLimit
-    }
-  }
-}
 
 /** @internal */
 export const makeBackend = (

@@ -22,7 +22,8 @@ import { LimiterTag, make as makeLocal, registerRemote, withResources } from "..
 import { renderValue, validateCapacity, validateMaxWaiting, validateTimeout } from "../options.js"
 import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
-import { BusyErrors, makeBackend, type Unavailable } from "./guard.js"
+import { BusyErrors } from "../busyErrors.js"
+import { makeBackend, type Unavailable } from "./guard.js"
 import { Heartbeat } from "./leases.js"
 import { RemoteMetrics } from "./metrics.js"
 import { Permits, RemoteResource } from "./permits.js"
@@ -249,7 +250,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
         }
       }))
   }
-  registerRemote(service, makeBackend(permits, remoteOf, connection.up, unavailable, busyErrors))
+  registerRemote(service, makeBackend(permits, remoteOf, connection.up, unavailable, busyErrors), busyErrors)
 
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) context = Context.add(context, resources[i], localSemaphores[i])

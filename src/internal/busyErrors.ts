@@ -1,0 +1,34 @@
+/**
+ * The refusals a limiter answers with. A `BusyError` is an expected outcome
+ * under overload, not a bug: its fields are known to be valid and a stack
+ * trace would say nothing, so both the validation and the trace are
+ * skipped. It is immutable, so a limiter makes one per resource, reason and
+ * timeout and reuses it for every 503, even for guards made inside a handler
+ * (a new guard per request).
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import { BusyError } from "../BusyError.js"
+
+/** @internal */
+export class BusyErrors {
+  private readonly cache = new Map<string, BusyError>()
+
+  /** The refusal of `resource` for `reason`: only a timeout has waited (`timeout`); the others refuse at once. */
+  get(resource: string, reason: BusyError["reason"], timeout: Duration.Duration): BusyError {
+    const waited = reason === "timeout" ? timeout : Duration.zero
+    const key = `${resource}\u0000${reason}\u0000${Duration.toMillis(waited)}`
+    const cached = this.cache.get(key)
+    if (cached !== undefined) return cached
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
+      this.cache.set(key, error)
+      return error
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit
+    }
+  }
+}
