@@ -22,6 +22,17 @@ const prefixFor = (name: string) => {
   return prefix
 }
 
+/** How many holders (or waiters) of `resource` Redis counts under `prefix` now. */
+const countNow = (prefix: string, key: "holders" | "waiters", resource = "Db") =>
+  Effect.promise(async () => {
+    const redis = client()
+    try {
+      return await redis.zcard(`${prefix}:{${resource}}:${key}`)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
 /**
  * Waits until Redis counts at least `n` holders (or waiters) of `resource`
  * under `prefix`: a fixed sleep would not be enough on a busy machine.
@@ -220,9 +231,7 @@ describe("RedisLimiter", () => {
       assert.isAtLeast(waited, 95)
       assert.isBelow(waited, 1000)
       yield* Effect.sleep("20 millis")
-      const redis = client()
-      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
-      redis.disconnect()
+      assert.strictEqual(yield* countNow(prefix, "waiters"), 0)
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
     }).pipe(Effect.scoped))
@@ -246,10 +255,8 @@ describe("RedisLimiter", () => {
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(yield* Fiber.join(next), "served")
       yield* Fiber.join(holder)
-      const redis = client()
-      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
-      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:holders`)), 0)
-      redis.disconnect()
+      assert.strictEqual(yield* countNow(prefix, "waiters"), 0)
+      assert.strictEqual(yield* countNow(prefix, "holders"), 0)
     }).pipe(Effect.scoped))
 
   it.live("a full queue refuses at once with reason \"queue-full\"; a zero timeout refuses at once", () =>
@@ -414,9 +421,7 @@ describe("RedisLimiter", () => {
       const error = yield* Effect.flip(Fiber.join(waiter))
       assert.strictEqual(error.reason, "unavailable")
       yield* Effect.sleep("30 millis")
-      const redis = client()
-      assert.strictEqual(yield* Effect.promise(() => redis.zcard(`${prefix}:{Db}:waiters`)), 0)
-      redis.disconnect()
+      assert.strictEqual(yield* countNow(prefix, "waiters"), 0)
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(holder)
     }).pipe(Effect.scoped))
