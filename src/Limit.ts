@@ -67,7 +67,9 @@ export interface Sample {
   /**
    * `"success"`; `"failure"`: the call failed (counts as a drop, like
    * Netflix's `onDropped`); `"dropped"`: refused by the limiter (timeout or
-   * queue full), no rtt (`rttMillis` 0).
+   * queue full), no rtt (`rttMillis` 0). The algorithms here ignore
+   * `"dropped"`, as Netflix never feeds its limiter's rejections to the
+   * limit; a custom `Limit` may use it.
    */
   readonly outcome: "success" | "failure" | "dropped"
 }
@@ -347,9 +349,8 @@ export interface VegasState {
  * - It grows only on a call granted with the whole limit in use (Netflix:
  *   half of it), so that calls granted before an increase do not raise it
  *   again.
- * - A sample without an rtt (a refusal, or a call under the clock's
- *   resolution) only shrinks the limit if it is a drop (Netflix requires
- *   rtt > 0). `increase` / `decrease` are steps, where Netflix's functions
+ * - A call without an rtt (under the clock's resolution) only shrinks the
+ *   limit if it failed (Netflix requires rtt > 0). `increase` / `decrease` are steps, where Netflix's functions
  *   return the new limit (the defaults are the same: limit ± log10(limit)).
  *   `min` is an option (Netflix: always 1). Above 1000, Netflix's
  *   `Log10RootFunction` switches to a square root; the default here stays

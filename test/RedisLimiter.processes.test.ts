@@ -8,9 +8,9 @@ import { Deferred, Duration, Effect, Fiber, Layer, Scope } from "effect"
 import { Limiter, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
-import { cleanKeys, client, reachable, REDIS_URL, uniquePrefix } from "./utils/redis.js"
+import { cleanKeys, client, REDIS_URL, uniquePrefix } from "./utils/redis.js"
+import { skippedWithoutRedis } from "./utils/redisTests.js"
 
-const redisUp = await reachable(6379)
 const root = path.join(import.meta.dirname, "..")
 const script = path.join(root, "test/utils/redisReplica.ts")
 
@@ -51,10 +51,7 @@ const kill = (child: ChildProcess) => {
 }
 
 describe("RedisLimiter across processes", () => {
-  if (!redisUp) {
-    it.skip("Redis was not reachable at 127.0.0.1:6379, so RedisLimiter was not tested against it", () => {})
-    return
-  }
+  if (skippedWithoutRedis()) return
 
   it.live("three processes never hold more than the capacity together", () =>
     Effect.gen(function*() {

@@ -8,9 +8,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Scope } from "effect"
 import { Limiter, RedisLimiter, Resource } from "effect-concurrency-limiter"
-import { cleanKeys, client, reachable, REDIS_URL, uniquePrefix } from "./utils/redis.js"
+import { cleanKeys, client, REDIS_URL, uniquePrefix } from "./utils/redis.js"
+import { skippedWithoutRedis } from "./utils/redisTests.js"
 
-const redisUp = await reachable(6379)
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
 const random = (seed: number) => () => {
@@ -21,10 +21,7 @@ const random = (seed: number) => () => {
 }
 
 describe("RedisLimiter under a random workload", () => {
-  if (!redisUp) {
-    it.skip("Redis was not reachable at 127.0.0.1:6379, so RedisLimiter was not tested against it", () => {})
-    return
-  }
+  if (skippedWithoutRedis()) return
 
   it.live("never more holders than the capacity over 10,000 acquisitions with timeouts and interrupts", () =>
     Effect.gen(function*() {

@@ -8,9 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
 import { BusyError, Limit, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import { afterAll } from "vitest"
-import { cleanKeys, client, reachable, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
+import { cleanKeys, client, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
+import { redisUp, skippedWithoutRedis } from "./utils/redisTests.js"
 
-const redisUp = await reachable(6379)
 const prefixes: Array<string> = []
 afterAll(async () => {
   if (redisUp) await Promise.all(prefixes.map((prefix) => cleanKeys(prefix)))
@@ -130,10 +130,7 @@ describe("RedisLimiter when Redis is unreachable", () => {
 })
 
 describe("RedisLimiter", () => {
-  if (!redisUp) {
-    it.skip("Redis was not reachable at 127.0.0.1:6379, so RedisLimiter was not tested against it", () => {})
-    return
-  }
+  if (skippedWithoutRedis()) return
 
   it.live("bounds concurrent holders across several instances in one process", () =>
     Effect.gen(function*() {

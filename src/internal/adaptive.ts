@@ -3,9 +3,10 @@
  *
  * It watches the resource's semaphore (as the metrics do, and passing every
  * event on to them): each guarded call that ends feeds the algorithm one
- * sample — its round-trip time (grant to release), the permits in use when
- * it got its permit, and whether it succeeded or failed — and each refusal
- * (deadline or full queue) feeds a drop. When the algorithm's limit moves,
+ * sample — its round-trip time (grant to release), the permits in use at
+ * its grant and at its release, and whether it succeeded or failed — and
+ * each refusal (deadline or full queue) a `"dropped"` sample, which the
+ * library's algorithms ignore but a custom `Limit` may use. When the algorithm's limit moves,
  * the semaphore is resized, which is the live capacity of `setCapacity`:
  * waiters are admitted at once when it grows, and when it falls nothing
  * running is interrupted. Interrupted calls, and grants a guard never used,
