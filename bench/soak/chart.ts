@@ -3,8 +3,14 @@
  * RSS, its heap (used, after each major GC, after each forced full GC), its
  * event-loop delay, its CPU, and the requests per second by status — with
  * each spike's start marked by a dotted rule.
+ *
+ * Also a CLI: `tsx bench/soak/chart.ts <samples.csv> <out.svg> [title]`
+ * re-renders the chart from the samples a soak wrote.
  */
+import * as fs from "node:fs/promises"
 import type { TopLevelSpec } from "vega-lite"
+import { renderSpec } from "../chart.js"
+import { parseCsv } from "../load/csv.js"
 import type { SoakSecond, SpikeRun } from "./timeline.js"
 
 interface Point {
@@ -13,7 +19,7 @@ interface Point {
   readonly value: number
 }
 
-const x = { field: "t", type: "quantitative", title: "Elapsed time (s)" } as const
+const x = { field: "t", type: "quantitative", title: "Elapsed time (s)", scale: { nice: false } } as const
 
 /** Series name, colour and the `SoakSecond` field it plots, by panel. */
 const panels = [
@@ -43,15 +49,14 @@ const panels = [
 /** Marked as points, not lines: they are single events, not a continuous signal. */
 const pointSeries = new Set<string>(["after major GC", "after full GC"])
 
-const allSeries = panels.flatMap((p) => p.series.map(([name, colour]) => [name, colour] as const))
-
-const color = {
+/** Each panel its own colours and legend. */
+const colorOf = (series: ReadonlyArray<readonly [string, string, ...Array<unknown>]>) => ({
   field: "series",
-  type: "nominal",
+  type: "nominal" as const,
   title: null,
-  scale: { domain: allSeries.map(([name]) => name), range: allSeries.map(([, c]) => c) },
-  legend: { orient: "right", labelLimit: 200 }
-} as const
+  scale: { domain: series.map(([name]) => name), range: series.map(([, c]) => c) },
+  legend: { orient: "right" as const, labelLimit: 200 }
+})
 
 /** The long-format points of the chart (NaN, "no sample", is left out). */
 export const soakPoints = (timeline: ReadonlyArray<SoakSecond>): Array<Point> =>
@@ -82,6 +87,7 @@ export const soakChartSpec = (
     const points = names.filter((n) => pointSeries.has(n))
     const inSet = (set: ReadonlyArray<string>) => `indexof(${JSON.stringify(set)}, datum.series) >= 0`
     const y = { field: "value", type: "quantitative" as const, title: panel.unit }
+    const color = colorOf(panel.series)
     return {
       title: { text: panel.title, anchor: "start" as const, fontSize: 13 },
       width: 1000,
@@ -105,5 +111,30 @@ export const soakChartSpec = (
       ]
     }
   }),
+  resolve: { scale: { color: "independent" } },
   config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
 })
+
+/** Reads a soak's `samples.csv` back, with each spike's first second. */
+export const samplesFromCsv = (
+  text: string
+): { timeline: Array<SoakSecond>; spikes: Array<Pick<SpikeRun, "spike" | "startS">> } => {
+  const timeline = parseCsv(text).map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === "" ? Number.NaN : Number(v)])) as unknown as SoakSecond
+  )
+  const spikes = timeline
+    .filter((s, i) => s.spike > 0 && s.spike !== timeline[i - 1]?.spike)
+    .map((s) => ({ spike: s.spike, startS: s.t }))
+  return { timeline, spikes }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [input, output, title] = process.argv.slice(2)
+  if (input === undefined || output === undefined) {
+    console.error("usage: tsx bench/soak/chart.ts <samples.csv> <out.svg> [title]")
+    process.exit(2)
+  }
+  const { spikes, timeline } = samplesFromCsv(await fs.readFile(input, "utf8"))
+  await fs.writeFile(output, await renderSpec(soakChartSpec(timeline, spikes, title ?? input)))
+  console.log(`wrote ${output}`)
+}

@@ -168,12 +168,12 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
           `RSS ${settledRssMb.toFixed(0)} MiB`
       )
     }
-    // The probe writes each second's line just after it ends: wait for the last one.
-    await sleep(1000)
+    // The probe and the sampler write each second's figures just after it ends: wait for the last one's.
+    seconds = secondNow()
+    await sleep(1100)
   } finally {
     // Stop sampling before the server exits, so its VmHWM is still readable.
     processStats = sampler.stop()
-    seconds = secondNow()
     await server.stop()
     fs.writeFileSync(path.join(workDir, "server.log"), server.logTail(5000) + "\n")
   }
