@@ -84,7 +84,13 @@ if (file !== undefined && isMainThread) {
       gc()
       fs.appendFileSync(
         file,
-        JSON.stringify({ event: "full-gc", at: Date.now(), heapUsedMb: process.memoryUsage().heapUsed / MiB }) + "\n"
+        JSON.stringify({
+          event: "full-gc",
+          at: Date.now(),
+          heapUsedMb: process.memoryUsage().heapUsed / MiB,
+          // Which space holds it (old_space: objects; code_space: compiled code; ...), to tell a leak from code.
+          spacesMb: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size / MiB]))
+        }) + "\n"
       )
     })
   }

@@ -105,8 +105,14 @@ export const soakChartSpec = (
         }]),
         ...(points.length === 0 ? [] : [{
           transform: [{ filter: inSet(points) }],
-          mark: { type: "point" as const, filled: true, size: 18 },
-          encoding: { x, y, color }
+          mark: { type: "point" as const, filled: true },
+          encoding: {
+            x,
+            y,
+            color,
+            // The forced full GCs, the verdict's figures, stand out from the routine major GCs.
+            size: { condition: { test: "datum.series == 'after full GC'", value: 60 }, value: 16 }
+          }
         }])
       ]
     }

@@ -11,18 +11,18 @@ const n = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : "
 /** The per-spike table. */
 export const spikeTable = (table: ReadonlyArray<SpikeSummary>): string =>
   [
-    "| spike | requests | 200 | 503 | other | /messages 200 p50 / p99 (ms) | RSS peak (MiB) | heap after full GC (MiB) | least heap after a major GC in the tail (MiB) | event-loop p99 max (ms) | CPU mean (%) |",
+    "| spike | requests | 200 | 503 | other | /messages 200 p50 / p99 (ms) | RSS peak / settled (MiB) | heap after full GC (MiB) | least heap after a major GC in the tail (MiB) | event-loop p99 max (ms) | CPU mean (%) |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...table.map((s) =>
       `| ${s.spike} | ${s.requests} | ${s.ok200} | ${s.busy503} | ${s.other} | ${n(s.messagesP50Ms)} / ${n(s.messagesP99Ms)} | ` +
-      `${n(s.rssPeakMb)} | ${n(s.heapAfterGcMb, 1)} | ${n(s.tailMinHeapAfterGcMb, 1)} | ${n(s.loopP99MaxMs)} | ${n(s.cpuMeanPct)} |`
+      `${n(s.rssPeakMb)} / ${n(s.rssSettledMb)} | ${n(s.heapAfterGcMb, 1)} | ${n(s.tailMinHeapAfterGcMb, 1)} | ${n(s.loopP99MaxMs)} | ${n(s.cpuMeanPct)} |`
     )
   ].join("\n")
 
 /** The headline figures and the verdict, one line each. */
 export const summaryLines = (result: SoakResult): Array<string> => [
-  `Peak RSS ${n(result.process.serverPeakRssMb)} MiB (VmHWM included); settled RSS ${n(result.settledRssMb)} MiB ` +
-  `(after the last spike's full GC, no load).`,
+  `Peak RSS ${n(result.process.serverPeakRssMb)} MiB (VmHWM included); settled RSS (after a spike's full GC, no load) ` +
+  `${n(result.spikes[0]?.settledRssMb ?? Number.NaN)} MiB after spike 1, ${n(result.settledRssMb)} MiB after spike ${result.spikes.length}.`,
   `Heap after a full GC: ${n(result.startHeapAfterGcMb, 1)} MiB before spike 1, ` +
   `${n(result.spikes[0]?.heapAfterGcMb ?? Number.NaN, 1)} MiB after spike 1, ` +
   `${n(result.spikes[result.spikes.length - 1]?.heapAfterGcMb ?? Number.NaN, 1)} MiB after spike ${result.spikes.length}: ` +
@@ -62,6 +62,7 @@ const spikeColumns = [
   "messagesP50Ms",
   "messagesP99Ms",
   "rssPeakMb",
+  "rssSettledMb",
   "heapAfterGcMb",
   "tailMinHeapAfterGcMb",
   "loopP99MaxMs",

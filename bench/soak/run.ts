@@ -159,7 +159,8 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
         tailS: startS + Math.ceil(shape.spike.endMs / 1000),
         endS: startS + Math.ceil(result.durationMs / 1000),
         result,
-        heapAfterGcMb
+        heapAfterGcMb,
+        settledRssMb
       }
       spikes.push(run)
       const statuses = spikeStatuses(run)

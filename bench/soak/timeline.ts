@@ -58,6 +58,8 @@ export interface SpikeRun {
   readonly result: RunResult
   /** Heap used after the full GC that followed it, MiB (NaN when the probe did not answer). */
   readonly heapAfterGcMb: number
+  /** The server's RSS just after that full GC, with no load: what it kept, MiB. */
+  readonly settledRssMb: number
 }
 
 /** One second of the soak. NaN is "no sample". */
@@ -148,6 +150,8 @@ export interface SpikeSummary {
   readonly messagesP50Ms: number
   readonly messagesP99Ms: number
   readonly rssPeakMb: number
+  /** After the full GC that followed the spike, no load. */
+  readonly rssSettledMb: number
   /** After the full GC that followed the spike. */
   readonly heapAfterGcMb: number
   /** The least heap a major GC left during the tail (a cross-check of the forced GC's figure; NaN if none ran). */
@@ -190,6 +194,7 @@ export const summarizeSpikes = (spikes: ReadonlyArray<SpikeRun>, timeline: Reado
       messagesP50Ms: percentile(ok, 50),
       messagesP99Ms: percentile(ok, 99),
       rssPeakMb: maxOf(seconds.map((s) => s.rssMb)),
+      rssSettledMb: run.settledRssMb,
       heapAfterGcMb: run.heapAfterGcMb,
       tailMinHeapAfterGcMb: minOf(tail.map((s) => s.heapAfterGcMb)),
       loopP99MaxMs: maxOf(seconds.map((s) => s.loopP99Ms)),
