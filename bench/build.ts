@@ -62,6 +62,28 @@ export const buildServer = async (
   return { entry }
 }
 
+/**
+ * Bundles one standalone script of the benchmarks (a preload such as
+ * `probe.ts`) to plain JavaScript at `outfile`, packages left external: a
+ * server under plain `node` can then `--import` it without tsx.
+ */
+export const buildScript = async (source: string, outfile: string): Promise<string> => {
+  const esbuild = await import("esbuild")
+  const out = path.resolve(outfile)
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  await esbuild.build({
+    entryPoints: [path.resolve(source)],
+    outfile: out,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning"
+  })
+  return out
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { entry } = await buildServer(process.argv[2])
   console.log(`built ${path.relative(process.cwd(), entry)}`)

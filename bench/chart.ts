@@ -139,19 +139,22 @@ export const chartSpec = (
   config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
 })
 
-/** Renders a run's chart to an SVG string. */
-export const renderChart = async (
-  rows: ReadonlyArray<SecondRow>,
-  title: string,
-  capacity: ReadonlyArray<CapacitySample> = []
-): Promise<string> => {
-  const view = new vega.View(vega.parse(vl.compile(chartSpec(rows, title, capacity)).spec), { renderer: "none" })
+/** Renders any vega-lite spec to an SVG string (vega headless, no canvas). */
+export const renderSpec = async (spec: TopLevelSpec): Promise<string> => {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" })
   try {
     return await view.toSVG()
   } finally {
     view.finalize()
   }
 }
+
+/** Renders a run's chart to an SVG string. */
+export const renderChart = (
+  rows: ReadonlyArray<SecondRow>,
+  title: string,
+  capacity: ReadonlyArray<CapacitySample> = []
+): Promise<string> => renderSpec(chartSpec(rows, title, capacity))
 
 /** Renders and writes a chart to `file`. */
 export const writeChart = async (

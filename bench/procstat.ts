@@ -128,7 +128,8 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
     const machine = readMachine()
     const db = readDb()
     samples.push({
-      t: Math.round((now - t0) / 1000) - 1,
+      // Ticks come just after each whole second since t0 (below), so this is the second that just ended.
+      t: Math.floor((now - t0) / 1000) - 1,
       serverRssMb: rssThisSecond,
       serverCpuPct: ((server - lastServer) / wall) * 100,
       generatorCpuPct: ((generator.user - lastGenerator.user + generator.system - lastGenerator.system) / 1e6 / wall) * 100,
@@ -146,7 +147,14 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
   }
   sample()
   const fast = setInterval(sample, intervalMs)
-  const slow = setInterval(second, 1000)
+  // 5 ms after each whole second since t0, rather than every 1000 ms: an
+  // interval drifts, and a late tick rounded to the nearest second would
+  // leave one second without a sample and give the next two.
+  const untilNextSecond = () => 1005 - ((performance.now() - t0) % 1000)
+  let slow = setTimeout(function tick() {
+    second()
+    slow = setTimeout(tick, untilNextSecond())
+  }, untilNextSecond())
   return {
     /** The latest one-second sample, for the live table. */
     latest: (): ProcessSample | undefined => samples[samples.length - 1],
@@ -154,7 +162,7 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
     stop: (): { readonly samples: ReadonlyArray<ProcessSample>; readonly summary: ProcessSummary } => {
       sample()
       clearInterval(fast)
-      clearInterval(slow)
+      clearTimeout(slow)
       loop.disable()
       const mean = (f: (s: ProcessSample) => number) =>
         samples.length === 0 ? Number.NaN : samples.reduce((a, s) => a + f(s), 0) / samples.length

@@ -37,6 +37,12 @@ export interface RunResult {
   readonly errorKinds: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** Every request's latency, by endpoint and outcome. */
   readonly latencies: LatencyLogs
+  /**
+   * How every request ended, per endpoint: the HTTP status (`"200"`, `"503"`,
+   * ...), `"timeout"`, or the client error's code (`"ECONNRESET"`, ...), with
+   * counts. Finer than the outcomes, which take any 2xx as ok.
+   */
+  readonly statuses: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
 
 /** Refuses anything but loopback: this generator must never leave the machine. */
@@ -86,33 +92,41 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
     const kinds = (errorKinds[endpoint] ??= {})
     kinds[kind] = (kinds[kind] ?? 0) + 1
   }
+  const statuses: Record<string, Record<string, number>> = {}
+  const noteStatus = (endpoint: string, status: string) => {
+    const counts = (statuses[endpoint] ??= {})
+    counts[status] = (counts[status] ?? 0) + 1
+  }
 
   const request = async (
     pool: Pool,
     path: string
-  ): Promise<{ outcome: Outcome; latencyMs: number; kind: string | undefined; retryAfterMs: number }> => {
+  ): Promise<{ outcome: Outcome; latencyMs: number; kind: string | undefined; status: string; retryAfterMs: number }> => {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), options.timeoutMs)
     const started = performance.now()
     let outcome: Outcome
     let kind: string | undefined
+    let status: string
     let retryAfterMs = 0
     try {
       const response = await pool.request({ path, method: "GET", signal: controller.signal })
       // Read the whole body: the response is only complete when it has arrived.
       await response.body.arrayBuffer()
       outcome = classifyStatus(response.statusCode)
+      status = String(response.statusCode)
       const retryAfter = Number(response.headers["retry-after"])
       if (response.statusCode === 503 && Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000
       if (outcome === "error") kind = `HTTP ${response.statusCode}`
     } catch (error) {
       outcome = controller.signal.aborted ? "timeout" : "error"
       if (outcome === "error") kind = String((error as { code?: unknown }).code ?? (error as Error).name)
+      status = kind ?? "timeout"
     } finally {
       clearTimeout(timer)
     }
     const latencyMs = performance.now() - started
-    return { outcome, latencyMs, kind, retryAfterMs }
+    return { outcome, latencyMs, kind, status, retryAfterMs }
   }
 
   const running = options.scenarios.map(() => [] as Array<Vu>)
@@ -123,9 +137,10 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
     const pool = pools[index]!
     try {
       while (!vu.stop && elapsed() < totalMs) {
-        const { kind, latencyMs, outcome, retryAfterMs } = await request(pool, scenario.path)
+        const { kind, latencyMs, outcome, retryAfterMs, status } = await request(pool, scenario.path)
         aggregator.record(scenario.name, elapsed(), latencyMs, outcome)
         if (kind !== undefined) noteError(scenario.name, kind)
+        noteStatus(scenario.name, status)
         // A refused connection fails in microseconds; without a pause a VU
         // would spin the CPU. Responses (200, 503, others) never pause,
         // unless the VU is told to honour a 503's Retry-After.
@@ -178,5 +193,5 @@ export const runLoad = async (options: RunOptions): Promise<RunResult> => {
   const end = elapsed()
   emit(aggregator.flush(Math.ceil(end / 1000) * 1000))
   await Promise.allSettled(pools.map((p) => p.destroy()))
-  return { rows: aggregator.allRows(), durationMs: end, errorKinds, latencies: aggregator.latencyLogs() }
+  return { rows: aggregator.allRows(), durationMs: end, errorKinds, latencies: aggregator.latencyLogs(), statuses }
 }
