@@ -1,0 +1,35 @@
+/**
+ * What the models share: an equality check that names the step it failed
+ * at (plain `node:assert`-free code, so that the models run both under
+ * vitest and in `npm run stress:model`), and the count of commands a driver
+ * executed, which the stress runner reports.
+ */
+import { isDeepStrictEqual } from "node:util"
+
+/** Commands executed by the drivers, across runs. */
+export interface Counter {
+  ops: number
+}
+
+/** A counter for callers that do not count. */
+export const uncounted = (): Counter => ({ ops: 0 })
+
+const render = (value: unknown): string =>
+  JSON.stringify(value, (_, v) => v instanceof Map ? [...v] : v === Infinity ? "Infinity" : v)
+
+/** Thrown when the real thing and its model disagree. */
+export class ModelMismatch extends Error {
+  override readonly name = "ModelMismatch"
+}
+
+/** Deep strict equality, or a `ModelMismatch` naming `what` with both sides. */
+export const expectEqual = <A>(actual: A, expected: A, what: string): void => {
+  if (!isDeepStrictEqual(actual, expected)) {
+    throw new ModelMismatch(`${what}\n  expected: ${render(expected)}\n  actual:   ${render(actual)}`)
+  }
+}
+
+/** Fails with `what` unless `condition` holds. */
+export const expectTrue = (condition: boolean, what: string): void => {
+  if (!condition) throw new ModelMismatch(what)
+}
