@@ -2,7 +2,7 @@
  * An adaptive resource under random workloads: a real `Limit` algorithm is
  * fed the samples of every call and moves the capacity while calls succeed,
  * fail, die, time out and are interrupted at random moments, on the
- * TestClock. Whatever the algorithm does, a permit is only granted below the
+ * virtual clock. Whatever the algorithm does, a permit is only granted below the
  * capacity of that moment (counted by the calls actually running, as well
  * as by the stats), the capacity is always the algorithm's limit within
  * [min, max], every call ends with its own ending, a BusyError or an
@@ -10,10 +10,11 @@
  * leaked. Used by test/Limiter.adaptive.property.test.ts and by
  * `npm run stress:model`.
  */
-import { Cause, Duration, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Metric, Option } from "effect"
 import * as fc from "effect/FastCheck"
 import { BusyError, Limit, Limiter, Metrics, Resource } from "effect-concurrency-limiter"
 import { type Counter, expectEqual, uncounted } from "./check.js"
+import { modelRuntime } from "./runtime.js"
 
 export const algorithms = {
   aimd: () => Limit.aimd({ initial: 4, min: 1, max: 12, backoffRatio: 0.5, timeoutMillis: 40 }),
@@ -36,23 +37,23 @@ export const call = fc.record({
 export type Call = typeof call extends fc.Arbitrary<infer T> ? T : never
 
 /** A whole scenario: the algorithm and the calls. */
-export const scenario = (maxLength = 40) =>
-  fc.tuple(fc.constantFrom(...Object.keys(algorithms) as Array<Algorithm>), fc.array(call, { maxLength }))
+export const scenario = (maxLength = 40, size: fc.SizeForArbitrary = "small") =>
+  fc.tuple(fc.constantFrom(...Object.keys(algorithms) as Array<Algorithm>), fc.array(call, { maxLength, size }))
 
 /** Names reused round-robin: the metric registry never forgets a series. */
 let runs = 0
 
 /**
  * Runs `calls` against a resource whose capacity follows `algorithm`; fails
- * with a `ModelMismatch` (a defect) listing every violation. Needs the
- * TestClock.
+ * with a `ModelMismatch` (a defect) listing every violation. Runs on a
+ * `ManualClock` of its own.
  */
 export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, counter: Counter = uncounted()) => {
   const limit = algorithms[algorithm]()
   const name = `AdaptiveModel${runs++ % 16}`
   const Db = Resource.make(name, { capacity: limit })
   const limitGauge = Metrics.limit.pipe(Metric.tagged("resource", name), Metric.tagged("algorithm", limit.name))
-  return Effect.gen(function*() {
+  return modelRuntime((clock) => Effect.gen(function*() {
     const limiter = yield* Limiter.Limiter
     const violations: Array<string> = []
     let running = 0
@@ -90,7 +91,7 @@ export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, co
         }
         return fiber
       }))
-    yield* TestClock.adjust("2 seconds")
+    yield* clock.adjust(2000)
     const exits = yield* Effect.forEach(fibers, Fiber.await)
     exits.forEach((exit, i) => {
       if (Exit.isFailure(exit)) {
@@ -112,5 +113,5 @@ export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, co
     expectEqual(violations, [], "violations")
     const quiescent = yield* stats
     expectEqual([quiescent.inUse, quiescent.waiting, running], [0, 0, 0], "in use, waiting, running at quiescence")
-  }).pipe(Effect.provide(Limiter.layer({ timeout: "100 millis", resources: [Db] })))
+  }).pipe(Effect.provide(Limiter.layer({ timeout: "100 millis", resources: [Db] }))))
 }

@@ -3,16 +3,17 @@
  * model: random resource subsets in random orders (the guard takes them in
  * the limiter's canonical order, so no two guards deadlock), hold times,
  * one deadline per guard, failures, defects and interruptions at random
- * moments, on the TestClock. Every resource is held by at most its capacity
+ * moments, on the virtual clock. Every resource is held by at most its capacity
  * of running effects; a guard that times out does so exactly at its
  * deadline and names one of its resources; every guard ends as it should;
  * at quiescence nothing is held, in use or waiting. Used by
  * test/Limiter.property.test.ts and by `npm run stress:model`.
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, TestClock } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber } from "effect"
 import * as fc from "effect/FastCheck"
 import { BusyError, Limiter, Resource } from "effect-concurrency-limiter"
 import { type Counter, expectEqual, uncounted } from "./check.js"
+import { modelRuntime } from "./runtime.js"
 
 const A = Resource.make("A", { capacity: 1 })
 const B = Resource.make("B", { capacity: 2 })
@@ -32,15 +33,16 @@ export const request = fc.record({
 export type Request = typeof request extends fc.Arbitrary<infer T> ? T : never
 
 /** A whole scenario: the requests. */
-export const scenario = (maxLength = 25) => fc.array(request, { maxLength })
+export const scenario = (maxLength = 25, size: fc.SizeForArbitrary = "small") =>
+  fc.array(request, { maxLength, size })
 
 /**
  * Runs `requests` through one limiter of resources A (1), B (2) and C (3);
- * fails with a `ModelMismatch` (a defect) listing every violation. Needs the
- * TestClock.
+ * fails with a `ModelMismatch` (a defect) listing every violation. Runs on a
+ * `ManualClock` of its own.
  */
 export const runScenario = (requests: ReadonlyArray<Request>, counter: Counter = uncounted()) =>
-  Effect.gen(function*() {
+  modelRuntime((clock) => Effect.gen(function*() {
     const held: Record<string, number> = { A: 0, B: 0, C: 0 }
     const violations: Array<string> = []
 
@@ -88,9 +90,9 @@ export const runScenario = (requests: ReadonlyArray<Request>, counter: Counter =
         return fiber
       }))
 
-    // The TestClock wakes every sleeper in time order, so every start, deadline,
+    // The clock wakes every sleeper in time order, so every start, deadline,
     // release and interruption happens at its own moment.
-    yield* TestClock.adjust("250 millis")
+    yield* clock.adjust(250)
 
     const exits = yield* Effect.forEach(fibers, Fiber.await)
     exits.forEach((exit, i) => {
@@ -122,4 +124,4 @@ export const runScenario = (requests: ReadonlyArray<Request>, counter: Counter =
       [["A", 0, 0], ["B", 0, 0], ["C", 0, 0]],
       "no permit leaked, no waiter left behind"
     )
-  }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: all })))
+  }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: all }))))

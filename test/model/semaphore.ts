@@ -15,10 +15,11 @@
  * timeout, an interruption — and a defect from a release only where the
  * model says the release was of permits no longer taken.
  */
-import { Cause, Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option } from "effect"
 import * as fc from "effect/FastCheck"
 import * as Semaphore from "../../src/Semaphore.js"
 import { type Counter, expectEqual, expectTrue, uncounted } from "./check.js"
+import { modelRuntime, settle } from "./runtime.js"
 
 type Mode = "withPermits" | "take" | "timed"
 
@@ -53,9 +54,13 @@ export const command = fc.oneof(
 
 export type Command = typeof command extends fc.Arbitrary<infer T> ? T : never
 
-/** A whole scenario: the initial capacity and the commands. */
-export const scenario = (maxLength = 40, commands: fc.Arbitrary<Command> = command) =>
-  fc.tuple(initial, fc.array(commands, { minLength: 1, maxLength }))
+/**
+ * A whole scenario: the initial capacity and the commands. fast-check
+ * favours short arrays unless `size` is `"max"` (lengths then spread evenly
+ * up to `maxLength`), which the stress run uses for deeper queues.
+ */
+export const scenario = (maxLength = 40, size: fc.SizeForArbitrary = "small") =>
+  fc.tuple(initial, fc.array(command, { minLength: 1, maxLength, size }))
 
 /**
  * How a holder gives its permits back: `epoch` releases (withPermits,
@@ -80,7 +85,7 @@ interface ModelHolder {
 
 /** How a fiber ended, as both sides classify it. */
 interface Ending {
-  readonly tag: "succeeded" | "failed" | "died" | "interrupted" | "timeout"
+  readonly tag: "succeeded" | "failed" | "died" | "interrupted" | "timeout" | "unexpected defect"
   /** Whether a release of permits no longer taken died. */
   readonly releaseDefect: boolean
 }
@@ -139,9 +144,6 @@ export class Model {
   }
 }
 
-/** Lets every forked fiber run until it parks again. */
-const settle = Effect.repeatN(Effect.yieldNow(), 40)
-
 interface Live {
   readonly id: number
   readonly fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
@@ -152,15 +154,19 @@ interface Live {
 const classify = (exit: Exit.Exit<unknown, unknown>): Ending => {
   if (Exit.isSuccess(exit)) return { tag: "succeeded", releaseDefect: false }
   const cause = exit.cause
-  const releaseDefect = [...Cause.defects(cause)].some((d) => d instanceof RangeError)
+  const defects = [...Cause.defects(cause)]
+  const releaseDefect = defects.some((d) => d instanceof RangeError)
   const failure = Cause.failureOption(cause)
-  const tag = Option.isSome(failure)
+  const tag = defects.some((d) => d !== "died" && !(d instanceof RangeError))
+    ? "unexpected defect"
+    : Option.isSome(failure)
     ? (failure.value === "timeout" ? "timeout" : "failed")
-    : [...Cause.defects(cause)].includes("died")
+    : defects.includes("died")
     ? "died"
     : Cause.isInterrupted(cause)
     ? "interrupted"
-    : "died"
+    // Only the release died: the effect itself succeeded.
+    : "succeeded"
   return { tag, releaseDefect }
 }
 
@@ -170,11 +176,11 @@ const endingOfHold = (hold: Hold): Ending["tag"] =>
 /**
  * Runs `commands` against a semaphore of `initial` permits and its model,
  * checking after every step and at quiescence. Fails with a `ModelMismatch`
- * (a defect of the returned effect) at the first disagreement. Needs the
- * TestClock.
+ * (a defect of the returned effect) at the first disagreement. Runs on a
+ * `ManualClock` of its own.
  */
 export const runScenario = (initial: number, commands: ReadonlyArray<Command>, counter: Counter = uncounted()) =>
-  Effect.gen(function*() {
+  modelRuntime((clock) => Effect.gen(function*() {
     const sem = yield* Semaphore.make(initial)
     const model = new Model(initial)
     const grants: Array<number> = []
@@ -368,7 +374,7 @@ export const runScenario = (initial: number, commands: ReadonlyArray<Command>, c
           const deadlines = model.queue.flatMap((w) => w.deadline === undefined ? [] : [w.deadline])
           if (deadlines.length === 0) break
           const next = Math.min(...deadlines)
-          yield* TestClock.adjust(next - model.now)
+          yield* clock.adjust(next - model.now)
           model.now = next
           // Every waiter whose deadline has come times out, in deadline order.
           for (const w of [...model.queue].sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity))) {
@@ -407,4 +413,4 @@ export const runScenario = (initial: number, commands: ReadonlyArray<Command>, c
       expectTrue(expected.has(id), `fiber ${id} ended although the model has it running`)
       expectEqual(classify(exit), expected.get(id)!, `how fiber ${id} ended (${String(exit)})`)
     }
-  })
+  }))
