@@ -19,17 +19,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Limiter, Resource } from "effect-concurrency-limiter"
+import { assertModel } from "./model/check.js"
 import { guaranteesOf, runScenario, scenario } from "./model/guard.js"
 
 let runs = 0
 
 describe("Limiter queue against a model", () => {
-  it.effect.prop(
-    "grant order, endings, stats and metrics agree with the model at every step",
-    [scenario()],
-    ([[cfg, commands]]) => runScenario(cfg, commands),
-    { timeout: 60_000, fastCheck: { numRuns: 200 } }
-  )
+  it("grant order, endings, stats and metrics agree with the model at every step", () =>
+    assertModel(scenario(), ([cfg, commands]) => runScenario(cfg, commands), 200), 60_000)
 
   it("the model's rounding: integer largest remainder", () => {
     // Weights 4/1 of 7 permits: 5.6 and 1.4 → 5 and 1, the spare to the larger remainder.

@@ -14,27 +14,24 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
 import * as Semaphore from "../src/Semaphore.js"
+import { assertModel } from "./model/check.js"
 import { command, runScenario, scenario } from "./model/semaphore.js"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 40)
 
 describe("Semaphore against a model", () => {
-  it.effect.prop(
-    "agrees with the model at every step",
-    [scenario()],
-    ([[initial, commands]]) => runScenario(initial, commands),
-    { timeout: 60_000, fastCheck: { numRuns: 300 } }
-  )
+  it("agrees with the model at every step", () =>
+    assertModel(scenario(), ([initial, commands]) => runScenario(initial, commands), 300), 60_000)
 
-  it.effect.prop(
-    "never leaks without releaseAll",
-    [fc.tuple(
-      fc.integer({ min: 1, max: 3 }),
-      fc.array(command.filter((c) => c.kind !== "releaseAll"), { minLength: 1, maxLength: 60 })
-    )],
-    ([[initial, commands]]) => runScenario(initial, commands),
-    { timeout: 60_000, fastCheck: { numRuns: 200 } }
-  )
+  it("never leaks without releaseAll", () =>
+    assertModel(
+      fc.tuple(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(command.filter((c) => c.kind !== "releaseAll"), { minLength: 1, maxLength: 60 })
+      ),
+      ([initial, commands]) => runScenario(initial, commands),
+      200
+    ), 60_000)
 
   it.effect("model sanity: exit of a timed waiter is a timeout", () =>
     Effect.gen(function*() {

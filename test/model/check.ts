@@ -4,6 +4,8 @@
  * vitest and in `npm run stress:model`), and the count of commands a driver
  * executed, which the stress runner reports.
  */
+import { Effect } from "effect"
+import * as fc from "effect/FastCheck"
 import { isDeepStrictEqual } from "node:util"
 
 /** Commands executed by the drivers, across runs. */
@@ -33,3 +35,16 @@ export const expectEqual = <A>(actual: A, expected: A, what: string): void => {
 export const expectTrue = (condition: boolean, what: string): void => {
   if (!condition) throw new ModelMismatch(what)
 }
+
+/**
+ * Checks a model's property for `numRuns` random scenarios, each driver run
+ * with `Effect.runPromise`: the models bring their own clock, so the
+ * TestContext that `it.effect.prop` builds for every run would be wasted
+ * (it cost more than the runs themselves). A failure reports fast-check's
+ * seed and path, which replay it (`fc.assert(…, { seed, path })`).
+ */
+export const assertModel = <A>(
+  scenarios: fc.Arbitrary<A>,
+  run: (scenario: A) => Effect.Effect<void, unknown>,
+  numRuns: number
+): Promise<void> => fc.assert(fc.asyncProperty(scenarios, (scenario) => Effect.runPromise(run(scenario))), { numRuns })

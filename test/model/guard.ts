@@ -25,7 +25,7 @@
  *
  * Holders end only when the test opens their gate (`finish`) or interrupts
  * them, never on a timer of their own: two timed releases at the same
- * instant would be ordered by the TestClock's sleep bookkeeping, which is no
+ * instant would be ordered by the clock's sleep bookkeeping, which is no
  * part of the semantics under test, and with partitions that order decides
  * who is owed the next permit.
  *

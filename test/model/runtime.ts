@@ -101,7 +101,7 @@ export class ManualClock implements Clock.Clock {
 
   /**
    * Moves time `millis` forward, waking every sleeper due on the way at its
-   * own instant, in order, and settling after each instant.
+   * own instant, in order, and settling after each one.
    */
   adjust(millis: number): Effect.Effect<void> {
     const target = this.now + millis
@@ -112,8 +112,12 @@ export class ManualClock implements Clock.Clock {
         return Effect.void
       }
       this.now = due.at
-      // Everything due at this instant, then let the woken fibers run.
-      while (this.timers.length > 0 && this.timers[0].at === due.at) this.timers.shift()!.wake()
+      // One sleeper at a time, each settled before the next, even at the same
+      // instant (as the TestClock does): what a woken fiber sets off, such as
+      // a grant and the first step of the effect it admits, is over before
+      // anything else happens, so the models can check a grant from inside
+      // the effect it admitted.
+      this.timers.shift()!.wake()
       return Effect.zipRight(settle, step)
     })
     return Effect.zipRight(settle, step)

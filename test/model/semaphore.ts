@@ -2,7 +2,7 @@
  * The semaphore's model and driver: random sequences of take / withPermits /
  * withPermitsIfAvailable / tryTake / release / interrupt / resize /
  * releaseAll / timeout run against the real semaphore and against a plain
- * model of it, on the TestClock. Used by test/Semaphore.property.test.ts and
+ * model of it, on a virtual clock. Used by test/Semaphore.property.test.ts and
  * by `npm run stress:model`.
  *
  * After every step the two must agree on capacity, permits in use, queue
