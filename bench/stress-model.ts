@@ -8,7 +8,7 @@
  *
  *   npm run stress:model                                   # 1,000,000 operations, random seed
  *   npm run stress:model -- --ops 20000 --seed 42          # shorter, reproducible
- *   npm run stress:model -- --model guard --model semaphore
+ *   npm run stress:model -- --model guard --model semaphore   # or --model all (the default)
  *   npm run stress:model -- --max-minutes 10               # stop early (exits 1 if short of target)
  *   npm run stress:model -- --replay guard:123:4:0:1       # replay one failure: model:seed:path
  *
@@ -50,8 +50,8 @@ const ops = Number(args.ops)
 if (!Number.isSafeInteger(ops) || ops <= 0) fail(`--ops must be a positive integer, got ${args.ops}`)
 const seed = args.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(args.seed)
 if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, got ${args.seed}`)
-const selected = args.model ?? [...modelNames]
-for (const name of selected) if (!isModel(name)) fail(`--model must be one of ${modelNames.join(", ")}, got ${name}`)
+const selected = args.model === undefined || args.model.includes("all") ? [...modelNames] : args.model
+for (const name of selected) if (!isModel(name)) fail(`--model must be one of ${modelNames.join(", ")}, all; got ${name}`)
 const maxMinutes = Number(args["max-minutes"])
 
 const format = (n: number) => n.toLocaleString("en-US")

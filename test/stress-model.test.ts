@@ -3,7 +3,9 @@
  * same rounds over the same models (test/model/), for a few thousand
  * operations with a fixed seed. And the cases the stress run found, pinned:
  * a failure it prints is added to `pinned` (model, seed, path) and replays
- * here until fixed; a case worth keeping in its own words gets a test below.
+ * here until fixed (a replay that passes also runs the rest of the shrink
+ * level it came from, so a case kept for good is better written out, as
+ * below, from the counterexample the failure printed).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
@@ -13,14 +15,7 @@ import * as semaphore from "./model/semaphore.js"
 import { type ModelName, replay, stress } from "./model/stress.js"
 
 /** Failures printed by `npm run stress:model`, replayed exactly (seed and shrunk path). */
-const pinned: ReadonlyArray<{ readonly model: ModelName; readonly seed: number; readonly path: string }> = [
-  // The harness's clock woke sleepers due at the same instant together; see "same-instant sleepers" below.
-  {
-    model: "adaptive",
-    seed: 128760090,
-    path: "19:4:1:2:7:6:6:7:12:22:22:24:24:24:27:27:31:31:34:34:45:45:47:46:45:49:46:46:46:48:49:49:22:23:23:22:22:23:40:48:45:45:45:45"
-  }
-]
+const pinned: ReadonlyArray<{ readonly model: ModelName; readonly seed: number; readonly path: string }> = []
 
 describe("stress:model, short", () => {
   it("every model reaches its share of 3,000 operations with every invariant held", async () => {
@@ -39,7 +34,7 @@ describe("stress:model, short", () => {
   }, 60_000)
 
   it("a seed replays: the same seed runs the same scenarios", async () => {
-    const run = () => stress({ ops: 400, seed: 7, models: ["semaphore"] })
+    const run = () => stress({ ops: 200, seed: 7, models: ["semaphore"] })
     const [first, second] = [await run(), await run()]
     assert.deepStrictEqual(
       first.models.map(({ ops, runs }) => ({ ops, runs })),

@@ -164,7 +164,8 @@ export const stress = async (options: Options): Promise<Report> => {
 /**
  * Replays one failing case: the run of `model`'s property at `seed` and
  * `path`, as a failure reported it. Resolves with the error, or `undefined`
- * when the case passes now.
+ * when the case passes now (fast-check then also runs the other shrinks of
+ * the path's last level).
  */
 export const replay = async (model: ModelName, seed: number, path: string): Promise<string | undefined> => {
   const { property }: Model = models[model]
