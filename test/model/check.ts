@@ -1,8 +1,9 @@
 /**
- * What the models share: an equality check that names the step it failed
- * at (plain `node:assert`-free code, so that the models run both under
- * vitest and in `npm run stress:model`), and the count of commands a driver
- * executed, which the stress runner reports.
+ * What the models share: checks that throw a `ModelMismatch` naming the
+ * step they failed at (no vitest `assert`, so that the models run both under
+ * vitest and in `npm run stress:model`), the count of operations a driver
+ * executed, which the stress runner reports, and the property check the
+ * tests use.
  */
 import { Effect } from "effect"
 import * as fc from "effect/FastCheck"
