@@ -18,8 +18,8 @@ import { type ModelName, replay, stress } from "./model/stress.js"
 const pinned: ReadonlyArray<{ readonly model: ModelName; readonly seed: number; readonly path: string }> = []
 
 describe("stress:model, short", () => {
-  it("every model reaches its share of 3,000 operations with every invariant held", async () => {
-    const report = await stress({ ops: 3_000, seed: 20261127 })
+  it("every model reaches its share of 8,000 operations with every invariant held", async () => {
+    const report = await stress({ ops: 8_000, seed: 20261127 })
     if (report.failure !== undefined) {
       const { error, model, path, seed } = report.failure
       assert.fail(`${model} failed (replay: npm run stress:model -- --replay ${model}:${seed}:${path}):\n${error}`)
@@ -30,7 +30,7 @@ describe("stress:model, short", () => {
       assert.isAtLeast(r.ops, r.target, `${r.model} operations`)
       assert.isAbove(r.runs, 0)
     }
-    assert.strictEqual(report.models.reduce((sum, r) => sum + r.target, 0) >= 3_000, true)
+    assert.strictEqual(report.models.reduce((sum, r) => sum + r.target, 0) >= 8_000, true)
   }, 60_000)
 
   it("a seed replays: the same seed runs the same scenarios", async () => {
