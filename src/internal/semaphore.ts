@@ -709,7 +709,19 @@ const queueFull = Exit.fail(QueueFull)
  * @internal
  */
 export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): void => {
-  for (let i = grants.length - 1; i >= 0; i--) grants[i].release(ending)
+  // A release that dies (permits released twice, after a `releaseAll` let a
+  // raw `release` take them) must not keep the others from being released.
+  let failed = false
+  let defect: unknown
+  for (let i = grants.length - 1; i >= 0; i--) {
+    try {
+      grants[i].release(ending)
+    } catch (error) {
+      if (!failed) defect = error
+      failed = true
+    }
+  }
+  if (failed) throw defect
 }
 
 /**
@@ -724,7 +736,12 @@ export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): vo
 export const holding = <A, E, R>(self: Effect.Effect<A, E, R>, grants: ReadonlyArray<Waiter>): Effect.Effect<A, E, R> =>
   Effect.matchCauseEffect(self, {
     onFailure: (cause) => {
-      releaseGrants(grants, Cause.isInterruptedOnly(cause) ? "interrupted" : "failure")
+      try {
+        releaseGrants(grants, Cause.isInterruptedOnly(cause) ? "interrupted" : "failure")
+      } catch (defect) {
+        // As a finalizer's defect would: after the effect's own failure, not instead of it.
+        return Effect.failCause(Cause.sequential(cause, Cause.die(defect)))
+      }
       return Effect.failCause(cause)
     },
     onSuccess: (a) => {
