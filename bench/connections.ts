@@ -1,0 +1,180 @@
+/**
+ * `npm run stress:connections`: 10,000 concurrent connections against the
+ * example server (`Db` capacity 5, a 5 s limiter timeout, the embedded
+ * database), in two waves.
+ *
+ * Each wave opens every connection (paced under the listen backlog, see
+ * `stress/pacing.ts`), sends one `GET /messages` on each and holds all of
+ * them through the queue; once the server has answered every one, they
+ * close. Checked, per wave: every request ends in a 200 or a well-formed
+ * 503, none is refused, reset, dropped or left unanswered; all connections
+ * were open at once and every request had reached the limiter at once; the
+ * server's RSS stays under the bound below and settles back to within 20 %
+ * of its idle value; the limiter is idle again afterwards. Exits 1 on any
+ * failed check.
+ *
+ * Usage: npm run stress:connections [-- --connections 10000 --waves 2 --rate 4000]
+ */
+import { setTimeout as sleep } from "node:timers/promises"
+import { parseArgs } from "node:util"
+import { buildServer } from "./build.js"
+import { readCpuSeconds, readRss } from "./procstat.js"
+import { freePort, startServer } from "./server.js"
+import { ensureFdLimit, readFdLimit } from "./stress/fdLimit.js"
+import { pollGauges, readGauges } from "./stress/gauges.js"
+import type { Gauges } from "./stress/gauges.js"
+import { readAcceptQueue, readListenBacklog } from "./stress/listenBacklog.js"
+import { readFdCount, sampleFootprint, waitForRss } from "./stress/memory.js"
+import { runWave, waveFailures } from "./stress/wave.js"
+import type { WaveResult } from "./stress/wave.js"
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: "string", default: "10000" },
+    waves: { type: "string", default: "2" },
+    rate: { type: "string", default: "5000" },
+    "max-pending": { type: "string", default: "256" },
+    "settle-timeout": { type: "string", default: "30000" }
+  }
+})
+
+/** Descriptors beyond the connections: the runtime, PGlite's worker, the /metrics scrapes, stdio. */
+const fdMargin = 1000
+
+/**
+ * The RSS bound: idle + `perConnectionKiB` for each connection held. One
+ * held connection with its request queued costs the server a socket, Node's
+ * HTTP parser and request/response objects, and the request's fiber waiting
+ * in the limiter's queue: measured at ~20 KiB on this machine (see the
+ * report: the peak minus idle, over 10,000). The bound allows 3× that, so
+ * noise and GC timing do not fail it, while a leak of a few KiB per request,
+ * kept across the two waves, or a buffer per connection would.
+ */
+const perConnectionKiB = 60
+
+/** Back to within 20 % of idle after a wave. */
+const settleFactor = 1.2
+
+const requested = Number(args.connections)
+const failures: Array<string> = []
+const fail = (message: string) => {
+  failures.push(message)
+  console.log(`FAIL ${message}`)
+}
+
+const limit = ensureFdLimit(requested + fdMargin)
+console.log(limit.message)
+let connections = requested
+if (!limit.enough) {
+  connections = Math.max(0, limit.after.soft - fdMargin)
+  fail(`file-descriptor limit too low: scaled down from ${requested} to ${connections} connections`)
+  if (connections < 100) process.exit(1)
+}
+
+const built = await buildServer(".bench-out/connections-build")
+const port = await freePort()
+const server = await startServer({
+  entry: built.entry,
+  port,
+  env: { DB_CONCURRENCY: "5", LIMITER_TIMEOUT: "5 seconds", DATABASE_URL: undefined, LIMITER_REDIS_URL: undefined },
+  readyPath: "/metrics",
+  readyTimeoutMs: 120_000
+})
+const mb = (n: number) => `${n.toFixed(0)} MiB`
+let exitCode = 1
+try {
+  const serverLimit = readFdLimit(server.pid)
+  console.log(`server pid ${server.pid}: RLIMIT_NOFILE soft ${serverLimit.soft}, hard ${serverLimit.hard}`)
+  if (serverLimit.soft < connections + fdMargin) fail(`the server's file-descriptor limit ${serverLimit.soft} < ${connections + fdMargin}`)
+  const { backlog, somaxconn } = readListenBacklog(port)
+  const acceptQueue = { read: () => readAcceptQueue(port), limit: Number.isNaN(backlog) ? 128 : Math.floor(backlog / 2) }
+  console.log(
+    `listen backlog ${backlog} (somaxconn ${somaxconn}): connecting at most ${args.rate}/s, at most ${
+      args["max-pending"]
+    } connects pending, and only while the accept queue stays under ${acceptQueue.limit}`
+  )
+
+  // Warm up (JIT, lazy initialisation, the database's caches), then the idle footprint.
+  for (let i = 0; i < 20; i++) await (await fetch(`${server.baseUrl}/messages`)).arrayBuffer()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  const idleRssMb = readRss(server.pid).rssMb
+  const idleFds = readFdCount(server.pid)
+  const boundMb = idleRssMb + (perConnectionKiB * connections) / 1024
+  console.log(
+    `idle: RSS ${mb(idleRssMb)}, ${idleFds} fds. RSS bound: idle + ${perConnectionKiB} KiB × ${connections} = ${mb(boundMb)}; settle target ${
+      mb(idleRssMb * settleFactor)
+    }`
+  )
+
+  const footprint = sampleFootprint(server.pid)
+  const rows: Array<Record<string, string | number>> = []
+  for (let wave = 1; wave <= Number(args.waves); wave++) {
+    footprint.reset()
+    const before = await readGauges(server.baseUrl)
+    const cpuBefore = readCpuSeconds(server.pid)
+    let fdsBeforeRequests = Number.NaN
+    let atPeak: (Gauges & { held: number; reached: number }) | undefined
+    const result: WaveResult = await runWave({
+      host: "127.0.0.1",
+      port,
+      path: "/messages",
+      connections,
+      pace: { ratePerSecond: Number(args.rate), maxPending: Number(args["max-pending"]), acceptQueue },
+      responseTimeoutMs: 60_000,
+      // Every connection open on our side: wait (bounded) until the server holds them all too.
+      beforeRequests: async () => {
+        const deadline = Date.now() + 30_000
+        while (readFdCount(server.pid) < idleFds + connections && Date.now() < deadline) await sleep(50)
+        fdsBeforeRequests = readFdCount(server.pid)
+      },
+      // Every request written: wait (bounded) until the server has read every one,
+      // i.e. each one is queued, holding, or already answered by the limiter.
+      whileHeld: async (held) => {
+        const reachedOf = (g: Gauges) => g.waiting + g.acquired - before.acquired + g.timedOut - before.timedOut
+        const { gauges } = await pollGauges(server.baseUrl, (g) => reachedOf(g) >= connections, 5000, 50)
+        atPeak = { ...gauges, held, reached: reachedOf(gauges) }
+      }
+    })
+    const peak = footprint.peak()
+    const serverCpuSeconds = readCpuSeconds(server.pid) - cpuBefore
+    const after = await pollGauges(server.baseUrl, (g) => g.waiting === 0 && g.inUse === 0, 10_000)
+    const settled = await waitForRss(server.pid, idleRssMb * settleFactor, Number(args["settle-timeout"]))
+    const label = `wave ${wave}`
+    for (const f of waveFailures(result, connections)) fail(`${label}: ${f}`)
+    if (!(fdsBeforeRequests >= idleFds + connections)) fail(`${label}: the server held ${fdsBeforeRequests - idleFds} connections, not ${connections}`)
+    if (atPeak === undefined || atPeak.reached < connections) {
+      fail(`${label}: only ${atPeak?.reached} of ${connections} requests reached the limiter while all were held`)
+    }
+    if (peak.rssMb > boundMb) fail(`${label}: peak RSS ${mb(peak.rssMb)} over the bound ${mb(boundMb)}`)
+    if (!settled.met) fail(`${label}: RSS ${mb(settled.rssMb)} not back within 20 % of idle ${mb(idleRssMb)} after ${settled.afterMs} ms`)
+    if (!after.met) fail(`${label}: limiter not idle afterwards (waiting ${after.gauges.waiting}, in use ${after.gauges.inUse})`)
+    rows.push({
+      wave: label,
+      "held at once": result.peakHeld,
+      "server fds": fdsBeforeRequests,
+      "waiting at peak": atPeak?.waiting ?? Number.NaN,
+      "reached limiter": atPeak?.reached ?? Number.NaN,
+      "200": result.ok,
+      "503": result.busy,
+      "errors": [...result.errors].map(([k, n]) => `${k}:${n}`).join(" ") || 0,
+      "other status": [...result.otherStatus].map(([k, n]) => `${k}:${n}`).join(" ") || 0,
+      "SYN retries": result.synRetries,
+      "open s": (result.openMs / 1000).toFixed(1),
+      "duration s": (result.durationMs / 1000).toFixed(1),
+      "p50/p99/max s": [result.p50Ms, result.p99Ms, result.maxMs].map((ms) => (ms / 1000).toFixed(2)).join("/"),
+      "server CPU s": serverCpuSeconds.toFixed(1),
+      "peak RSS": mb(peak.rssMb),
+      "KiB/conn": (((peak.rssMb - idleRssMb) * 1024) / connections).toFixed(1),
+      "settled RSS": `${mb(settled.rssMb)} (${(settled.afterMs / 1000).toFixed(1)} s)`
+    })
+    console.log(JSON.stringify(rows[rows.length - 1]))
+  }
+  footprint.stop()
+  console.log(`\nidle RSS ${mb(idleRssMb)}, bound ${mb(boundMb)}, settle target ${mb(idleRssMb * settleFactor)}`)
+  console.table(rows)
+  console.log(failures.length === 0 ? "PASS: every check held" : `FAIL: ${failures.length} check(s) failed:\n  ${failures.join("\n  ")}`)
+  exitCode = failures.length === 0 ? 0 : 1
+} finally {
+  await server.stop()
+}
+process.exit(exitCode)
