@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises"
 import { parse, sumOf } from "../../test/utils/prometheus.js"
+import { httpGet } from "./httpGet.js"
 
 /** One scrape of a resource's gauges and acquisition counters. */
 export interface Gauges {
@@ -19,9 +20,8 @@ export interface Gauges {
 
 /** `GET {baseUrl}/metrics`, reduced to `resource`'s figures (summed over partitions). */
 export const readGauges = async (baseUrl: string, resource = "Db"): Promise<Gauges> => {
-  const response = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
-  const body = await response.text()
-  if (response.status !== 200) throw new Error(`GET /metrics: ${response.status}: ${body}`)
+  const { body, status } = await httpGet(`${baseUrl}/metrics`)
+  if (status !== 200) throw new Error(`GET /metrics: ${status}: ${body}`)
   const samples = parse(body)
   const of = (name: string, labels: Record<string, string> = {}) => sumOf(samples, name, { resource, ...labels })
   return {
@@ -34,18 +34,25 @@ export const readGauges = async (baseUrl: string, resource = "Db"): Promise<Gaug
   }
 }
 
-/** Scrapes every `intervalMs` until `done` holds or `timeoutMs` passes; returns the last scrape and whether it held. */
+/**
+ * Scrapes every `intervalMs` until `done` holds or `timeoutMs` passes;
+ * returns the last scrape, whether it held, and the most waiters any scrape
+ * saw. A server flooded with requests may answer a scrape only after
+ * seconds: the poll waits for it (the deadline is checked between scrapes).
+ */
 export const pollGauges = async (
   baseUrl: string,
   done: (gauges: Gauges) => boolean,
   timeoutMs: number,
   intervalMs = 100
-): Promise<{ readonly gauges: Gauges; readonly met: boolean; readonly afterMs: number }> => {
+): Promise<{ readonly gauges: Gauges; readonly met: boolean; readonly afterMs: number; readonly maxWaiting: number }> => {
   const start = Date.now()
+  let maxWaiting = 0
   for (;;) {
     const gauges = await readGauges(baseUrl)
-    if (done(gauges)) return { gauges, met: true, afterMs: Date.now() - start }
-    if (Date.now() - start >= timeoutMs) return { gauges, met: false, afterMs: Date.now() - start }
+    maxWaiting = Math.max(maxWaiting, gauges.waiting)
+    if (done(gauges)) return { gauges, met: true, afterMs: Date.now() - start, maxWaiting }
+    if (Date.now() - start >= timeoutMs) return { gauges, met: false, afterMs: Date.now() - start, maxWaiting }
     await sleep(intervalMs)
   }
 }

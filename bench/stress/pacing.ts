@@ -57,7 +57,6 @@ export const openPaced = async (count: number, pace: Pace, make: () => Connectio
       const startedNow = connections.length
       void pace.acceptQueue.read().then((n) => {
         queued = Number.isNaN(n) ? 0 : n
-        if (process.env.DEBUG_PACE) console.log(`t=${(performance.now() - start).toFixed(0)} queued=${n} started=${startedNow}`)
         startedAtReading = startedNow
         reading = false
       })
