@@ -24,6 +24,7 @@ import { readRss } from "./procstat.js"
 import { freePort, startServer } from "./server.js"
 import { ensureFdLimit } from "./stress/fdLimit.js"
 import { httpGet } from "./stress/httpGet.js"
+import { collectGarbage, inspectorUrl } from "./stress/inspector.js"
 import { readAcceptQueue, readListenBacklog } from "./stress/listenBacklog.js"
 import { readFdCount } from "./stress/memory.js"
 import { runStorm, stormFailures } from "./stress/storm.js"
@@ -39,6 +40,12 @@ const { values: args } = parseArgs({
 })
 
 const clients = Number(args.clients)
+/**
+ * What the V8 heap (after a full GC) may hold above idle after a round: a
+ * few MiB of caches and JIT code. 5,000 waiters left behind would hold more
+ * (a fiber, its request and response objects: tens of KiB each).
+ */
+const heapGrowthBoundMb = 16
 const seed = args.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(args.seed)
 const nextWithinMs = Number(args["next-within"])
 console.log(`seed ${seed} (replay: npm run stress:disconnects -- --seed ${seed})`)
@@ -62,7 +69,9 @@ const server = await startServer({
   port,
   env: { DB_CONCURRENCY: "5", LIMITER_TIMEOUT: "10 minutes", DATABASE_URL: undefined, LIMITER_REDIS_URL: undefined },
   readyPath: "/metrics",
-  readyTimeoutMs: 120_000
+  readyTimeoutMs: 120_000,
+  // For the forced GCs that tell garbage from what the rounds leave behind (stress/inspector.ts).
+  nodeFlags: ["--inspect=127.0.0.1:0"]
 })
 let exitCode = 1
 try {
@@ -76,6 +85,10 @@ try {
   // Past Node's keepAliveTimeout (5 s), so the ready probe's keep-alive connection is gone from the fd count.
   await sleep(6000)
   const idleFds = readFdCount(server.pid)
+  const url = inspectorUrl(server.logTail(5000))
+  if (url === undefined) throw new Error("no inspector URL in the server's log")
+  const idleHeap = await collectGarbage(url)
+  console.log(`idle, after a full GC: RSS ${readRss(server.pid).rssMb.toFixed(0)} MiB, V8 heap used ${idleHeap.heapUsed.toFixed(1)} MiB`)
   const rows: Array<Record<string, string | number>> = []
   for (let round = 1; round <= Number(args.rounds); round++) {
     const label = `round ${round}`
@@ -95,6 +108,10 @@ try {
     while (readFdCount(server.pid) > idleFds && Date.now() < fdDeadline) await sleep(100)
     const fds = readFdCount(server.pid)
     if (fds > idleFds) fail(`${label}: the server still has ${fds} descriptors open (idle: ${idleFds})`)
+    // What a round leaves reachable: the V8 heap after a full GC, against idle's.
+    const heap = await collectGarbage(url)
+    const grownMb = heap.heapUsed - idleHeap.heapUsed
+    if (grownMb > heapGrowthBoundMb) fail(`${label}: V8 heap used ${grownMb.toFixed(1)} MiB above idle after a full GC (bound ${heapGrowthBoundMb})`)
     rows.push({
       round: label,
       seed: result.seed,
@@ -107,7 +124,8 @@ try {
       "idle after ms": result.settledMs,
       "next": `${result.nextStatus} in ${result.nextLatencyMs.toFixed(0)} ms`,
       "server fds": `${fds} (idle ${idleFds})`,
-      "RSS": `${readRss(server.pid).rssMb.toFixed(0)} MiB`
+      "RSS": `${readRss(server.pid).rssMb.toFixed(0)} MiB`,
+      "heap after GC": `${heap.heapUsed.toFixed(1)} MiB (+${grownMb.toFixed(1)})`
     })
     console.log(JSON.stringify(rows[rows.length - 1]))
   }
