@@ -33,7 +33,7 @@ export interface OpenOptions {
 export interface Connection {
   /** Resolves once connected, with how long the handshake took (a SYN retry shows as ≥ 1 s); rejects with the socket error. */
   readonly connected: Promise<number>
-  /** Writes the request (keep-alive, so the socket outlives the response until `end`); once connected. */
+  /** Writes the request (keep-alive, so the socket outlives the response until `end`); once connected, and only once. */
   readonly send: () => void
   /** Resolves when the request has ended, however it ended; never rejects. */
   readonly outcome: Promise<Outcome>
@@ -136,7 +136,7 @@ export const open = (options: OpenOptions): Connection => {
   return {
     connected,
     send: () => {
-      if (settled) return
+      if (settled || !Number.isNaN(writtenAt)) return
       writtenAt = performance.now()
       socket.write(`GET ${options.path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\nConnection: keep-alive\r\n\r\n`)
       timer = setTimeout(() => settle({ kind: "error", code: "timeout" }), options.responseTimeoutMs)

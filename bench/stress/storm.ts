@@ -34,6 +34,8 @@ export interface StormResult {
   readonly seed: number
   /** The most requests the limiter showed waiting before the storm. */
   readonly waitingBefore: number
+  /** Whether every request had reached the limiter (queued or acquired) before the storm. */
+  readonly allQueued: boolean
   /** Answered (200) before their client went away. */
   readonly answered: number
   /** Answered with anything but a 200, or ended by the server, before the disconnect. */
@@ -103,6 +105,7 @@ export const runStorm = async (options: StormOptions): Promise<StormResult> => {
   return {
     seed: options.seed,
     waitingBefore: queued.maxWaiting,
+    allQueued: queued.met,
     answered,
     unexpected,
     disconnectedWhileQueued,
@@ -118,6 +121,7 @@ export const runStorm = async (options: StormOptions): Promise<StormResult> => {
 /** The storm's checks; `nextWithinMs` is what "served at once" means. */
 export const stormFailures = (result: StormResult, clients: number, nextWithinMs: number): ReadonlyArray<string> => {
   const failures: Array<string> = []
+  if (!result.allQueued) failures.push(`not every request reached the limiter before the storm`)
   if (result.waitingBefore < clients * 0.5) failures.push(`only ${result.waitingBefore} of ${clients} were seen waiting before the storm`)
   for (const [kind, n] of result.unexpected) failures.push(`${n} × ${kind} before the disconnect`)
   if (result.disconnectedWhileHolding < 0) failures.push(`more interrupted waiters than disconnects (${result.disconnectedWhileQueued})`)

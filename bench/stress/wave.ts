@@ -6,7 +6,11 @@
  * Connecting first keeps the accept rate, which depends on what else the
  * machine runs, out of the queue: every request arrives within a few
  * hundred milliseconds, all of them are in the limiter's queue at once, and
- * none times out before the last one is even sent. Each request is classified: 200, 503 (with the limiter's body and
+ * none times out before the last one is even sent. But Node's HTTP server
+ * closes a connection that has not sent its headers within `headersTimeout`
+ * (60 s, checked every 30 s): on a machine so busy that opening takes that
+ * long, a connection sends its request anyway once it has been open
+ * `maxIdleMs` (default 40 s). Each request is classified: 200, 503 (with the limiter's body and
  * Retry-After or not), another status, or an error. The server dropping or
  * resetting a connection before its response is an error, never a 503.
  */
@@ -25,6 +29,8 @@ export interface WaveOptions {
   readonly connections: number
   readonly pace: Pace
   readonly responseTimeoutMs: number
+  /** A connection open this long sends its request without waiting for the others (default 40 s). */
+  readonly maxIdleMs?: number
   /** Awaited once every connection is open, before any request is sent. */
   readonly beforeRequests?: () => Promise<void>
   /** Awaited once every request is written, while they are still in the server. */
@@ -64,6 +70,8 @@ export const runWave = async (options: WaveOptions): Promise<WaveResult> => {
   const opened = await openPaced(options.connections, options.pace, () => {
     const connection = open(options)
     connection.connected.then(() => {
+      const timer = setTimeout(connection.send, options.maxIdleMs ?? 40_000)
+      void connection.outcome.then(() => clearTimeout(timer))
       held++
       peakHeld = Math.max(peakHeld, held)
       void connection.closed.then(() => held--)
