@@ -3,8 +3,8 @@ import * as Either from "effect/Either"
 import type * as Limiter from "../Limiter.js"
 import type * as LimitedHttpClient from "../LimitedHttpClient.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
-import type * as Resource from "../Resource.js"
-import { renderValue, validateTimeout } from "./options.js"
+import * as Resource from "../Resource.js"
+import { orDefault, renderValue, validateTimeout } from "./options.js"
 
 /** A host's options once checked: every duration decoded, every default filled in. */
 export interface ValidOptions {
@@ -73,7 +73,7 @@ const validateResources = (
   const seen = new Map<string, number>()
   list.forEach((resource, i) => {
     const name = resource?.name
-    if (limiter.rankOf(resource) === undefined) {
+    if (!Resource.isResource(resource) || limiter.rankOf(resource) === undefined) {
       fail(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
     }
     if (seen.has(resource.key)) fail(`${field}[${i}]`, name, `a resource not already listed (${field}[${seen.get(resource.key)}])`)
@@ -84,7 +84,7 @@ const validateResources = (
 
 const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): ValidOptions["rate"] => {
   if (typeof rate !== "object" || rate === null) fail(field, rate, "{ limit, interval, algorithm? }")
-  const algorithm = rate.algorithm ?? "token-bucket"
+  const algorithm = orDefault(rate.algorithm, "token-bucket")
   if (algorithm !== "token-bucket" && algorithm !== "fixed-window") {
     fail(`${field}.algorithm`, algorithm, "\"token-bucket\" or \"fixed-window\"")
   }
@@ -97,11 +97,11 @@ const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): Valid
 
 const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): ValidRetry => {
   if (typeof retry !== "object" || retry === null) fail(field, retry, "{ times?, statuses?, backoff?, maxDelay?, nonIdempotent? }")
-  const times = retry.times ?? retryDefaults.times
+  const times = orDefault(retry.times, retryDefaults.times)
   if (typeof times !== "number" || !Number.isSafeInteger(times) || times < 0) {
     fail(`${field}.times`, times, "a non-negative safe integer")
   }
-  const statuses = retry.statuses ?? retryDefaults.statuses
+  const statuses = orDefault(retry.statuses, retryDefaults.statuses)
   if (!Array.isArray(statuses) || statuses.length === 0) {
     fail(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
   }
@@ -110,13 +110,13 @@ const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): Va
       fail(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
     }
   })
-  const nonIdempotent = retry.nonIdempotent ?? false
+  const nonIdempotent = orDefault(retry.nonIdempotent, false)
   if (typeof nonIdempotent !== "boolean") fail(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
   return {
     times,
     statuses: new Set(statuses),
-    backoff: finiteDuration(`${field}.backoff`, retry.backoff ?? retryDefaults.backoff, true),
-    maxDelay: finiteDuration(`${field}.maxDelay`, retry.maxDelay ?? retryDefaults.maxDelay, false),
+    backoff: finiteDuration(`${field}.backoff`, orDefault(retry.backoff, retryDefaults.backoff), true),
+    maxDelay: finiteDuration(`${field}.maxDelay`, orDefault(retry.maxDelay, retryDefaults.maxDelay), false),
     nonIdempotent
   }
 }
