@@ -24,6 +24,7 @@ import {
   Exit,
   Fiber,
   Layer,
+  ManagedRuntime,
   Option,
   type Scope,
   TestClock,
@@ -60,17 +61,28 @@ type Outcome<A> =
   | { readonly _tag: "refused"; readonly error: unknown }
 
 /**
- * Runs one build on the live clock, bounded: a build takes microseconds, so
+ * Every input runs on one TestClock (its `adjust` checks timeouts in force),
+ * built once: a TestContext per input would cost more than the input.
+ */
+const runtime = ManagedRuntime.make(TestContext.TestContext)
+afterAll(() => runtime.dispose())
+
+/**
+ * Runs one build, bounded on the wall clock: a build takes microseconds, so
  * two seconds is a hang. A defect (a throw escaping) fails the property.
  */
 const outcome = async <A, E, R>(effect: Effect.Effect<A, E, R>): Promise<Outcome<A>> => {
   F.checked.inputs++
-  const bounded = Effect.scoped(effect as Effect.Effect<A, E, Scope.Scope>).pipe(Effect.timeout("2 seconds"))
-  const exit = await Effect.runPromiseExit(bounded)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const hang = new Promise<"hang">((resolve) => {
+    timer = setTimeout(() => resolve("hang"), 2_000)
+  })
+  const exit = await Promise.race([runtime.runPromiseExit(Effect.scoped(effect as Effect.Effect<A, E, Scope.Scope>)), hang])
+  clearTimeout(timer)
+  if (exit === "hang") throw new Error("a hang: the build did not end within 2 seconds")
   if (Exit.isSuccess(exit)) return { _tag: "accepted", value: exit.value }
   const failure = Cause.failureOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`a defect, not a typed error:\n${Cause.pretty(exit.cause)}`)
-  if (Cause.isTimeoutException(failure.value)) throw new Error("a hang: the build did not end within 2 seconds")
   return { _tag: "refused", error: failure.value }
 }
 
@@ -245,7 +257,7 @@ describe("Limiter.layer: every option, fuzzed", () => {
               yield* assertTimesOutAfter(R, o.capacity as number, millis)
             }
             return { stats, guarded, timeout: limiter.timeout, enabled: limiter.enabled }
-          }).pipe(Effect.provide(layer), Effect.provide(TestContext.TestContext))
+          }).pipe(Effect.provide(layer))
 
           refusedOrAccepted(await outcome(program), invalid, o, ({ enabled, guarded, stats, timeout }) => {
             assertFigures(stats)
@@ -345,9 +357,9 @@ describe("Limiter.layer: options given as Config, fed raw environment text", () 
           })
         }
       ),
-      F.params(150)
+      F.params(100)
     )
-  }, F.timeoutFor(150))
+  }, F.timeoutFor(100))
 
   it("reload and setCapacity: a bad value is refused and changes nothing; a good one is in force", async () => {
     await fc.assert(
@@ -407,9 +419,9 @@ describe("Limiter.layer: options given as Config, fed raw environment text", () 
           }
         }
       ),
-      F.params(100)
+      F.params(60)
     )
-  }, F.timeoutFor(100))
+  }, F.timeoutFor(60))
 })
 
 // --- Limiter.withResources --------------------------------------------------------
@@ -438,8 +450,7 @@ describe("Limiter.withResources: its timeout and partition, fuzzed", () => {
         assert.isUndefined(thrown, `refused the guard timeout ${renderValue(timeout)}: ${String(thrown)}`)
         const result = await outcome(
           assertTimesOutAfter(Db, 2, expected, timeout).pipe(
-            Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })),
-            Effect.provide(TestContext.TestContext)
+            Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] }))
           )
         )
         assert.strictEqual(result._tag, "accepted")
@@ -546,9 +557,9 @@ describe("Limit: every algorithm's options, fuzzed", () => {
           assert.isTrue(Number.isSafeInteger(current) && current >= limit.min && current <= limit.max, `limit ${current}`)
         }
       }),
-      F.params(1000)
+      F.params(500)
     )
-  }, F.timeoutFor(1000))
+  }, F.timeoutFor(500))
 
   it("Limit.fixed(n): a positive safe integer, or a LimiterConfigError naming Limit.fixed.limit", () => {
     fc.assert(
@@ -615,9 +626,9 @@ describe("Semaphore: capacities and permit counts, fuzzed", () => {
           expect(take.stats.waiting).toBe(1)
         }
       }),
-      F.params(300)
+      F.params(150)
     )
-  }, F.timeoutFor(300))
+  }, F.timeoutFor(150))
 })
 
 // --- LimitedHttpClient ------------------------------------------------------------
@@ -721,9 +732,9 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
           refusedOrAccepted(result, invalid, o, (built) => expect(built).toBe("built"))
         }
       ),
-      F.params(150)
+      F.params(100)
     )
-  }, F.timeoutFor(150))
+  }, F.timeoutFor(100))
 
   const dnsName = fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/), { minLength: 1, maxLength: 4 })
     .map((labels) => labels.join("."))
@@ -760,9 +771,9 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
           assertNamesOneOf(result.error, new Map([["hosts", host]]), host)
         }
       }),
-      F.params(200)
+      F.params(100)
     )
-  }, F.timeoutFor(200))
+  }, F.timeoutFor(100))
 
   it("parseRetryAfter: never throws; digits and HTTP dates are read, capped at max; anything else is None", () => {
     const httpDate = fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true })
