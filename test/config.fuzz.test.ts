@@ -150,12 +150,13 @@ const assertTimesOutAfter = (
     const guard = yield* Effect.fork(Effect.either((Limiter.withResources as any)([resource], options)(Effect.void)))
     yield* Effect.yieldNow()
     const horizon = Math.min(millis, 1e12)
-    // Short of the deadline by a hundredth (nanos are rounded): still waiting.
-    if (horizon > 1e-3) {
-      yield* TestClock.adjust(Duration.millis(horizon * 0.99))
+    // Short of the deadline by a hundredth and a milli (the clock's resolution): still waiting.
+    const early = horizon * 0.99 - 1
+    if (early > 0) {
+      yield* TestClock.adjust(Duration.millis(early))
       assert.isTrue(Option.isNone(yield* Fiber.poll(guard)), `refused before its timeout of ${millis} ms`)
     }
-    yield* TestClock.adjust(Duration.millis(horizon * 0.02 + 1))
+    yield* TestClock.adjust(Duration.millis(horizon - Math.max(0, early) + horizon * 0.01 + 1))
     const done = yield* Fiber.poll(guard)
     if (millis <= 1e12) {
       assert.isTrue(Option.isSome(done), `still waiting after its timeout of ${millis} ms`)
@@ -459,9 +460,10 @@ describe("Limiter.withResources: its timeout and partition, fuzzed", () => {
     )
   }, F.timeoutFor(60))
 
-  it("a partition must be one of the resource's (documented throw otherwise)", () => {
-    fc.assert(
-      fc.property(F.validOr(fc.constantFrom("interactive", "batch")), (partition) => {
+  it("a partition must be one of the resource's (documented throw otherwise)", async () => {
+    await fc.assert(
+      fc.asyncProperty(F.validOr(fc.constantFrom("interactive", "batch")), async (partition) => {
+        await F.breathe()
         F.checked.inputs++
         const valid = partition === "interactive" || partition === "batch"
         const define = () => (Limiter.withResources as any)([Split], { partition })
@@ -520,10 +522,11 @@ const samples = fc.array(
 )
 
 describe("Limit: every algorithm's options, fuzzed", () => {
-  it("a bad option throws LimiterConfigError at once (documented), naming it; a good one never yields a NaN limit", () => {
-    fc.assert(
+  it("a bad option throws LimiterConfigError at once (documented), naming it; a good one never yields a NaN limit", async () => {
+    await fc.assert(
       // By name, so that a counterexample reads "aimd.backoffRatio", not the code of a function.
-      fc.property(fc.constantFrom(...limitOptions.map(([a, o]) => `${a}.${o}`)), F.fuzzValue, samples, (which, value, feed) => {
+      fc.asyncProperty(fc.constantFrom(...limitOptions.map(([a, o]) => `${a}.${o}`)), F.fuzzValue, samples, async (which, value, feed) => {
+        await F.breathe()
         const [algorithm, option, valid, make] = limitOptions.find(([a, o]) => `${a}.${o}` === which)!
         F.checked.inputs++
         const given = option === "initial" ? { initial: value } : { initial: 5, [option]: value }
@@ -561,9 +564,10 @@ describe("Limit: every algorithm's options, fuzzed", () => {
     )
   }, F.timeoutFor(500))
 
-  it("Limit.fixed(n): a positive safe integer, or a LimiterConfigError naming Limit.fixed.limit", () => {
-    fc.assert(
-      fc.property(F.fuzzValue, (n) => {
+  it("Limit.fixed(n): a positive safe integer, or a LimiterConfigError naming Limit.fixed.limit", async () => {
+    await fc.assert(
+      fc.asyncProperty(F.fuzzValue, async (n) => {
+        await F.breathe()
         F.checked.inputs++
         if (positiveSafe(n)) {
           expect(Limit.fixed(n as number).limitOf(Limit.fixed(n as number).initial)).toBe(n)
@@ -592,9 +596,10 @@ describe("Semaphore: capacities and permit counts, fuzzed", () => {
     expect((Option.getOrThrow(defect) as Error).message).toContain(renderValue(value))
   }
 
-  it("make, resize, take: accepted and in force, or a RangeError defect (documented)", () => {
-    fc.assert(
-      fc.property(F.validOr(fc.integer({ min: 0, max: 50 })), F.validOr(fc.integer({ min: 0, max: 50 })), F.validOr(fc.integer({ min: 1, max: 60 })), (made, resized, taken) => {
+  it("make, resize, take: accepted and in force, or a RangeError defect (documented)", async () => {
+    await fc.assert(
+      fc.asyncProperty(F.validOr(fc.integer({ min: 0, max: 50 })), F.validOr(fc.integer({ min: 0, max: 50 })), F.validOr(fc.integer({ min: 1, max: 60 })), async (made, resized, taken) => {
+        await F.breathe()
         F.checked.inputs++
         const make = Effect.runSyncExit(Semaphore.make(made as number))
         if (!isCapacity(made)) return assertRangeError(make, made)
@@ -669,7 +674,8 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
         fc.record({
           resources: fc.oneof(
             { arbitrary: fc.constant([Api] as unknown), weight: 6 },
-            fc.constantFrom([], [null], [Unlisted], [Api, Api], [Api, Other], [undefined, Api]),
+            // eslint-disable-next-line no-sparse-arrays
+            fc.constantFrom([], [null], [Unlisted], [Api, Api], [Api, Other], [undefined, Api], [, Api], [Api, ,]),
             F.fuzzValue
           ),
           timeout: optional(F.validOr(validTimeouts)),
@@ -683,11 +689,12 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
           const resources = o.resources as Array<unknown>
           if (!Array.isArray(resources) || resources.length === 0) invalid.set("resources", resources)
           else {
-            resources.forEach((r, i) => {
+            for (let i = 0; i < resources.length; i++) {
+              const r = resources[i]
               const listed = r === Api || r === Other
               const twice = listed && resources.indexOf(r) < i
               if (!listed || twice) invalid.set(`resources[${i}]`, (r as any)?.name ?? r)
-            })
+            }
           }
           if (o.timeout !== undefined && F.timeoutMillis(o.timeout) === undefined) invalid.set("timeout", o.timeout)
           if (o.partition !== undefined) invalid.set("partition", o.partition)
@@ -712,9 +719,10 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
               if (retry.statuses !== undefined) {
                 if (!Array.isArray(retry.statuses) || retry.statuses.length === 0) invalid.set("retry.statuses", retry.statuses)
                 else {
-                  retry.statuses.forEach((s: unknown, i: number) => {
-                    if (!(Number.isInteger(s) && (s as number) >= 400 && (s as number) <= 599)) invalid.set(`retry.statuses[${i}]`, s)
-                  })
+                  for (let i = 0; i < retry.statuses.length; i++) {
+                    const s = retry.statuses[i]
+                    if (!(Number.isInteger(s) && s >= 400 && s <= 599)) invalid.set(`retry.statuses[${i}]`, s)
+                  }
                 }
               }
               if (retry.nonIdempotent !== undefined && typeof retry.nonIdempotent !== "boolean") {
@@ -775,10 +783,10 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
     )
   }, F.timeoutFor(100))
 
-  it("parseRetryAfter: never throws; digits and HTTP dates are read, capped at max; anything else is None", () => {
+  it("parseRetryAfter: never throws; digits and HTTP dates are read, capped at max; anything else is None", async () => {
     const httpDate = fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true })
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.oneof(
           fc.nat().map(String),
           fc.constantFrom("9".repeat(400), "0", " 7 ", "-5", "1.5", "1e3", "soon", "", "٣", "2026-11-25T12:00:00Z"),
@@ -789,7 +797,8 @@ describe("LimitedHttpClient: options and hosts, fuzzed", () => {
         ),
         fc.integer({ min: 0, max: 4e12 }),
         fc.constantFrom<Duration.DurationInput>("30 seconds", 0, Duration.infinity, "1 day", 1500),
-        (value, now, max) => {
+        async (value, now, max) => {
+        await F.breathe()
           F.checked.inputs++
           const result = LimitedHttpClient.parseRetryAfter(value, { now, max })
           const maxMillis = Duration.toMillis(Duration.decode(max))
@@ -862,7 +871,8 @@ describe("RedisLimiter.layer: options checked before connecting, fuzzed", () => 
           if (o.replicas !== undefined && !positiveSafe(o.replicas)) invalid.set("replicas", o.replicas)
           if (o.prefix !== undefined && !noBracesOrSpaces(o.prefix)) invalid.set("prefix", o.prefix)
           // Never a Redis URL here, so that nothing connects: all else valid, the URL is what is refused.
-          if (typeof o.redis === "string" && /^rediss?:\/\//.test(o.redis)) return
+          // (Absent, it is REDIS_URL or the local Redis: valid, so skipped too.)
+          if (o.redis === undefined || (typeof o.redis === "string" && /^rediss?:\/\//.test(o.redis))) return
           const onlyUrl = invalid.size === 0
           invalid.set("redis", o.redis)
           // An adaptive capacity is refused with the settings, after the URL.
@@ -1073,6 +1083,25 @@ describe("config fuzz: the inputs that failed, replayed", () => {
       )
       expect((client as LimiterConfigError.LimiterConfigError).field).toBe("resources[0]")
       expect((client as LimiterConfigError.LimiterConfigError).value).toBe("null")
+    }))
+
+  it.effect("LimitedHttpClient resources [, Api] (a hole) and retry statuses [, 429]: refused, not skipped by forEach", () =>
+    Effect.gen(function*() {
+      const Api = Resource.make("Api", { capacity: 1 })
+      const fake = HttpClient.make(() => Effect.die("unused"))
+      const make = (options: object) =>
+        LimitedHttpClient.make(fake, { resources: [Api], ...options } as any).pipe(
+          Effect.scoped,
+          Effect.provide(Limiter.layer({ timeout: 0, resources: [Api] })),
+          Effect.flip
+        )
+      // eslint-disable-next-line no-sparse-arrays
+      const hole = yield* make({ resources: [, Api] })
+      expect((hole as LimiterConfigError.LimiterConfigError).field).toBe("resources[0]")
+      expect((hole as LimiterConfigError.LimiterConfigError).value).toBe("undefined")
+      // eslint-disable-next-line no-sparse-arrays
+      const status = yield* make({ retry: { statuses: [, 429] } })
+      expect((status as LimiterConfigError.LimiterConfigError).field).toBe("retry.statuses[0]")
     }))
 
   it.effect("capacity Object.create(null), or an object that contains itself: refused and rendered, not a TypeError", () =>

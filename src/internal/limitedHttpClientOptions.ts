@@ -71,14 +71,16 @@ const validateResources = (
   if (!Array.isArray(resources) || resources.length === 0) fail(field, resources, "a non-empty list of resources")
   const list = resources as ReadonlyArray<Resource.Resource.Any>
   const seen = new Map<string, number>()
-  list.forEach((resource, i) => {
+  // An index loop, not `forEach`: a hole in a sparse list is an entry too.
+  for (let i = 0; i < list.length; i++) {
+    const resource = list[i]
     const name = resource?.name
     if (!Resource.isResource(resource) || limiter.rankOf(resource) === undefined) {
       fail(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
     }
     if (seen.has(resource.key)) fail(`${field}[${i}]`, name, `a resource not already listed (${field}[${seen.get(resource.key)}])`)
     seen.set(resource.key, i)
-  })
+  }
   return list as unknown as Limiter.NonEmptyResources
 }
 
@@ -105,11 +107,12 @@ const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): Va
   if (!Array.isArray(statuses) || statuses.length === 0) {
     fail(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
   }
-  statuses.forEach((status, i) => {
+  for (let i = 0; i < statuses.length; i++) {
+    const status = statuses[i]
     if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
       fail(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
     }
-  })
+  }
   const nonIdempotent = orDefault(retry.nonIdempotent, false)
   if (typeof nonIdempotent !== "boolean") fail(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
   return {

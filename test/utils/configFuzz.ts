@@ -202,3 +202,12 @@ export const isPartitions = (v: unknown): boolean => {
 
 /** A finite number, not NaN: what every figure in the stats must be (or `Infinity` for an unbounded queue). */
 export const isFigure = (n: unknown): boolean => typeof n === "number" && !Number.isNaN(n)
+
+let sinceBreath = 0
+
+/**
+ * Lets the event loop run every few hundred inputs: a long synchronous run
+ * would starve vitest's worker, whose calls to the main process time out.
+ */
+export const breathe = (): Promise<void> | undefined =>
+  ++sinceBreath % 250 === 0 ? new Promise((resolve) => setImmediate(resolve)) : undefined
