@@ -50,7 +50,8 @@ export const validateTimeout = (field: string, value: unknown): Either.Either<Du
   if (Duration.isDuration(value)) return Either.right(value)
   if (typeof value === "number") return isNonNegative(value) ? Either.right(Duration.millis(value)) : invalid(field, value, expected)
   if (typeof value === "bigint") return value >= 0n ? Either.right(Duration.nanos(value)) : invalid(field, value, expected)
-  if (Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === "number" && isNonNegative(n))) {
+  // Indexed, not `every`: `every` skips the holes of a sparse `[, ,]`.
+  if (Array.isArray(value) && value.length === 2 && [value[0], value[1]].every((n) => typeof n === "number" && isNonNegative(n))) {
     // `Duration.decode` converts seconds × 1e9 to a BigInt, which throws once it overflows to Infinity.
     return Either.right(
       Number.isFinite(value[0] * 1e9)

@@ -170,7 +170,8 @@ export const timeoutMillis = (v: unknown): number | undefined => {
   if (typeof v === "number") return Number.isNaN(v) || v < 0 ? undefined : v
   if (typeof v === "bigint") return v < 0n ? undefined : Number(v) / 1e6
   if (Array.isArray(v)) {
-    if (v.length !== 2 || !v.every((n) => typeof n === "number" && !Number.isNaN(n) && n >= 0)) return undefined
+    const [seconds, nanos] = [v[0], v[1]]
+    if (v.length !== 2 || ![seconds, nanos].every((n) => typeof n === "number" && !Number.isNaN(n) && n >= 0)) return undefined
     return v[0] * 1_000 + v[1] / 1e6
   }
   if (typeof v !== "string") return undefined
