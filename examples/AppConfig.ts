@@ -6,23 +6,26 @@
 import { Config, ConfigError, Either } from "effect"
 import type { Redacted } from "effect"
 
-const positiveInteger = (name: string) =>
-  Config.integer(name).pipe(
-    Config.mapOrFail((n) =>
-      n >= 1
+/**
+ * `Config.integer` reads a blank value as 0 and takes "1e300": neither is a
+ * count anyone meant (a blank `DB_MAX_WAITING` would silently never queue).
+ */
+const integerAtLeast = (name: string, min: 0 | 1) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const n = Number(text)
+      return text.trim() !== "" && Number.isSafeInteger(n) && n >= min
         ? Either.right(n)
-        : Either.left(ConfigError.InvalidData([], `Expected a positive integer but received ${n}`))
-    )
+        : Either.left(ConfigError.InvalidData(
+          [],
+          `Expected a ${min === 1 ? "positive" : "non-negative"} integer but received ${JSON.stringify(text)}`
+        ))
+    })
   )
 
-const nonNegativeInteger = (name: string) =>
-  Config.integer(name).pipe(
-    Config.mapOrFail((n) =>
-      n >= 0 && Number.isSafeInteger(n)
-        ? Either.right(n)
-        : Either.left(ConfigError.InvalidData([], `Expected a non-negative integer but received ${n}`))
-    )
-  )
+const positiveInteger = (name: string) => integerAtLeast(name, 1)
+
+const nonNegativeInteger = (name: string) => integerAtLeast(name, 0)
 
 /** `PORT`: where the HTTP server listens (default 8000, as the original). */
 export const port = Config.port("PORT").pipe(Config.withDefault(8000))

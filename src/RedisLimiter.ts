@@ -70,7 +70,7 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
    * How long a permit outlives its replica: a lease is renewed every quarter
    * of it while its holder runs, and a holder whose lease was not renewed
    * for three quarters of it is interrupted. Default 5 seconds; at least 100
-   * millis.
+   * millis, at most 2^31 - 1 millis (24.8 days, the longest Node timer).
    */
   readonly leaseTtl?: Duration.DurationInput | undefined
   /**
@@ -86,7 +86,10 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
   readonly replicas?: number | undefined
   /** The prefix of the Redis keys. Replicas that share a limit share it. Default `"ecl"`. */
   readonly prefix?: string | undefined
-  /** How long a Redis command may take before Redis counts as unreachable for it. Default 1 second. */
+  /**
+   * How long a Redis command may take before Redis counts as unreachable for
+   * it. Default 1 second; at least 1 milli, at most 2^31 - 1 millis.
+   */
   readonly commandTimeout?: Duration.DurationInput | undefined
 }
 

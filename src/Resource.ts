@@ -192,7 +192,8 @@ export const make = <const Name extends string, const Partition extends string =
       name,
       capacity: options.capacity,
       maxWaiting: options.maxWaiting,
-      order: options.order ?? "fifo",
+      // Only `undefined` is absent: a `null` is refused by the layer.
+      order: options.order === undefined ? "fifo" : options.order,
       partitions: options.partitions
     } as const
   )

@@ -3,8 +3,8 @@ import * as Either from "effect/Either"
 import type * as Limiter from "../Limiter.js"
 import type * as LimitedHttpClient from "../LimitedHttpClient.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
-import type * as Resource from "../Resource.js"
-import { renderValue, validateTimeout } from "./options.js"
+import * as Resource from "../Resource.js"
+import { orDefault, renderValue, validateTimeout } from "./options.js"
 
 /** A host's options once checked: every duration decoded, every default filled in. */
 export interface ValidOptions {
@@ -71,20 +71,22 @@ const validateResources = (
   if (!Array.isArray(resources) || resources.length === 0) fail(field, resources, "a non-empty list of resources")
   const list = resources as ReadonlyArray<Resource.Resource.Any>
   const seen = new Map<string, number>()
-  list.forEach((resource, i) => {
+  // An index loop, not `forEach`: a hole in a sparse list is an entry too.
+  for (let i = 0; i < list.length; i++) {
+    const resource = list[i]
     const name = resource?.name
-    if (limiter.rankOf(resource) === undefined) {
+    if (!Resource.isResource(resource) || limiter.rankOf(resource) === undefined) {
       fail(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
     }
     if (seen.has(resource.key)) fail(`${field}[${i}]`, name, `a resource not already listed (${field}[${seen.get(resource.key)}])`)
     seen.set(resource.key, i)
-  })
+  }
   return list as unknown as Limiter.NonEmptyResources
 }
 
 const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): ValidOptions["rate"] => {
   if (typeof rate !== "object" || rate === null) fail(field, rate, "{ limit, interval, algorithm? }")
-  const algorithm = rate.algorithm ?? "token-bucket"
+  const algorithm = orDefault(rate.algorithm, "token-bucket")
   if (algorithm !== "token-bucket" && algorithm !== "fixed-window") {
     fail(`${field}.algorithm`, algorithm, "\"token-bucket\" or \"fixed-window\"")
   }
@@ -97,26 +99,27 @@ const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): Valid
 
 const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): ValidRetry => {
   if (typeof retry !== "object" || retry === null) fail(field, retry, "{ times?, statuses?, backoff?, maxDelay?, nonIdempotent? }")
-  const times = retry.times ?? retryDefaults.times
+  const times = orDefault(retry.times, retryDefaults.times)
   if (typeof times !== "number" || !Number.isSafeInteger(times) || times < 0) {
     fail(`${field}.times`, times, "a non-negative safe integer")
   }
-  const statuses = retry.statuses ?? retryDefaults.statuses
+  const statuses = orDefault(retry.statuses, retryDefaults.statuses)
   if (!Array.isArray(statuses) || statuses.length === 0) {
     fail(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
   }
-  statuses.forEach((status, i) => {
+  for (let i = 0; i < statuses.length; i++) {
+    const status = statuses[i]
     if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
       fail(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
     }
-  })
-  const nonIdempotent = retry.nonIdempotent ?? false
+  }
+  const nonIdempotent = orDefault(retry.nonIdempotent, false)
   if (typeof nonIdempotent !== "boolean") fail(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
   return {
     times,
     statuses: new Set(statuses),
-    backoff: finiteDuration(`${field}.backoff`, retry.backoff ?? retryDefaults.backoff, true),
-    maxDelay: finiteDuration(`${field}.maxDelay`, retry.maxDelay ?? retryDefaults.maxDelay, false),
+    backoff: finiteDuration(`${field}.backoff`, orDefault(retry.backoff, retryDefaults.backoff), true),
+    maxDelay: finiteDuration(`${field}.maxDelay`, orDefault(retry.maxDelay, retryDefaults.maxDelay), false),
     nonIdempotent
   }
 }

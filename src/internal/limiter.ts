@@ -10,14 +10,16 @@ import * as Runtime from "effect/Runtime"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import { LimiterConfigError } from "../LimiterConfigError.js"
-import type * as Resource from "../Resource.js"
+import * as Resource from "../Resource.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
 import { ResourceMetrics } from "./metrics.js"
 import {
+  orDefault,
   renderValue,
+  validateBoolean,
   validateCapacity,
   validateMaxWaiting,
   validateOrder,
@@ -28,9 +30,6 @@ import { holding, type Queue, QueueFull, releaseGrants, SemaphoreImpl, unsafeImp
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
-
-const resolve = <A>(value: A | Config.Config<A>): Effect.Effect<A, ConfigError.ConfigError> =>
-  Config.isConfig(value) ? value : Effect.succeed(value as A)
 
 const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
   Config.isConfig(value) ? value : Effect.succeed(value)
@@ -104,7 +103,7 @@ const readSettings = Effect.fnUntraced(function*(
 ) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
   const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
-  const enabled = yield* resolve(options.enabled ?? true)
+  const enabled = yield* fromEither(validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true))))
   const settings: Array<ResourceSettings> = []
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
@@ -114,7 +113,7 @@ const readSettings = Effect.fnUntraced(function*(
       : yield* resolveUnknown(resource.capacity)
     const capacity = yield* fromEither(validateCapacity(resourceField(resources, i, "capacity"), configured))
     const maxWaiting = yield* fromEither(
-      validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(resource.maxWaiting ?? Infinity))
+      validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
     )
     settings.push({ capacity, maxWaiting })
   }
@@ -130,6 +129,9 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   const rank = new Map<string, number>()
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
+    if (!Resource.isResource(resource)) {
+      return yield* invalid(`resources[${i}]`, resource, "a resource made by Resource.make")
+    }
     if (typeof resource.name !== "string" || resource.name.length === 0) {
       return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string")
     }
@@ -143,14 +145,14 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     rank.set(resource.key, i)
   }
   let settings = yield* readSettings(options)
-  const metrics = yield* resolve(options.metrics ?? true)
+  const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
   const clock = yield* Effect.clock
 
   // The one place where resources get their semaphores.
   const semaphores: Array<SemaphoreImpl> = []
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
-    const order = yield* fromEither(validateOrder(resourceField(resources, i, "order"), resource.order ?? "fifo"))
+    const order = yield* fromEither(validateOrder(resourceField(resources, i, "order"), orDefault(resource.order, "fifo")))
     const partitions = resource.partitions === undefined ? undefined : yield* fromEither(
       validatePartitions(resourceField(resources, i, "partitions"), resource.partitions)
     )

@@ -3,16 +3,29 @@ import * as Either from "effect/Either"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 
 /** Renders a bad value so that the error shows exactly what was given. */
-export const renderValue = (value: unknown): string => {
+export const renderValue = (value: unknown): string => render(value, new Set())
+
+const render = (value: unknown, seen: Set<unknown>): string => {
   if (typeof value === "string") return JSON.stringify(value)
   if (typeof value === "bigint") return `${value}n`
-  if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`
-  if (Duration.isDuration(value)) return Duration.format(value)
-  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value)
-    return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${k}: ${renderValue(v)}`).join(", ")} }`
+  if (typeof value !== "object" || value === null) return String(value)
+  if (seen.has(value)) return "[Circular]"
+  seen.add(value)
+  try {
+    if (Array.isArray(value)) return `[${value.map((item) => render(item, seen)).join(", ")}]`
+    if (Duration.isDuration(value)) return Duration.format(value)
+    const proto = Object.getPrototypeOf(value)
+    // `Object.create(null)` has no `toString`: `String` would throw on it.
+    if (proto === Object.prototype || proto === null) {
+      const entries = Object.entries(value)
+      return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${k}: ${render(v, seen)}`).join(", ")} }`
+    }
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  } finally {
+    seen.delete(value)
   }
-  return String(value)
 }
 
 const invalid = (field: string, value: unknown, expected: string) =>
@@ -37,13 +50,25 @@ export const validateTimeout = (field: string, value: unknown): Either.Either<Du
   if (Duration.isDuration(value)) return Either.right(value)
   if (typeof value === "number") return isNonNegative(value) ? Either.right(Duration.millis(value)) : invalid(field, value, expected)
   if (typeof value === "bigint") return value >= 0n ? Either.right(Duration.nanos(value)) : invalid(field, value, expected)
-  if (Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === "number" && isNonNegative(n))) {
-    return Either.right(Duration.decode(value as unknown as readonly [number, number]))
+  // Indexed, not `every`: `every` skips the holes of a sparse `[, ,]`.
+  if (Array.isArray(value) && value.length === 2 && [value[0], value[1]].every((n) => typeof n === "number" && isNonNegative(n))) {
+    // `Duration.decode` converts seconds × 1e9 to a BigInt, which throws once it overflows to Infinity.
+    return Either.right(
+      Number.isFinite(value[0] * 1e9)
+        ? Duration.decode(value as unknown as readonly [number, number])
+        : Duration.millis(value[0] * 1000 + value[1] / 1e6)
+    )
   }
   if (typeof value === "string") {
     const match = DURATION_STRING.exec(value.trim())
-    if (match !== null && Number(match[1]) >= 0) {
-      return Either.right(Duration.decode(`${Number(match[1])} ${match[2]}` as Duration.DurationInput))
+    const amount = match === null ? NaN : Number(match[1])
+    if (match !== null && amount >= 0) {
+      // The digits as written: `String(Number(...))` turns 1e21 and 1e-7 into
+      // exponents `Duration.decode` throws on; too many digits for a double
+      // are still "longer than anything", as a number would be.
+      return Either.right(
+        Number.isFinite(amount) ? Duration.decode(`${match[1]} ${match[2]}` as Duration.DurationInput) : Duration.infinity
+      )
     }
   }
   return invalid(field, value, expected)
@@ -85,3 +110,14 @@ export const validatePartitions = (
   }
   return Either.right(entries as ReadonlyArray<readonly [string, number]>)
 }
+
+/** A switch: `"false"` from a `Config.string` would otherwise read as on. */
+export const validateBoolean = (field: string, value: unknown): Either.Either<boolean, LimiterConfigError> =>
+  typeof value === "boolean" ? Either.right(value) : invalid(field, value, "a boolean")
+
+/**
+ * An option's value, or its default when absent. Only `undefined` is absent:
+ * a `null` (from JSON, say) is a value like any other and is checked, not
+ * quietly replaced (`??` would make a `maxWaiting: null` unbounded).
+ */
+export const orDefault = <A, B>(value: A | undefined, fallback: B): A | B => value === undefined ? fallback : value

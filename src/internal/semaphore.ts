@@ -44,6 +44,7 @@ import type * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../Semaphore.js"
 import type { Deadlines, Expirable } from "./deadlines.js"
+import { renderValue } from "./options.js"
 import { guaranteedPermits } from "./shares.js"
 
 /**
@@ -181,13 +182,13 @@ export class Waiter implements Expirable {
 }
 
 const invalidPermits = (method: string, permits: number): RangeError =>
-  new RangeError(`Semaphore.${method}: permits must be a positive integer, got ${String(permits)}`)
+  new RangeError(`Semaphore.${method}: permits must be a positive integer, got ${renderValue(permits)}`)
 
 const isPermitCount = (permits: number): boolean => Number.isSafeInteger(permits) && permits > 0
 
 const validateCapacity = (method: string, permits: number): void => {
   if (!(Number.isSafeInteger(permits) && permits >= 0)) {
-    throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${String(permits)}`)
+    throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${renderValue(permits)}`)
   }
 }
 

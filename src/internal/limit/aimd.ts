@@ -4,6 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
+import { orDefault } from "../options.js"
 import { check, checkBounds, clamp, isNumber, make } from "./core.js"
 
 /** Netflix's `AIMDLimit.Builder` defaults (its timeout is 5 seconds). @internal */
@@ -12,9 +13,9 @@ export const defaults = { min: 20, max: 200, backoffRatio: 0.9, timeoutMillis: 5
 /** @internal */
 export const aimd = (options: Limit.AimdOptions): Limit.Limit<Limit.AimdState> => {
   const { initial, max, min } = checkBounds("aimd", options, defaults)
-  const backoffRatio = options.backoffRatio ?? defaults.backoffRatio
+  const backoffRatio = orDefault(options.backoffRatio, defaults.backoffRatio)
   check("Limit.aimd.backoffRatio", backoffRatio, isNumber(backoffRatio) && backoffRatio > 0 && backoffRatio < 1, "a ratio in (0, 1)")
-  const timeoutMillis = options.timeoutMillis ?? defaults.timeoutMillis
+  const timeoutMillis = orDefault(options.timeoutMillis, defaults.timeoutMillis)
   check("Limit.aimd.timeoutMillis", timeoutMillis, typeof timeoutMillis === "number" && timeoutMillis > 0, "a positive number of millis (Infinity: no timeout)")
 
   const update = (state: Limit.AimdState, sample: Limit.Sample): Limit.AimdState => {

@@ -4,6 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
+import { orDefault } from "../options.js"
 import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, loadOf, make, ranAlone } from "./core.js"
 
 /** Netflix's `Gradient2Limit.Builder` defaults. @internal */
@@ -19,11 +20,11 @@ export const defaults = {
 /** @internal */
 export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gradient2State> => {
   const { initial, max, min } = checkBounds("gradient2", options, defaults)
-  const smoothing = options.smoothing ?? defaults.smoothing
+  const smoothing = orDefault(options.smoothing, defaults.smoothing)
   check("Limit.gradient2.smoothing", smoothing, isNumber(smoothing) && smoothing > 0 && smoothing <= 1, "a number in (0, 1]")
-  const rttTolerance = options.rttTolerance ?? defaults.rttTolerance
+  const rttTolerance = orDefault(options.rttTolerance, defaults.rttTolerance)
   check("Limit.gradient2.rttTolerance", rttTolerance, isNumber(rttTolerance) && rttTolerance >= 1, "a finite number at least 1")
-  const longWindow = options.longWindow ?? defaults.longWindow
+  const longWindow = orDefault(options.longWindow, defaults.longWindow)
   check("Limit.gradient2.longWindow", longWindow, Number.isSafeInteger(longWindow) && longWindow >= 1, "a positive safe integer (samples)")
   const queueSize = checkTuning("Limit.gradient2.queueSize", options.queueSize, defaults.queueSize)
   const factor = 2 / (longWindow + 1)

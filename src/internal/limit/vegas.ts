@@ -4,6 +4,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
+import { orDefault } from "../options.js"
 import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make, ranAlone } from "./core.js"
 
 /**
@@ -29,10 +30,10 @@ export const defaults = {
 
 /** @internal */
 export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState> => {
-  const { initial, max, min } = checkBounds("vegas", { ...options, min: options.min ?? defaults.min }, defaults)
-  const smoothing = options.smoothing ?? defaults.smoothing
+  const { initial, max, min } = checkBounds("vegas", { ...options, min: orDefault(options.min, defaults.min) }, defaults)
+  const smoothing = orDefault(options.smoothing, defaults.smoothing)
   check("Limit.vegas.smoothing", smoothing, isNumber(smoothing) && smoothing > 0 && smoothing <= 1, "a number in (0, 1]")
-  const probeMultiplier = options.probeMultiplier ?? defaults.probeMultiplier
+  const probeMultiplier = orDefault(options.probeMultiplier, defaults.probeMultiplier)
   check("Limit.vegas.probeMultiplier", probeMultiplier, isNumber(probeMultiplier) && probeMultiplier > 0, "a positive finite number")
   const alpha = checkTuning("Limit.vegas.alpha", options.alpha, defaults.alpha)
   const beta = checkTuning("Limit.vegas.beta", options.beta, defaults.beta)

@@ -5,6 +5,7 @@
  * @internal
  */
 import type * as Limit from "../../Limit.js"
+import { orDefault } from "../options.js"
 import { check, isNumber, make } from "./core.js"
 
 /** Netflix's `WindowedLimit` defaults (1 s windows, ≥ 10 samples, 100 µs). @internal */
@@ -24,13 +25,13 @@ const open = (startMillis: number): Limit.SampleWindow => ({
 /** @internal */
 export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOptions = {}): Limit.Limit<Limit.WindowedState<S>> => {
   check("Limit.windowed.delegate", delegate, typeof delegate === "object" && delegate !== null && typeof delegate.update === "function", "a Limit")
-  const minWindowMillis = options.minWindowMillis ?? defaults.minWindowMillis
+  const minWindowMillis = orDefault(options.minWindowMillis, defaults.minWindowMillis)
   check("Limit.windowed.minWindowMillis", minWindowMillis, isNumber(minWindowMillis) && minWindowMillis > 0, "a positive finite number of millis")
-  const maxWindowMillis = options.maxWindowMillis ?? Math.max(defaults.maxWindowMillis, minWindowMillis)
+  const maxWindowMillis = orDefault(options.maxWindowMillis, Math.max(defaults.maxWindowMillis, minWindowMillis))
   check("Limit.windowed.maxWindowMillis", maxWindowMillis, isNumber(maxWindowMillis) && maxWindowMillis >= minWindowMillis, `a finite number of millis at least minWindowMillis (${minWindowMillis})`)
-  const windowSize = options.windowSize ?? defaults.windowSize
+  const windowSize = orDefault(options.windowSize, defaults.windowSize)
   check("Limit.windowed.windowSize", windowSize, Number.isSafeInteger(windowSize) && windowSize >= 1, "a positive safe integer (samples)")
-  const threshold = options.minRttThresholdMillis ?? defaults.minRttThresholdMillis
+  const threshold = orDefault(options.minRttThresholdMillis, defaults.minRttThresholdMillis)
   check("Limit.windowed.minRttThresholdMillis", threshold, isNumber(threshold) && threshold >= 0, "a non-negative finite number of millis")
 
   const update = (state: Limit.WindowedState<S>, sample: Limit.Sample): Limit.WindowedState<S> => {

@@ -19,14 +19,14 @@ import { LimiterConfigError } from "../../LimiterConfigError.js"
 import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
-import { renderValue, validateCapacity, validateMaxWaiting, validateTimeout } from "../options.js"
+import { orDefault, renderValue, validateCapacity, validateMaxWaiting, validateTimeout } from "../options.js"
 import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { BusyErrors } from "../busyErrors.js"
 import { makeBackend, type Unavailable } from "./guard.js"
 import { Heartbeat } from "./leases.js"
 import { RemoteMetrics } from "./metrics.js"
-import { Permits, RemoteResource } from "./permits.js"
+import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
 import { grantChannel, keysOf } from "./scripts.js"
 
 const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
@@ -50,7 +50,7 @@ const field = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, optio
 const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources = options.resources
   const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
-  const enabled = yield* resolveUnknown(options.enabled ?? true)
+  const enabled = yield* resolveUnknown(orDefault(options.enabled, true))
   if (typeof enabled !== "boolean") return yield* invalid("enabled", enabled, "a boolean")
   const capacities: Array<number> = []
   const maxWaiting: Array<number> = []
@@ -66,19 +66,23 @@ const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<R
     capacities.push(yield* fromEither(validateCapacity(field(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))))
     maxWaiting.push(
       yield* fromEither(
-        validateMaxWaiting(field(resources, i, "maxWaiting"), yield* resolveUnknown(resource.maxWaiting ?? Infinity))
+        validateMaxWaiting(field(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
       )
     )
   }
   return { timeout, enabled, capacities, maxWaiting }
 })
 
-/** A duration option that must be finite and at least `min` ms. */
+/**
+ * A duration option that must be at least `min` ms, and short enough for a
+ * Node timer (the heartbeat's, ioredis's command timeout): a longer one
+ * fires at once.
+ */
 const validateDuration = (name: string, value: unknown, min: number) =>
   Effect.flatMap(fromEither(validateTimeout(name, value)), (duration) =>
-    Duration.isFinite(duration) && Duration.toMillis(duration) >= min
+    Duration.toMillis(duration) >= min && Duration.toMillis(duration) <= MAX_TIMER_MILLIS
       ? Effect.succeed(Duration.toMillis(duration))
-      : invalid(name, value, `a finite duration of at least ${min} millis`))
+      : invalid(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
 
 /** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
 const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
@@ -92,6 +96,9 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const rank = new Map<string, number>()
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
+    if (!Resource.isResource(resource)) {
+      return yield* invalid(`resources[${i}]`, resource, "a resource made by Resource.make")
+    }
     if (typeof resource.name !== "string" || resource.name.length === 0 || /[{}\s]/.test(resource.name)) {
       return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string without braces or spaces")
     }
@@ -106,22 +113,22 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     }
     rank.set(resource.key, i)
   }
-  const leaseTtlMillis = yield* validateDuration("leaseTtl", options.leaseTtl ?? "5 seconds", 100)
-  const commandTimeoutMillis = yield* validateDuration("commandTimeout", options.commandTimeout ?? "1 second", 1)
-  const failure = options.failure ?? "closed"
+  const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
+  const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
+  const failure = orDefault(options.failure, "closed")
   if (failure !== "closed" && failure !== "open") return yield* invalid("failure", failure, "\"closed\" or \"open\"")
-  const replicas = options.replicas ?? 1
+  const replicas = orDefault(options.replicas, 1)
   if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* invalid("replicas", replicas, "a positive safe integer")
-  const prefix = options.prefix ?? "ecl"
+  const prefix = orDefault(options.prefix, "ecl")
   if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
     return yield* invalid("prefix", prefix, "a non-empty string without braces or spaces")
   }
-  const url = yield* resolveUnknown(options.redis ?? defaultUrl)
+  const url = yield* resolveUnknown(orDefault(options.redis, defaultUrl))
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
     return yield* invalid("redis", url, "a redis:// or rediss:// URL")
   }
   let settings = yield* readSettings(options)
-  const metrics = yield* resolveUnknown(options.metrics ?? true)
+  const metrics = yield* resolveUnknown(orDefault(options.metrics, true))
   if (typeof metrics !== "boolean") return yield* invalid("metrics", metrics, "a boolean")
 
   // The local share, provided under the resources' own tags: it serves

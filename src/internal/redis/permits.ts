@@ -9,6 +9,9 @@ import type * as Fiber from "effect/Fiber"
 import type { RemoteMetrics } from "./metrics.js"
 import { Granted, NotFree, Queued, QueueFull, type ResourceKeys, type ScriptArgs, type Scripts } from "./scripts.js"
 
+/** The longest delay a Node timer keeps: `setTimeout` fires a longer one after 1 ms. @internal */
+export const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
 /** Why a permit was not granted. */
 export type Refusal = "timeout" | "queue-full" | "unavailable"
 
@@ -125,7 +128,9 @@ export class Permits {
       // Armed now, not at the reply: a slow reply must not make the 503 late.
       // If it fires first, the release it sends runs after the acquire (one
       // connection, in order) and undoes it.
-      if (mayWait && deadline !== Infinity) timer = setTimeout(() => wait.refuse("timeout"), deadline - sentAt)
+      // Node fires a timer longer than 2^31 - 1 ms at once: such a deadline
+      // (some 25 days) is never met by a request, so it gets no timer.
+      if (mayWait && deadline - sentAt <= MAX_TIMER_MILLIS) timer = setTimeout(() => wait.refuse("timeout"), deadline - sentAt)
       this.scripts.acquire(resource.keys, resource.args, id, resource.maxWaiting, mayWait).then(
         (answer) => {
           if (done) return
