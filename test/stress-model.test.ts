@@ -91,6 +91,29 @@ describe("stress:model, cases found", () => {
   })
 
   /**
+   * Found by the million-operation run on a quiet machine (seed 930281335),
+   * in the harness again: holds of 0 ms end by yielding, not on the clock,
+   * so at t = 1 one success raised the AIMD limit 2 → 3 and admitted two
+   * waiters, then a death lowered it to 1 before their first steps ran, and
+   * they read 2 in use of 1. Nothing was granted over the limit of its
+   * moment; a grant is now checked against the highest limit since its
+   * call began to wait (the limits the algorithm stood for are recorded).
+   */
+  it.effect("a limit lowered between a grant and the granted effect's first step is no violation", () => {
+    const call = (start: number, hold: number, ending: "succeed" | "fail" | "die") =>
+      ({ start, hold, ending, timeout: undefined, interruptAt: undefined }) as const
+    return adaptive.runScenario("aimd", [
+      call(1, 0, "succeed"),
+      call(0, 0, "die"),
+      call(0, 0, "fail"),
+      call(1, 0, "die"),
+      call(0, 1, "succeed"),
+      call(1, 0, "succeed"),
+      call(1, 0, "succeed")
+    ])
+  })
+
+  /**
    * The same theft under a guard of two resources: the grants are released
    * last first, and the first release died before the second ran, so the
    * other resource's permit leaked for good.

@@ -40,6 +40,21 @@ export type Call = typeof call extends fc.Arbitrary<infer T> ? T : never
 export const scenario = (maxLength = 40, size: fc.SizeForArbitrary = "small") =>
   fc.tuple(fc.constantFrom(...Object.keys(algorithms) as Array<Algorithm>), fc.array(call, { maxLength, size }))
 
+/**
+ * The algorithm, recording every limit it stands for, in order: the
+ * capacity changes only to one of these, synchronously, so a grant can be
+ * checked against the highest since its call began to wait.
+ */
+const recording = <S>(limit: Limit.Limit<S>) => {
+  const history: Array<number> = []
+  const limitOf = (state: S) => {
+    const n = limit.limitOf(state)
+    history.push(n)
+    return n
+  }
+  return { history, limit: { ...limit, limitOf } }
+}
+
 /** Names reused round-robin: the metric registry never forgets a series. */
 let runs = 0
 
@@ -49,7 +64,7 @@ let runs = 0
  * `ManualClock` of its own.
  */
 export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, counter: Counter = uncounted()) => {
-  const limit = algorithms[algorithm]()
+  const { history, limit } = recording(algorithms[algorithm]())
   const name = `AdaptiveModel${runs++ % 16}`
   const Db = Resource.make(name, { capacity: limit })
   const limitGauge = Metrics.limit.pipe(Metric.tagged("resource", name), Metric.tagged("algorithm", limit.name))
@@ -66,13 +81,18 @@ export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, co
         // The capacity is the algorithm's limit, which the gauge publishes.
         if (s.capacity !== gauge.value) violations.push(`capacity ${s.capacity}, limit ${gauge.value}`)
       }))
-    const body = (c: Call, i: number) =>
+    const body = (c: Call, i: number, waitedFrom: number) =>
       Effect.gen(function*() {
         running++
         const s = yield* stats
-        // This grant was made when the others in use left room for it.
-        if (s.inUse - 1 >= s.capacity) violations.push(`#${i} granted with ${s.inUse - 1} of ${s.capacity} in use`)
-        if (running > s.capacity) violations.push(`#${i} granted with ${running} calls running > ${s.capacity}`)
+        // This grant was made when the others in use left room for it, under
+        // some capacity the limit stood at while the call waited: the limit
+        // may have fallen since, before this first step ran (a call granted
+        // when another's success raised the limit, and a third's failure
+        // then lowered it, all at one instant).
+        const room = Math.max(...history.slice(waitedFrom))
+        if (s.inUse - 1 >= room) violations.push(`#${i} granted with ${s.inUse - 1} in use, capacity at most ${room}`)
+        if (running > room) violations.push(`#${i} granted with ${running} calls running, capacity at most ${room}`)
         yield* checkBounds
         yield* Effect.sleep(Duration.millis(c.hold))
         if (c.ending === "fail") return yield* Effect.fail("failed")
@@ -83,7 +103,7 @@ export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, co
         counter.ops++
         const guard = Limiter.withResources([Db], c.timeout === undefined ? undefined : { timeout: c.timeout })
         const fiber = yield* Effect.fork(Effect.sleep(Duration.millis(c.start)).pipe(
-          Effect.zipRight(Effect.exit(guard(body(c, i)))),
+          Effect.zipRight(Effect.suspend(() => Effect.exit(guard(body(c, i, history.length - 1))))),
           Effect.zipLeft(checkBounds)
         ))
         if (c.interruptAt !== undefined) {
