@@ -21,9 +21,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
-import { buildServer } from "./build.js"
 import { readCpuSeconds, readRss } from "./procstat.js"
-import { freePort, startServer } from "./server.js"
+import { startStressServer } from "./stress/exampleServer.js"
 import { ensureFdLimit, readFdLimit } from "./stress/fdLimit.js"
 import { pollGauges, readGauges } from "./stress/gauges.js"
 import type { Gauges } from "./stress/gauges.js"
@@ -80,17 +79,7 @@ if (!limit.enough) {
   if (connections < 100) process.exit(1)
 }
 
-const built = await buildServer(".bench-out/connections-build")
-const port = await freePort()
-const server = await startServer({
-  entry: built.entry,
-  port,
-  env: { DB_CONCURRENCY: "5", LIMITER_TIMEOUT: "5 seconds", DATABASE_URL: undefined, LIMITER_REDIS_URL: undefined },
-  readyPath: "/metrics",
-  readyTimeoutMs: 120_000,
-  // For the forced GC of the settle check (stress/inspector.ts); the inspector idles otherwise.
-  nodeFlags: ["--inspect=127.0.0.1:0"]
-})
+const { port, server } = await startStressServer("connections", "5 seconds")
 const mb = (n: number) => `${n.toFixed(0)} MiB`
 let exitCode = 1
 try {

@@ -19,9 +19,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
-import { buildServer } from "./build.js"
 import { readRss } from "./procstat.js"
-import { freePort, startServer } from "./server.js"
+import { startStressServer } from "./stress/exampleServer.js"
 import { ensureFdLimit } from "./stress/fdLimit.js"
 import { httpGet } from "./stress/httpGet.js"
 import { collectGarbage, inspectorUrl } from "./stress/inspector.js"
@@ -62,17 +61,7 @@ if (!limit.enough) {
   process.exit(1)
 }
 
-const built = await buildServer(".bench-out/disconnects-build")
-const port = await freePort()
-const server = await startServer({
-  entry: built.entry,
-  port,
-  env: { DB_CONCURRENCY: "5", LIMITER_TIMEOUT: "10 minutes", DATABASE_URL: undefined, LIMITER_REDIS_URL: undefined },
-  readyPath: "/metrics",
-  readyTimeoutMs: 120_000,
-  // For the forced GCs that tell garbage from what the rounds leave behind (stress/inspector.ts).
-  nodeFlags: ["--inspect=127.0.0.1:0"]
-})
+const { port, server } = await startStressServer("disconnects", "10 minutes")
 let exitCode = 1
 try {
   const { backlog } = readListenBacklog(port)

@@ -45,9 +45,9 @@ export const scenario = (maxLength = 40, size: fc.SizeForArbitrary = "small") =>
  * capacity changes only to one of these, synchronously, so a grant can be
  * checked against the highest since its call began to wait.
  */
-const recording = <S>(limit: Limit.Limit<S>) => {
+const recording = (limit: Limit.Limit<any>) => {
   const history: Array<number> = []
-  const limitOf = (state: S) => {
+  const limitOf = (state: unknown) => {
     const n = limit.limitOf(state)
     history.push(n)
     return n
