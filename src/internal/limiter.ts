@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
-import { LimiterConfigError } from "../LimiterConfigError.js"
+import type { LimiterConfigError } from "../LimiterConfigError.js"
 import * as Resource from "../Resource.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
@@ -17,28 +17,24 @@ import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
 import { ResourceMetrics } from "./metrics.js"
 import {
+  fromEither,
   orDefault,
+  refuse,
   renderValue,
+  resolveUnknown,
+  resourceField,
   validateBoolean,
   validateCapacity,
   validateMaxWaiting,
   validateOrder,
   validatePartitions,
+  validateResourceList,
   validateTimeout
 } from "./options.js"
 import { holding, type Queue, QueueFull, releaseGrants, SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
-
-const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
-  Config.isConfig(value) ? value : Effect.succeed(value)
-
-const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Effect<A, LimiterConfigError> =>
-  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
-
-const invalid = (field: string, value: unknown, expected: string) =>
-  Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
 
 /**
  * A limiter whose permits are held outside this process (Redis): its guards
@@ -91,9 +87,6 @@ interface Settings {
   readonly resources: ReadonlyArray<ResourceSettings>
 }
 
-const resourceField = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, option: string) =>
-  `resources[${i}].${option} (resource "${resources[i].name}")`
-
 /**
  * Reads every option that may come from `Config`, and checks them all, so
  * that a reload applies all of them or none.
@@ -123,27 +116,7 @@ const readSettings = Effect.fnUntraced(function*(
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-  if (!Array.isArray(resources) || resources.length === 0) {
-    return yield* invalid("resources", resources, "a non-empty list of resources")
-  }
-  const rank = new Map<string, number>()
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i]
-    if (!Resource.isResource(resource)) {
-      return yield* invalid(`resources[${i}]`, resource, "a resource made by Resource.make")
-    }
-    if (typeof resource.name !== "string" || resource.name.length === 0) {
-      return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string")
-    }
-    if (rank.has(resource.key)) {
-      return yield* invalid(
-        `resources[${i}].name`,
-        resource.name,
-        `a name not already listed (resources[${rank.get(resource.key)}])`
-      )
-    }
-    rank.set(resource.key, i)
-  }
+  const rank = yield* fromEither(validateResourceList(resources))
   let settings = yield* readSettings(options)
   const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
   const clock = yield* Effect.clock
@@ -195,7 +168,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         if (semaphore === undefined) return notListed(resource)
         const i = rank.get(resource.key)!
         if (Limit.isLimit(resources[i].capacity)) {
-          return invalid(
+          return refuse(
             resourceField(resources, i, "capacity"),
             `Limit.${resources[i].capacity.name}`,
             "a resource whose capacity is a number or a Config: this one's follows its Limit"
@@ -227,7 +200,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
 })
 
 const notListed = (resource: Resource.Resource.Any) =>
-  invalid("resource", resource.name, "a resource listed in Limiter.layer({ resources })")
+  refuse("resource", resource.name, "a resource listed in Limiter.layer({ resources })")
 
 const statsOf = (resource: Resource.Resource.Any, semaphore: SemaphoreImpl): Limiter.ResourceStats => {
   const stats = { resource: resource.name, ...semaphore.unsafeStats(), maxWaiting: semaphore.maxWaiting }

@@ -1,6 +1,10 @@
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { LimiterConfigError } from "../LimiterConfigError.js"
+import * as Resource from "../Resource.js"
 
 /** Renders a bad value so that the error shows exactly what was given. */
 export const renderValue = (value: unknown): string => render(value, new Set())
@@ -30,6 +34,57 @@ const render = (value: unknown, seen: Set<unknown>): string => {
 
 const invalid = (field: string, value: unknown, expected: string) =>
   Either.left(new LimiterConfigError({ field, value: renderValue(value), expected }))
+
+/** Refuses an option in a layer's construction. */
+export const refuse = (field: string, value: unknown, expected: string): Effect.Effect<never, LimiterConfigError> =>
+  Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
+
+/** An option's value, read from its `Config` when it is one; checked by the caller either way. */
+export const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
+  Config.isConfig(value) ? value : Effect.succeed(value)
+
+/** A check's verdict as an effect. */
+export const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Effect<A, LimiterConfigError> =>
+  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
+
+/** The field of a resource's option, named with the resource: `resources[0].capacity (resource "Db")`. */
+export const resourceField = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, option: string): string =>
+  `resources[${i}].${option} (resource "${resources[i].name}")`
+
+/** What a limiter accepts as a resource's name. */
+export interface NameRule {
+  readonly valid: (name: string) => boolean
+  readonly expected: string
+}
+
+const anyName: NameRule = { valid: (name) => name.length > 0, expected: "a non-empty string" }
+
+/**
+ * A limiter's resources: a non-empty list of resources made by
+ * `Resource.make`, each name valid and listed once. Gives each resource's
+ * rank, its index in the list: the order resources are acquired in.
+ */
+export const validateResourceList = (
+  value: unknown,
+  name: NameRule = anyName
+): Either.Either<Map<string, number>, LimiterConfigError> => {
+  if (!Array.isArray(value) || value.length === 0) return invalid("resources", value, "a non-empty list of resources")
+  const rank = new Map<string, number>()
+  // An index loop: a hole in a sparse list is an entry too.
+  for (let i = 0; i < value.length; i++) {
+    const resource: unknown = value[i]
+    if (!Resource.isResource(resource)) return invalid(`resources[${i}]`, resource, "a resource made by Resource.make")
+    if (typeof resource.name !== "string" || !name.valid(resource.name)) {
+      return invalid(`resources[${i}].name`, resource.name, name.expected)
+    }
+    const listed = rank.get(resource.key)
+    if (listed !== undefined) {
+      return invalid(`resources[${i}].name`, resource.name, `a name not already listed (resources[${listed}])`)
+    }
+    rank.set(resource.key, i)
+  }
+  return Either.right(rank)
+}
 
 /** Capacity must be a whole number of permits, at least one. */
 export const validateCapacity = (field: string, value: unknown): Either.Either<number, LimiterConfigError> =>

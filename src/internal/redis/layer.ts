@@ -10,16 +10,27 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as Limit from "../../Limit.js"
 import type * as Limiter from "../../Limiter.js"
-import { LimiterConfigError } from "../../LimiterConfigError.js"
+import type { LimiterConfigError } from "../../LimiterConfigError.js"
 import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
-import { orDefault, renderValue, validateCapacity, validateMaxWaiting, validateTimeout } from "../options.js"
+import {
+  fromEither,
+  type NameRule,
+  orDefault,
+  refuse,
+  resolveUnknown,
+  resourceField,
+  validateBoolean,
+  validateCapacity,
+  validateMaxWaiting,
+  validateResourceList,
+  validateTimeout
+} from "../options.js"
 import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { BusyErrors } from "../busyErrors.js"
@@ -29,44 +40,37 @@ import { RemoteMetrics } from "./metrics.js"
 import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
 import { grantChannel, keysOf } from "./scripts.js"
 
-const resolveUnknown = (value: unknown): Effect.Effect<unknown, ConfigError.ConfigError> =>
-  Config.isConfig(value) ? value : Effect.succeed(value)
-
-const fromEither = <A>(either: Either.Either<A, LimiterConfigError>): Effect.Effect<A, LimiterConfigError> =>
-  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
-
-const invalid = (field: string, value: unknown, expected: string) =>
-  Effect.fail(new LimiterConfigError({ field, value: renderValue(value), expected }))
-
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
 export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
   Config.withDefault("redis://127.0.0.1:6379")
 )
 
-const field = (resources: ReadonlyArray<Resource.Resource.Any>, i: number, option: string) =>
-  `resources[${i}].${option} (resource "${resources[i].name}")`
+/** A name is part of a Redis key's hash tag `{name}`. */
+const keyName: NameRule = {
+  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
+  expected: "a non-empty string without braces or spaces"
+}
 
 /** The options `reload` reads again. */
 const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources = options.resources
   const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
-  const enabled = yield* resolveUnknown(orDefault(options.enabled, true))
-  if (typeof enabled !== "boolean") return yield* invalid("enabled", enabled, "a boolean")
+  const enabled = yield* fromEither(validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true))))
   const capacities: Array<number> = []
   const maxWaiting: Array<number> = []
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
     if (Limit.isLimit(resource.capacity)) {
-      return yield* invalid(
-        field(resources, i, "capacity"),
+      return yield* refuse(
+        resourceField(resources, i, "capacity"),
         `Limit.${resource.capacity.name}`,
         "a number or a Config: RedisLimiter holds fixed capacities only"
       )
     }
-    capacities.push(yield* fromEither(validateCapacity(field(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))))
+    capacities.push(yield* fromEither(validateCapacity(resourceField(resources, i, "capacity"), yield* resolveUnknown(resource.capacity))))
     maxWaiting.push(
       yield* fromEither(
-        validateMaxWaiting(field(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
+        validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
       )
     )
   }
@@ -82,7 +86,7 @@ const validateDuration = (name: string, value: unknown, min: number) =>
   Effect.flatMap(fromEither(validateTimeout(name, value)), (duration) =>
     Duration.toMillis(duration) >= min && Duration.toMillis(duration) <= MAX_TIMER_MILLIS
       ? Effect.succeed(Duration.toMillis(duration))
-      : invalid(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
+      : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
 
 /** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
 const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
@@ -90,46 +94,32 @@ const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floo
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-  if (!Array.isArray(resources) || resources.length === 0) {
-    return yield* invalid("resources", resources, "a non-empty list of resources")
-  }
-  const rank = new Map<string, number>()
+  const rank = yield* fromEither(validateResourceList(resources, keyName))
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
-    if (!Resource.isResource(resource)) {
-      return yield* invalid(`resources[${i}]`, resource, "a resource made by Resource.make")
-    }
-    if (typeof resource.name !== "string" || resource.name.length === 0 || /[{}\s]/.test(resource.name)) {
-      return yield* invalid(`resources[${i}].name`, resource.name, "a non-empty string without braces or spaces")
-    }
-    if (rank.has(resource.key)) {
-      return yield* invalid(`resources[${i}].name`, resource.name, `a name not already listed (resources[${rank.get(resource.key)}])`)
-    }
     if (resource.partitions !== undefined) {
-      return yield* invalid(field(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
+      return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
     }
     if (resource.order !== "fifo") {
-      return yield* invalid(field(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
+      return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
     }
-    rank.set(resource.key, i)
   }
   const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
   const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
   const failure = orDefault(options.failure, "closed")
-  if (failure !== "closed" && failure !== "open") return yield* invalid("failure", failure, "\"closed\" or \"open\"")
+  if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
   const replicas = orDefault(options.replicas, 1)
-  if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* invalid("replicas", replicas, "a positive safe integer")
+  if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
   const prefix = orDefault(options.prefix, "ecl")
   if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
-    return yield* invalid("prefix", prefix, "a non-empty string without braces or spaces")
+    return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
   }
   const url = yield* resolveUnknown(orDefault(options.redis, defaultUrl))
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
-    return yield* invalid("redis", url, "a redis:// or rediss:// URL")
+    return yield* refuse("redis", url, "a redis:// or rediss:// URL")
   }
   let settings = yield* readSettings(options)
-  const metrics = yield* resolveUnknown(orDefault(options.metrics, true))
-  if (typeof metrics !== "boolean") return yield* invalid("metrics", metrics, "a boolean")
+  const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
 
   // The local share, provided under the resources' own tags: it serves
   // while Redis is unreachable (fail open), and answers `yield* Db`.
@@ -245,8 +235,8 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     setCapacity: (resource, capacity) =>
       Effect.suspend(() => {
         const i = rank.get(resource.key)
-        if (i === undefined) return invalid("resource", resource.name, "a resource listed in RedisLimiter.layer({ resources })")
-        return Effect.map(fromEither(validateCapacity(field(resources, i, "capacity"), capacity)), (n) => applyCapacity(i, n))
+        if (i === undefined) return refuse("resource", resource.name, "a resource listed in RedisLimiter.layer({ resources })")
+        return Effect.map(fromEither(validateCapacity(resourceField(resources, i, "capacity"), capacity)), (n) => applyCapacity(i, n))
       }),
     reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
       Effect.sync(() => {
