@@ -22,6 +22,7 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { readCpuSeconds, readRss } from "./procstat.js"
+import { makeChecks } from "./stress/checks.js"
 import { startStressServer } from "./stress/exampleServer.js"
 import { ensureFdLimit, readFdLimit } from "./stress/fdLimit.js"
 import { pollGauges, readGauges } from "./stress/gauges.js"
@@ -29,7 +30,7 @@ import type { Gauges } from "./stress/gauges.js"
 import { httpGet } from "./stress/httpGet.js"
 import { collectGarbage, inspectorUrl } from "./stress/inspector.js"
 import { countAccepted } from "./stress/accepted.js"
-import { readAcceptQueue, readListenBacklog } from "./stress/listenBacklog.js"
+import { acceptQueueWatch, readListenBacklog } from "./stress/listenBacklog.js"
 import { readFdCount, sampleFootprint, waitForRss } from "./stress/memory.js"
 import { runWave, waveFailures } from "./stress/wave.js"
 import type { WaveResult } from "./stress/wave.js"
@@ -64,11 +65,7 @@ const perConnectionKiB = 60
 const settleFactor = 1.2
 
 const requested = Number(args.connections)
-const failures: Array<string> = []
-const fail = (message: string) => {
-  failures.push(message)
-  console.log(`FAIL ${message}`)
-}
+const { conclude, fail } = makeChecks()
 
 const limit = ensureFdLimit(requested + fdMargin)
 console.log(limit.message)
@@ -87,7 +84,7 @@ try {
   console.log(`server pid ${server.pid}: RLIMIT_NOFILE soft ${serverLimit.soft}, hard ${serverLimit.hard}`)
   if (serverLimit.soft < connections + fdMargin) fail(`the server's file-descriptor limit ${serverLimit.soft} < ${connections + fdMargin}`)
   const { backlog, somaxconn } = readListenBacklog(port)
-  const acceptQueue = { read: () => readAcceptQueue(port), limit: Number.isNaN(backlog) ? 128 : Math.floor(backlog / 2) }
+  const acceptQueue = acceptQueueWatch(port, backlog)
   console.log(
     `listen backlog ${backlog} (somaxconn ${somaxconn}): connecting at most ${args.rate}/s, at most ${
       args["max-pending"]
@@ -208,8 +205,7 @@ try {
   footprint.stop()
   console.log(`\nidle RSS ${mb(idleRssMb)}, bound ${mb(boundMb)}, settle target ${mb(idleRssMb * settleFactor)}`)
   console.table(rows)
-  console.log(failures.length === 0 ? "PASS: every check held" : `FAIL: ${failures.length} check(s) failed:\n  ${failures.join("\n  ")}`)
-  exitCode = failures.length === 0 ? 0 : 1
+  exitCode = conclude()
 } finally {
   await server.stop()
 }

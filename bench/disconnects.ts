@@ -20,11 +20,12 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { readRss } from "./procstat.js"
+import { makeChecks } from "./stress/checks.js"
 import { startStressServer } from "./stress/exampleServer.js"
 import { ensureFdLimit } from "./stress/fdLimit.js"
 import { httpGet } from "./stress/httpGet.js"
 import { collectGarbage, inspectorUrl } from "./stress/inspector.js"
-import { readAcceptQueue, readListenBacklog } from "./stress/listenBacklog.js"
+import { acceptQueueWatch } from "./stress/listenBacklog.js"
 import { readFdCount } from "./stress/memory.js"
 import { runStorm, stormFailures } from "./stress/storm.js"
 
@@ -48,11 +49,7 @@ const heapGrowthBoundMb = 16
 const seed = args.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(args.seed)
 const nextWithinMs = Number(args["next-within"])
 console.log(`seed ${seed} (replay: npm run stress:disconnects -- --seed ${seed})`)
-const failures: Array<string> = []
-const fail = (message: string) => {
-  failures.push(message)
-  console.log(`FAIL ${message}`)
-}
+const { conclude, fail } = makeChecks()
 
 const limit = ensureFdLimit(clients + 1000)
 console.log(limit.message)
@@ -64,11 +61,10 @@ if (!limit.enough) {
 const { port, server } = await startStressServer("disconnects", "10 minutes")
 let exitCode = 1
 try {
-  const { backlog } = readListenBacklog(port)
   const pace = {
     ratePerSecond: 5000,
     maxPending: 256,
-    acceptQueue: { read: () => readAcceptQueue(port), limit: Number.isNaN(backlog) ? 128 : Math.floor(backlog / 2) }
+    acceptQueue: acceptQueueWatch(port)
   }
   for (let i = 0; i < 10; i++) await httpGet(`${server.baseUrl}/messages`)
   // Past Node's keepAliveTimeout (5 s), so the ready probe's keep-alive connection is gone from the fd count.
@@ -119,8 +115,7 @@ try {
     console.log(JSON.stringify(rows[rows.length - 1]))
   }
   console.table(rows)
-  console.log(failures.length === 0 ? "PASS: every check held" : `FAIL: ${failures.length} check(s) failed:\n  ${failures.join("\n  ")}`)
-  exitCode = failures.length === 0 ? 0 : 1
+  exitCode = conclude()
 } finally {
   await server.stop()
 }

@@ -32,3 +32,13 @@ export const readAcceptQueue = (port: number): Promise<number> =>
       resolve(error ? Number.NaN : Number(stdout.trim().split(/\s+/)[1]))
     )
   )
+
+/**
+ * The accept-queue watch of `pacing.ts` for 127.0.0.1:`port`: connect only
+ * while the queue holds less than half the backlog (128 when the backlog
+ * cannot be read), so that it never overflows into SYN retries.
+ */
+export const acceptQueueWatch = (port: number, backlog = readListenBacklog(port).backlog) => ({
+  read: () => readAcceptQueue(port),
+  limit: Number.isNaN(backlog) ? 128 : Math.floor(backlog / 2)
+})
