@@ -93,7 +93,7 @@ describe("Deadlines", () => {
       yield* deadlines.close()
     }), { fastCheck: { numRuns: 60 } })
 
-  it.effect("an earlier deadline wakes the timer early; closing stops it", () =>
+  it.effect("an earlier deadline wakes the timer early; closing expires what is left at once and stops it", () =>
     Effect.gen(function*() {
       const deadlines = yield* makeDeadlines
       const expired: Array<number> = []
@@ -111,8 +111,11 @@ describe("Deadlines", () => {
       yield* settle
       assert.deepStrictEqual(expired, [2])
       yield* deadlines.close()
-      yield* TestClock.adjust(2000)
+      assert.deepStrictEqual(expired, [2, 1], "closing expires the deadlines still registered")
+      deadlines.add(entry(5000, 3))
+      assert.deepStrictEqual(expired, [2, 1, 3], "once closed, a new deadline expires at once")
+      yield* TestClock.adjust(6000)
       yield* settle
-      assert.deepStrictEqual(expired, [2], "a closed timer expires nothing")
+      assert.deepStrictEqual(expired, [2, 1, 3], "a closed timer expires nothing twice")
     }))
 })

@@ -148,13 +148,12 @@ describe("Limiter.withResources", () => {
 
   it.effect("guards listing the same resources in opposite orders do not deadlock", () =>
     Effect.gen(function*() {
-      const Single = Limiter.layer({
-        timeout: Duration.infinity,
-        resources: [Resource.make("Db", { capacity: 1 }), Resource.make("Fs", { capacity: 1 })]
-      })
+      const Db1 = Resource.make("Db", { capacity: 1 })
+      const Fs1 = Resource.make("Fs", { capacity: 1 })
+      const Single = Limiter.layer({ timeout: Duration.infinity, resources: [Db1, Fs1] })
       const work = Effect.repeatN(Effect.yieldNow(), 3)
       const guards = Array.from({ length: 200 }, (_, i) =>
-        work.pipe(i % 2 === 0 ? Limiter.withResources([Db, Fs]) : Limiter.withResources([Fs, Db])))
+        work.pipe(i % 2 === 0 ? Limiter.withResources([Db1, Fs1]) : Limiter.withResources([Fs1, Db1])))
       yield* Effect.all(guards, { concurrency: "unbounded", discard: true }).pipe(Effect.provide(Single))
     }))
 

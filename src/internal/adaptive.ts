@@ -18,6 +18,7 @@ import type * as Clock from "effect/Clock"
 import * as MetricLabel from "effect/MetricLabel"
 import type * as Limit from "../Limit.js"
 import * as Metrics from "../Metrics.js"
+import { renderValue } from "./options.js"
 import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
 
 /** @internal */
@@ -29,14 +30,18 @@ export class AdaptiveCapacity implements Observer {
 
   constructor(
     private readonly limit: Limit.Limit<unknown>,
+    /** The limit of `limit.initial`, already checked by the layer. */
+    initial: number,
     private readonly semaphore: SemaphoreImpl,
     private readonly clock: Clock.Clock,
     /** The metrics' observer, or `null` when they are off. */
     private readonly inner: Observer | null,
-    resource: string
+    resource: string,
+    /** Reports a defect of the algorithm (the limiter logs it); must not throw. */
+    private readonly report: (defect: unknown) => void
   ) {
     this.state = limit.initial
-    this.current = limit.limitOf(limit.initial)
+    this.current = initial
     this.labels = inner === null
       ? null
       : [MetricLabel.make("resource", resource), MetricLabel.make("algorithm", limit.name)]
@@ -79,16 +84,37 @@ export class AdaptiveCapacity implements Observer {
         endMillis: this.now(),
         rttMillis: heldMillis,
         inflight: waiter.inflight,
-        // Itself included: the observer hears of a release before the permit is back.
-        inflightAtRelease: this.semaphore.taken,
+        // Itself included: the observer hears of a release just after its
+        // permits were counted back (unless `releaseAll` had returned them).
+        inflightAtRelease: this.semaphore.taken + (waiter.epoch === this.semaphore.epoch ? waiter.permits : 0),
         outcome: ending
       })
     }
   }
 
+  /**
+   * Feeds the algorithm, which may be user code: it runs inside the
+   * semaphore's bookkeeping, so whatever it does — throw, or answer a limit
+   * that is no positive integer — is reported as a defect and the limit is
+   * left as it was. The permits were already counted back.
+   */
   private feed(sample: Limit.Sample): void {
-    this.state = this.limit.update(this.state, sample)
-    const next = this.limit.limitOf(this.state)
+    let state: unknown
+    let next: number
+    try {
+      state = this.limit.update(this.state, sample)
+      next = this.limit.limitOf(state)
+    } catch (defect) {
+      this.report(defect)
+      return
+    }
+    if (!(Number.isSafeInteger(next) && next >= 1)) {
+      this.report(
+        new RangeError(`Limit.${this.limit.name}: limitOf answered ${renderValue(next)}, expected a positive safe integer`)
+      )
+      return
+    }
+    this.state = state
     if (next === this.current) return
     this.current = next
     this.publish()

@@ -13,9 +13,20 @@ import { BusyError } from "../BusyError.js"
 
 /** @internal */
 export class BusyErrors {
+  /**
+   * Insertion-ordered, and bounded: guards with timeouts of their own made
+   * at run time (a timeout per request) would otherwise add an entry each.
+   */
   private readonly cache = new Map<string, BusyError>()
 
+  constructor(private readonly maxEntries = 256) {}
+
   /** The refusal of `resource` for `reason`: only a timeout has waited (`timeout`); the others refuse at once. */
+  /** The number of refusals kept for reuse. */
+  get size(): number {
+    return this.cache.size
+  }
+
   get(resource: string, reason: BusyError["reason"], timeout: Duration.Duration): BusyError {
     const waited = reason === "timeout" ? timeout : Duration.zero
     const key = `${resource}\u0000${reason}\u0000${Duration.toMillis(waited)}`
@@ -25,6 +36,9 @@ export class BusyErrors {
     Error.stackTraceLimit = 0
     try {
       const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
+      // The oldest entry makes room: the limiter's own timeouts are used on
+      // every refusal and come back at once if ever evicted.
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!)
       this.cache.set(key, error)
       return error
     } finally {

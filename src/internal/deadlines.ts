@@ -19,6 +19,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -37,8 +38,28 @@ export interface Expirable {
   expire(): void
 }
 
-/** A function that starts an effect in a fiber of its own (`Runtime.runFork` of the limiter's runtime). */
+/**
+ * A function that starts an effect in a fiber of its own, owned by the
+ * limiter's scope (a `FiberHandle` runtime: starting a new fiber interrupts
+ * the one it replaces, and closing the scope interrupts the last).
+ */
 export type RunFork = (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>
+
+/**
+ * Expires `entry`, keeping the timer alive whatever its expiry throws (it
+ * runs the semaphore's observers): the defect is collected for the log.
+ */
+const expireSafely = (entry: Expirable, defect: Cause.Cause<never> | undefined): Cause.Cause<never> | undefined => {
+  try {
+    entry.expire()
+    return defect
+  } catch (error) {
+    return defect === undefined ? Cause.die(error) : Cause.sequential(defect, Cause.die(error))
+  }
+}
+
+const logDefect = (defect: Cause.Cause<never>): Effect.Effect<void> =>
+  Effect.logError("Limiter: expiring a deadline threw; the other deadlines still expire on time", defect)
 
 const before = (a: Expirable, b: Expirable): boolean =>
   a.deadline < b.deadline || (a.deadline === b.deadline && a.sequence < b.sequence)
@@ -66,13 +87,18 @@ export class Deadlines {
     return this.heap.length
   }
 
-  /** Registers `entry`, whose `deadline` is set, to expire when it passes. */
+  /** Registers `entry`, whose `deadline` is set, to expire when it passes (at once, once closed). */
   add(entry: Expirable): void {
+    if (this.closed) {
+      // No timer will run again: the wait fails at once rather than never.
+      entry.expire()
+      return
+    }
     entry.sequence = this.sequence++
     entry.heapIndex = this.heap.length
     this.heap.push(entry)
     this.siftUp(entry.heapIndex)
-    if (entry.deadline < this.armedAt && !this.closed) this.arm(entry.deadline)
+    if (entry.deadline < this.armedAt) this.arm(entry.deadline)
   }
 
   /** Unregisters `entry` if it is registered; it will not expire. */
@@ -91,7 +117,12 @@ export class Deadlines {
     // wakes, finds nothing due, and sleeps on. Waking it early would cost more.
   }
 
-  /** Stops the timer for good (the limiter's layer is closing). */
+  /**
+   * Stops the timer for good (the limiter's layer is closing), and expires
+   * the deadlines still registered, so that their waiters fail now instead
+   * of waiting for a timer that no longer runs. The fiber itself belongs to
+   * the layer's scope, which interrupts it.
+   */
   close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
@@ -99,7 +130,9 @@ export class Deadlines {
       const fiber = this.fiber
       this.fiber = null
       this.armedAt = Infinity
-      return fiber === null ? Effect.void : Effect.asVoid(fiber.interruptAsFork(FiberId.none))
+      const defect = this.expireAll()
+      const stop = fiber === null ? Effect.void : Effect.asVoid(fiber.interruptAsFork(FiberId.none))
+      return defect === undefined ? stop : Effect.zipRight(logDefect(defect), stop)
     })
   }
 
@@ -116,19 +149,39 @@ export class Deadlines {
       if (generation !== this.generation) return Effect.void
       const now = this.now()
       let top = this.heap[0]
+      let defect: Cause.Cause<never> | undefined
       while (top !== undefined && top.deadline <= now) {
         this.removeTop()
-        top.expire()
+        defect = expireSafely(top, defect)
         top = this.heap[0]
       }
+      const next = top === undefined ? Effect.void : this.sleepUntil(top.deadline, now, generation)
       if (top === undefined) {
         this.armedAt = Infinity
         this.fiber = null
-        return Effect.void
+      } else {
+        this.armedAt = top.deadline
       }
-      this.armedAt = top.deadline
-      return Effect.zipRight(this.clock.sleep(Duration.millis(top.deadline - now)), this.loop(generation))
+      return defect === undefined ? next : Effect.zipRight(logDefect(defect), next)
     })
+  }
+
+  private sleepUntil(deadline: number, now: number, generation: number): Effect.Effect<void> {
+    return Effect.zipRight(this.clock.sleep(Duration.millis(deadline - now)), this.loop(generation))
+  }
+
+  /**
+   * Expires every deadline still registered, at once: the timer is stopping,
+   * and a waiter left queued would otherwise never hear of its deadline.
+   */
+  private expireAll(): Cause.Cause<never> | undefined {
+    let defect: Cause.Cause<never> | undefined
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!
+      this.removeTop()
+      defect = expireSafely(top, defect)
+    }
+    return defect
   }
 
   private removeTop(): void {

@@ -6,15 +6,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Runtime from "effect/Runtime"
+import * as FiberHandle from "effect/FiberHandle"
+import * as FiberSet from "effect/FiberSet"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
-import type { LimiterConfigError } from "../LimiterConfigError.js"
+import { LimiterConfigError } from "../LimiterConfigError.js"
 import * as Resource from "../Resource.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
+import { defectReporter } from "./defects.js"
 import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
+import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
+import { checkNewCapacity, readSettings } from "./limiterSettings.js"
 import { ResourceMetrics } from "./metrics.js"
 import {
   fromEither,
@@ -24,8 +28,6 @@ import {
   resolveUnknown,
   resourceField,
   validateBoolean,
-  validateCapacity,
-  validateMaxWaiting,
   validateOrder,
   validatePartitions,
   validateResourceList,
@@ -50,7 +52,12 @@ export interface RemoteBackend {
   ) => Effect.Effect<A, E | BusyError, R>
 }
 
-/** What each limiter keeps off its public service: its deadline timer, and its refusals. */
+/**
+ * What each limiter keeps off its public service: its deadline timer, and
+ * its refusals. They travel on the service itself, under a symbol that names
+ * their layout, so that a guard finds them wherever the service came from —
+ * even from another copy of this package in the same process.
+ */
 interface Internals {
   /** `undefined` for a remote limiter, whose waits are not timed here. */
   readonly deadlines: Deadlines | undefined
@@ -62,7 +69,14 @@ interface Internals {
   readonly busyErrors: BusyErrors
 }
 
-const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
+const InternalsId: unique symbol = Symbol.for("effect-concurrency-limiter/Limiter/internals/1") as any
+
+const attachInternals = (service: Limiter.Service, internals: Internals): void => {
+  Object.defineProperty(service, InternalsId, { value: internals, enumerable: false })
+}
+
+const internalsOf = (service: Limiter.Service): Internals | undefined =>
+  (service as Limiter.Service & { readonly [InternalsId]?: Internals })[InternalsId]
 
 /**
  * Makes `service` a limiter that `Limiter.withResources` guards through
@@ -71,47 +85,8 @@ const internalsByLimiter = new WeakMap<Limiter.Service, Internals>()
  * @internal
  */
 export const registerRemote = (service: Limiter.Service, backend: RemoteBackend, busyErrors: BusyErrors): void => {
-  internalsByLimiter.set(service, { deadlines: undefined, busyErrors, remote: backend })
+  attachInternals(service, { deadlines: undefined, busyErrors, remote: backend })
 }
-
-/** A resource's options, read (from `Config` where given) and checked. */
-interface ResourceSettings {
-  readonly capacity: number
-  readonly maxWaiting: number
-}
-
-/** The options `Limiter.reload` reads again, read and checked. */
-interface Settings {
-  readonly timeout: Duration.Duration
-  readonly enabled: boolean
-  readonly resources: ReadonlyArray<ResourceSettings>
-}
-
-/**
- * Reads every option that may come from `Config`, and checks them all, so
- * that a reload applies all of them or none.
- */
-const readSettings = Effect.fnUntraced(function*(
-  options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>
-) {
-  const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-  const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
-  const enabled = yield* fromEither(validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true))))
-  const settings: Array<ResourceSettings> = []
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i]
-    // An adaptive resource starts at its algorithm's initial limit.
-    const configured = Limit.isLimit(resource.capacity)
-      ? resource.capacity.limitOf(resource.capacity.initial)
-      : yield* resolveUnknown(resource.capacity)
-    const capacity = yield* fromEither(validateCapacity(resourceField(resources, i, "capacity"), configured))
-    const maxWaiting = yield* fromEither(
-      validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
-    )
-    settings.push({ capacity, maxWaiting })
-  }
-  return { timeout, enabled, resources: settings } satisfies Settings
-})
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
@@ -120,6 +95,10 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   let settings = yield* readSettings(options)
   const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
   const clock = yield* Effect.clock
+  // Fibers of the limiter's own (the deadline timer, defect reports) belong
+  // to the layer's scope: closing the layer stops them.
+  const runTimer = yield* FiberHandle.makeRuntime<never, never, void>()
+  const runLog = yield* FiberSet.makeRuntime<never, void, never>()
 
   // The one place where resources get their semaphores.
   const semaphores: Array<SemaphoreImpl> = []
@@ -136,20 +115,34 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     })
     const observer = metrics ? new ResourceMetrics(resource.name, semaphore, clock) : null
     semaphore.observer = Limit.isLimit(resource.capacity)
-      ? new AdaptiveCapacity(resource.capacity, semaphore, clock, observer, resource.name)
+      ? new AdaptiveCapacity(
+        resource.capacity,
+        settings.resources[i].capacity,
+        semaphore,
+        clock,
+        observer,
+        resource.name,
+        defectReporter(
+          runLog,
+          clock,
+          `Limiter: the Limit of resource ${renderValue(resource.name)} threw or answered a bad limit; ` +
+            "the limit stays where it was and the permits were returned"
+        )
+      )
       : observer
+    // `yield* Db` hands out the semaphore: its `resize` is checked as `setCapacity` is.
+    semaphore.checkResize = (capacity) => {
+      const checked = checkNewCapacity(resources, i, capacity)
+      if (Either.isLeft(checked)) throw checked.left
+    }
     semaphores.push(semaphore)
   }
 
   // The one timer of all this limiter's waiters, on the layer's clock (the
   // TestClock in tests) and closed with the layer.
-  const deadlines = new Deadlines(clock, Runtime.runFork(yield* Effect.runtime<never>()))
+  const deadlines = new Deadlines(clock, runTimer)
   yield* Effect.addFinalizer(() => deadlines.close())
 
-  const semaphoreOf = (resource: Resource.Resource.Any) => {
-    const i = rank.get(resource.key)
-    return i === undefined ? undefined : semaphores[i]
-  }
 
   const service: Limiter.Service = {
     // Getters: `reload` replaces the settings, and guards read them per request.
@@ -164,18 +157,18 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     stats: Effect.sync(() => resources.map((resource, i) => statsOf(resource, semaphores[i]))),
     setCapacity: (resource, capacity) =>
       Effect.suspend(() => {
-        const semaphore = semaphoreOf(resource)
-        if (semaphore === undefined) return notListed(resource)
-        const i = rank.get(resource.key)!
-        if (Limit.isLimit(resources[i].capacity)) {
+        const i = rank.get(resource.key)
+        if (i === undefined) return notListed(resource)
+        if (!sameDefinition(resources[i], resource)) {
           return refuse(
-            resourceField(resources, i, "capacity"),
-            `Limit.${resources[i].capacity.name}`,
-            "a resource whose capacity is a number or a Config: this one's follows its Limit"
+            "resource",
+            resource.name,
+            "the resource listed in Limiter.layer under that name, not another definition with other options " +
+              "(a resource is known by its name: define each once)"
           )
         }
-        return Effect.map(fromEither(validateCapacity(resourceField(resources, i, "capacity"), capacity)), (n) => {
-          semaphore.resizeTo(n)
+        return Effect.map(fromEither(checkNewCapacity(resources, i, capacity)), (n) => {
+          semaphores[i].resizeTo(n)
         })
       }),
     reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
@@ -191,7 +184,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         }
       }))
   }
-  internalsByLimiter.set(service, { deadlines, busyErrors: new BusyErrors() })
+  attachInternals(service, { deadlines, busyErrors: new BusyErrors() })
   let context = Context.make(LimiterTag, service) as Context.Context<unknown>
   for (let i = 0; i < resources.length; i++) {
     context = Context.add(context, resources[i], semaphores[i])
@@ -236,39 +229,6 @@ export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.Config
 )
 
 /**
- * Throws at definition time: a guard listing a resource twice, or naming a
- * partition its resources do not have (or none, when one is partitioned),
- * is a bug in the app, like a bad route.
- */
-const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: string | undefined): void => {
-  if (!Array.isArray(resources) || resources.length === 0) {
-    throw new TypeError("Limiter.withResources: expected a non-empty list of resources")
-  }
-  const seen = new Set<string>()
-  let partitioned = false
-  for (const resource of resources) {
-    if (seen.has(resource.key)) {
-      throw new TypeError(`Limiter.withResources: resource "${resource.name}" is listed twice`)
-    }
-    seen.add(resource.key)
-    if (resource.partitions === undefined) continue
-    partitioned = true
-    const names = Object.keys(resource.partitions)
-    if (partition === undefined || !names.includes(partition)) {
-      throw new TypeError(
-        `Limiter.withResources: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
-          `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
-      )
-    }
-  }
-  if (partition !== undefined && !partitioned) {
-    throw new TypeError(
-      `Limiter.withResources: partition ${renderValue(partition)} given, but none of the resources is partitioned`
-    )
-  }
-}
-
-/**
  * What a guard resolves once per limiter: its resources in canonical order,
  * their semaphores and the queue (partition) it waits in on each, the
  * limiter's internals.
@@ -291,12 +251,14 @@ const planFor = (
   context: Context.Context<unknown>
 ): Plan => {
   for (const resource of resources) {
-    if (limiter.rankOf(resource) === undefined) {
+    const rank = limiter.rankOf(resource)
+    if (rank === undefined) {
       throw new Error(
         `Limiter.withResources: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
           "so it has no place in the acquisition order"
       )
     }
+    if (!sameDefinition(limiter.resources[rank], resource)) throw new TypeError(`Limiter.withResources: ${twoDefinitions(resource)}`)
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
   const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
@@ -304,9 +266,12 @@ const planFor = (
   const queues = semaphores.map((semaphore) =>
     semaphore.partitioned ? semaphore.queueNamed(partition!)! : semaphore.queues[0]
   )
-  const internals = internalsByLimiter.get(limiter)
+  const internals = internalsOf(limiter)
   if (internals === undefined) {
-    throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
+    throw new Error(
+      "Limiter.withResources: the Limiter service in context was not built by Limiter.layer " +
+        "(or by a copy of effect-concurrency-limiter too different from this one)"
+    )
   }
   const adaptive = semaphores.flatMap((semaphore, i) =>
     semaphore.observer instanceof AdaptiveCapacity ? [[`limiter.${ordered[i].name}.limit`, semaphore.observer] as const] : []

@@ -229,7 +229,19 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   readonly queues: ReadonlyArray<Queue>
   /** Counts arrivals, to order waiters across partitions. */
   private arrivals = 0
+  /**
+   * Permits taken without a receipt (`take`, `tryTake`), the only ones a raw
+   * `release` may give back: the permits of a guard or of `withPermits` are
+   * returned by their own grant, to their own partition.
+   */
+  private unreceipted = 0
   observer: Observer | null = null
+  /**
+   * Set by the limiter that owns the semaphore: checks a capacity asked for
+   * through the `Effect.Semaphore` API (`resize`) as the limiter checks its
+   * own options, and throws when the limiter would refuse it.
+   */
+  checkResize: ((capacity: number) => void) | null = null
 
   constructor(capacity: number, options?: QueueOptions) {
     this.capacity = capacity
@@ -357,7 +369,14 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
   unsafeRelease(permits: number): number {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
+    if (permits > this.unreceipted) {
+      throw new RangeError(
+        `Semaphore.release: releasing ${permits} permit(s) but only ${this.unreceipted} are taken by take or ` +
+          "tryTake (a permit released twice, or one that withPermits or a guard holds)"
+      )
+    }
     this.checkRelease(permits)
+    this.unreceipted -= permits
     const own = this.queues[0]
     own.inUse = Math.max(0, own.inUse - permits)
     this.giveBack(permits, own)
@@ -380,13 +399,29 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     this.wake()
   }
 
-  /** Returns the permits of a granted waiter, unless `releaseAll` already did. */
+  /**
+   * Returns the permits of a granted waiter, unless `releaseAll` already did.
+   * The permits are counted back before the observer hears of the release
+   * (an adaptive limit may resize the semaphore then), and handed on to the
+   * waiters after it, whatever the observer does.
+   */
   releaseGrant(waiter: Waiter, ending: Ending): void {
-    if (this.observer !== null) this.observer.released(waiter, this.observer.now() - waiter.since, ending)
-    if (waiter.epoch !== this.epoch) return
-    this.checkRelease(waiter.permits)
-    waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
-    this.giveBack(waiter.permits, waiter.queue)
+    const observer = this.observer
+    const heldMillis = observer === null ? 0 : observer.now() - waiter.since
+    const returned = waiter.epoch === this.epoch
+    if (returned) {
+      this.checkRelease(waiter.permits)
+      waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
+      this.taken -= waiter.permits
+    }
+    try {
+      if (observer !== null) observer.released(waiter, heldMillis, ending)
+    } finally {
+      if (returned) {
+        this.changed(waiter.queue)
+        this.wake()
+      }
+    }
   }
 
   /** Takes a waiter that gives up out of the queue. */
@@ -405,8 +440,11 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     if (waiter.state !== Waiting) return
     const resume = waiter.resume!
     this.dequeue(waiter)
-    this.observer?.failed(waiter, "timeout")
-    resume(expired)
+    try {
+      this.observer?.failed(waiter, "timeout")
+    } finally {
+      resume(expired)
+    }
   }
 
   /** The interrupted side of a wait; runs uninterruptibly. */
@@ -490,8 +528,11 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
           resume(this.refuse(waiter))
         } else if (deadlines !== undefined && deadline <= deadlines.now()) {
           waiter.state = Done
-          this.observer?.failed(waiter, "timeout")
-          resume(expired)
+          try {
+            this.observer?.failed(waiter, "timeout")
+          } finally {
+            resume(expired)
+          }
         } else {
           waiter.resume = resume
           waiter.state = Waiting
@@ -596,9 +637,15 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
         Effect.sync(() => {
           waiter.state = Done
           fiber.removeObserver(observer)
+          this.unreceipt(waiter)
           return permits
         })
     )
+  }
+
+  /** The permits of a `take` are now the caller's, to `release` by count (unless `releaseAll` took them back). */
+  private unreceipt(waiter: Waiter): void {
+    if (waiter.epoch === this.epoch) this.unreceipted += waiter.permits
   }
 
   // --- Effect.Semaphore ----------------------------------------------------
@@ -612,6 +659,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
           // and the caller's next step, and the wait is uninterruptible too.
           : Effect.map(this.acquire(permits, identity), (waiter) => {
             waiter.state = Done
+            this.unreceipt(waiter)
             return permits
           })
       )
@@ -624,6 +672,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
 
   readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
     this.taken = 0
+    this.unreceipted = 0
     for (const queue of this.queues) queue.inUse = 0
     this.epoch++
     for (const queue of this.queues) this.changed(queue)
@@ -634,6 +683,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
   readonly resize = (permits: number): Effect.Effect<void> =>
     Effect.sync(() => {
       validateCapacity("resize", permits)
+      if (this.checkResize !== null) this.checkResize(permits)
       this.resizeTo(permits)
     })
 
@@ -681,6 +731,7 @@ export class SemaphoreImpl implements Semaphore.Semaphore {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
     if (!this.canTakeNow(permits)) return false
     this.taken += permits
+    this.unreceipted += permits
     this.queues[0].inUse += permits
     this.changed(this.queues[0])
     return true

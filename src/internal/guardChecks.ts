@@ -1,0 +1,69 @@
+/**
+ * The checks a guard passes when it is defined and when it first meets a
+ * limiter: its list of resources, its partition, and that each resource is
+ * the one the limiter was built with.
+ *
+ * @internal
+ */
+import type * as Resource from "../Resource.js"
+import { renderValue } from "./options.js"
+
+/**
+ * Throws at definition time: a guard listing a resource twice, or naming a
+ * partition its resources do not have (or none, when one is partitioned),
+ * is a bug in the app, like a bad route.
+ */
+export const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: string | undefined): void => {
+  if (!Array.isArray(resources) || resources.length === 0) {
+    throw new TypeError("Limiter.withResources: expected a non-empty list of resources")
+  }
+  const seen = new Set<string>()
+  let partitioned = false
+  for (const resource of resources) {
+    if (seen.has(resource.key)) {
+      throw new TypeError(`Limiter.withResources: resource "${resource.name}" is listed twice`)
+    }
+    seen.add(resource.key)
+    if (resource.partitions === undefined) continue
+    partitioned = true
+    const names = Object.keys(resource.partitions)
+    if (partition === undefined || !names.includes(partition)) {
+      throw new TypeError(
+        `Limiter.withResources: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
+          `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
+      )
+    }
+  }
+  if (partition !== undefined && !partitioned) {
+    throw new TypeError(
+      `Limiter.withResources: partition ${renderValue(partition)} given, but none of the resources is partitioned`
+    )
+  }
+}
+
+
+/**
+ * Whether `b` is the resource `a` or the same definition made again (a
+ * resource is known by its name, as a `Context.Tag` is by its key, so the
+ * limiter's semaphore for `a` is what a guard naming `b` would get).
+ */
+export const sameDefinition = (a: Resource.Resource.Any, b: Resource.Resource.Any): boolean =>
+  a === b || (
+    a.name === b.name && a.capacity === b.capacity && a.maxWaiting === b.maxWaiting && a.order === b.order &&
+    samePartitions(a.partitions, b.partitions)
+  )
+
+const samePartitions = (
+  a: Readonly<Record<string, number>> | undefined,
+  b: Readonly<Record<string, number>> | undefined
+): boolean => {
+  if (a === b) return true
+  if (a === undefined || b === undefined) return false
+  const names = Object.keys(a)
+  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name])
+}
+
+export const twoDefinitions = (resource: Resource.Resource.Any): string =>
+  `two different resources are named ${renderValue(resource.name)}: the one listed in Limiter.layer and another ` +
+  "with other options. A resource is known by its name, as a Context.Tag is by its key: define each once and " +
+  "import it wherever it is used"

@@ -1,0 +1,109 @@
+/**
+ * The limiter's options as they are read and checked: at the layer's
+ * construction, again by `Limiter.reload`, and for a capacity set while
+ * serving. Every check answers a `LimiterConfigError` that names the option
+ * and its value.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Duration from "effect/Duration"
+import type * as Limiter from "../Limiter.js"
+import * as Limit from "../Limit.js"
+import { LimiterConfigError } from "../LimiterConfigError.js"
+import type * as Resource from "../Resource.js"
+import {
+  fromEither,
+  orDefault,
+  refuse,
+  renderValue,
+  resolveUnknown,
+  resourceField,
+  validateBoolean,
+  validateCapacity,
+  validateMaxWaiting,
+  validateTimeout
+} from "./options.js"
+
+/** @internal A resource's options, read (from `Config` where given) and checked. */
+export interface ResourceSettings {
+  readonly capacity: number
+  readonly maxWaiting: number
+}
+
+/** The options `Limiter.reload` reads again, read and checked. */
+export interface Settings {
+  readonly timeout: Duration.Duration
+  readonly enabled: boolean
+  readonly resources: ReadonlyArray<ResourceSettings>
+}
+
+/**
+ * Reads every option that may come from `Config`, and checks them all, so
+ * that a reload applies all of them or none.
+ */
+export const readSettings = Effect.fnUntraced(function*(
+  options: Limiter.Options<ReadonlyArray<Resource.Resource.Any>>
+) {
+  const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
+  const timeout = yield* fromEither(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
+  const enabled = yield* fromEither(validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true))))
+  const settings: Array<ResourceSettings> = []
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i]
+    // An adaptive resource starts at its algorithm's initial limit.
+    const configured = Limit.isLimit(resource.capacity)
+      ? yield* initialLimit(resources, i, resource.capacity)
+      : yield* resolveUnknown(resource.capacity)
+    const capacity = yield* fromEither(validateCapacity(resourceField(resources, i, "capacity"), configured))
+    const maxWaiting = yield* fromEither(
+      validateMaxWaiting(resourceField(resources, i, "maxWaiting"), yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity)))
+    )
+    settings.push({ capacity, maxWaiting })
+  }
+  return { timeout, enabled, resources: settings } satisfies Settings
+})
+
+/** The limit an adaptive resource starts at; a `Limit` whose `limitOf` throws fails the layer, naming it. */
+const initialLimit = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  i: number,
+  limit: Limit.Limit<any>
+): Effect.Effect<unknown, LimiterConfigError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(limit.limitOf(limit.initial))
+    } catch (error) {
+      return refuse(
+        resourceField(resources, i, "capacity"),
+        `Limit.${limit.name}`,
+        `a Limit whose limitOf(initial) answers a positive integer (it threw: ${renderValue(error instanceof Error ? error.message : error)})`
+      )
+    }
+  })
+
+
+/**
+ * Checks a capacity set while serving (`setCapacity`, or `resize` on the
+ * resource's semaphore): a positive safe integer, for a resource whose
+ * capacity does not follow a `Limit`.
+ */
+export const checkNewCapacity = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  i: number,
+  capacity: number
+): Either.Either<number, LimiterConfigError> => {
+  const field = resourceField(resources, i, "capacity")
+  const configured = resources[i].capacity
+  if (Limit.isLimit(configured)) {
+    return Either.left(
+      new LimiterConfigError({
+        field,
+        value: renderValue(`Limit.${configured.name}`),
+        expected: "a resource whose capacity is a number or a Config: this one's follows its Limit"
+      })
+    )
+  }
+  return validateCapacity(field, capacity)
+}
