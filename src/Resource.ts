@@ -165,6 +165,14 @@ export interface Options<Partition extends string = never> {
  * Declares a resource. Declaring does not allocate anything: the semaphore
  * is created by `Limiter.layer`, which lists the resource.
  *
+ * A resource is known by its name, as a `Context.Tag` is by its key: make
+ * each once, in a module of its own, and import it wherever it is used. The
+ * same definition made twice (same name, same options) is the same resource;
+ * a guard or `Limiter.setCapacity` naming a resource that has the name of
+ * one the limiter lists but other options is refused, naming it, rather
+ * than quietly using the listed one's semaphore. Two limiters may each list
+ * a resource of the same name: each has its own semaphore.
+ *
  * @example
  * ```ts
  * import { Config } from "effect"

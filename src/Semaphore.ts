@@ -24,7 +24,10 @@
  *   next step, the permits are reclaimed when the interrupted fiber exits.
  * - **Defects, with a clear message:** a permit count that is not a positive
  *   integer; a capacity (for `make`, `resize`) that is not a non-negative
- *   integer; releasing more permits than are taken.
+ *   integer; releasing more permits than `take`/`tryTake` hold. The
+ *   semaphore of a limiter's resource (`yield* Db`) checks `resize` as
+ *   `Limiter.setCapacity` does: a positive integer, and never for a resource
+ *   whose capacity follows a `Limit` (a `LimiterConfigError` defect).
  * - **`take(n)` with `n` above the capacity** waits, holding its place at
  *   the head, until `resize` makes room.
  * - **`resize`** up wakes waiters; down lets current holders finish and admits
@@ -34,12 +37,14 @@
  *   held through `withPermits` / `withPermitsIfAvailable`, or by a
  *   `Limiter.withResources` guard, when it runs are
  *   then *not* released a second time when those effects finish, so the
- *   available count never exceeds the capacity. Permits taken with
- *   `take`/`tryTake` cannot be told apart from later ones: a `release` of
- *   them after `releaseAll` counts against whatever is in use then, and is
- *   a defect if that is less.
- * - **`release(n)`** returns the permits left available after the waiters it
- *   woke took theirs.
+ *   available count never exceeds the capacity.
+ * - **`release(n)`** returns permits taken with `take`/`tryTake` (counted
+ *   since the last `releaseAll`), never those of `withPermits` or of a
+ *   guard, which return their own to the partition that took them. Raw
+ *   permits are counted, not told apart: after `releaseAll`, a stale
+ *   `release` may return a later `take`'s permits, whose own `release` then
+ *   dies. It answers the permits left available after the waiters it woke
+ *   took theirs.
  *
  * @since 0.1.0
  */
