@@ -7,10 +7,13 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
+import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
+import type * as AST from "effect/SchemaAST"
 
 /**
  * The body of the 503 response, byte for byte the one of
@@ -48,15 +51,26 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
 export type Reason = "timeout" | "queue-full" | "unavailable"
 
 /**
+ * What the 503 body is, on the wire: `{"detail":"Server busy, please retry later"}`.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface Encoded {
+  readonly detail: typeof detail
+}
+
+/**
  * Raised by `Limiter.withResources` when the resources of a request could not
  * all be acquired: the deadline passed while it waited, or a resource's
  * queue was full (`reason`). It names the resource and how long it waited.
  *
  * It renders itself as HTTP 503 with the body `{"detail":"Server busy, please
  * retry later"}` and a `Retry-After` header, so a guarded `HttpRouter` or
- * `HttpLayerRouter` handler needs no extra code. In an `HttpApi`, declare
- * `BusyError.HttpApiError` as the endpoint's error: the same 503, byte for
- * byte, described in the OpenAPI document.
+ * `HttpLayerRouter` handler needs no extra code. In an `HttpApi`, declare it
+ * as the endpoint's error (`.addError(BusyError.BusyError)`): the class is
+ * also the schema `HttpApiError`, so the app answers the same 503, byte for
+ * byte and with `Retry-After`, and the OpenAPI document describes its body.
  *
  * @example
  * ```ts
@@ -77,18 +91,23 @@ export type Reason = "timeout" | "queue-full" | "unavailable"
  * @since 0.1.0
  * @category errors
  */
-export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency-limiter/BusyError")(
-  "BusyError",
-  {
-    /** The name of the resource that could not be acquired in time. */
-    resource: Schema.String,
-    /** How long the request waited before it gave up (zero when the queue was full). */
-    waited: Schema.DurationFromMillis,
-    /** Why it was refused. Absent when constructed means `"timeout"`. */
-    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full", "unavailable"), { default: () => "timeout" as const })
-  },
-  HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
-) {
+export class BusyError extends Data.TaggedError("BusyError")<{
+  /** The name of the resource that could not be acquired in time. */
+  readonly resource: string
+  /** How long the request waited before it gave up (zero when it was refused at once). */
+  readonly waited: Duration.Duration
+  /** Why it was refused. */
+  readonly reason: Reason
+}> {
+  /** `reason` absent means `"timeout"`. */
+  constructor(args: {
+    readonly resource: string
+    readonly waited: Duration.Duration
+    readonly reason?: Reason | undefined
+  }) {
+    super({ resource: args.resource, waited: args.waited, reason: args.reason ?? "timeout" })
+  }
+
   /** @since 0.1.0 */
   override get message(): string {
     if (this.reason === "queue-full") return `Resource "${this.resource}" is busy: its queue is full`
@@ -117,6 +136,34 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
       })
     )
   }
+
+  // The class is also a schema, the one of `HttpApiError` (defined below and
+  // read lazily), so that `.addError(BusyError)` declares exactly the 503 the
+  // class renders, rather than a JSON of its fields without `Retry-After`.
+
+  /** @since 0.5.0 */
+  declare static readonly Type: BusyError
+  /** @since 0.5.0 */
+  declare static readonly Encoded: Encoded
+  /** @since 0.5.0 */
+  declare static readonly Context: never
+  /** @since 0.5.0 */
+  static get [Schema.TypeId](): Schema.Schema.Variance<BusyError, Encoded, never>[typeof Schema.TypeId] {
+    return (HttpApiError as unknown as Schema.Schema.Variance<BusyError, Encoded, never>)[Schema.TypeId]
+  }
+  /** @since 0.5.0 */
+  static get ast(): AST.AST {
+    return HttpApiError.ast
+  }
+  /** @since 0.5.0 */
+  static annotations(annotations: Schema.Annotations.GenericSchema<BusyError>): Schema.Schema<BusyError, Encoded> {
+    return HttpApiError.annotations(annotations)
+  }
+  /** @since 0.5.0 */
+  static pipe(this: unknown): unknown {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
 }
 
 /**
@@ -128,10 +175,11 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
 export const detail = "Server busy, please retry later"
 
 /**
- * `BusyError` as an `HttpApi` endpoint error. Declaring it makes an `HttpApi`
- * app answer exactly what an `HttpRouter` app answers: status 503, the body
- * `{"detail":"Server busy, please retry later"}` and `Retry-After`; the
- * OpenAPI document describes that body under 503.
+ * `BusyError` as an `HttpApi` endpoint error — the schema the `BusyError`
+ * class itself stands for, so declaring either is the same. Declaring it
+ * makes an `HttpApi` app answer exactly what an `HttpRouter` app answers:
+ * status 503, the body `{"detail":"Server busy, please retry later"}` and
+ * `Retry-After`; the OpenAPI document describes that body under 503.
  *
  * How: its encoded side is the body, so the document shows it, but it
  * refuses to encode on the server. `HttpApiBuilder` then hands the failure
@@ -155,7 +203,7 @@ export const detail = "Server busy, please retry later"
  * @since 0.1.0
  * @category schemas
  */
-export const HttpApiError: Schema.Schema<BusyError, { readonly detail: typeof detail }> = Schema.transformOrFail(
+export const HttpApiError: Schema.Schema<BusyError, Encoded> = Schema.transformOrFail(
   Schema.Struct({ detail: Schema.Literal(detail) }),
   Schema.instanceOf(BusyError),
   {

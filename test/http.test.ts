@@ -165,6 +165,28 @@ describe("HttpApiBuilder", () => {
     })
   })
 
+  describe("an endpoint that declares the BusyError class itself", () => {
+    class ClassApi extends HttpApi.make("api").add(
+      HttpApiGroup.make("messages").add(
+        HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(BusyError.BusyError)
+      )
+    ) {}
+    const ClassMessagesLive = HttpApiBuilder.group(ClassApi, "messages", (handlers) =>
+      handlers.handle("list", () => gated.pipe(Effect.as("done"), Limiter.withResources([Db]))))
+    const ClassServerLive = HttpApiBuilder.serve().pipe(
+      Layer.provide(HttpApiBuilder.api(ClassApi).pipe(Layer.provide(ClassMessagesLive))),
+      Layer.provideMerge(Layer.mergeAll(LimiterLive, Gate.layer)),
+      Layer.provideMerge(TestServer)
+    )
+
+    it.live("answers the same 503, byte for byte and with Retry-After", () =>
+      overflowScenario("/db", expectPythonCompatible503, JSON.stringify("done")).pipe(Effect.provide(ClassServerLive)))
+
+    it("is documented as HttpApiError is", () => {
+      assert.deepStrictEqual(OpenApi.fromApi(ClassApi), OpenApi.fromApi(Api))
+    })
+  })
+
   it.effect("a client decoding the 503 body gets a BusyError", () =>
     Effect.gen(function*() {
       const error = yield* Schema.decodeUnknown(BusyError.HttpApiError)(JSON.parse(BusyError.responseBody))

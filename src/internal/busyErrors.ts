@@ -1,8 +1,7 @@
 /**
  * The refusals a limiter answers with. A `BusyError` is an expected outcome
- * under overload, not a bug: its fields are known to be valid and a stack
- * trace would say nothing, so both the validation and the trace are
- * skipped. It is immutable, so a limiter makes one per resource, reason and
+ * under overload, not a bug: a stack trace would say nothing, so none is
+ * captured. It is immutable, so a limiter makes one per resource, reason and
  * timeout and reuses it for every 503, even for guards made inside a handler
  * (a new guard per request).
  *
@@ -35,7 +34,7 @@ export class BusyErrors {
     const stackTraceLimit = Error.stackTraceLimit
     Error.stackTraceLimit = 0
     try {
-      const error = new BusyError({ resource, waited, reason }, { disableValidation: true })
+      const error = new BusyError({ resource, waited, reason })
       // The oldest entry makes room: the limiter's own timeouts are used on
       // every refusal and come back at once if ever evicted.
       if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!)
