@@ -33,7 +33,10 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * (`"timeout"`), or the resource's queue already held `maxWaiting` waiters
  * (`"queue-full"`), so it did not wait at all, or the resource's permits are
  * held in Redis and Redis could not be reached (`"unavailable"`, from
- * `RedisLimiter.layer` with `failure: "closed"`).
+ * `RedisLimiter.layer` with `failure: "closed"`), or the request held its
+ * permits in Redis and its lease could not be renewed in time
+ * (`"lease-lost"`, from `RedisLimiter.layer`: the guarded effect was stopped
+ * so that the capacity holds).
  *
  * @example
  * ```ts
@@ -45,7 +48,7 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * @since 0.3.0
  * @category models
  */
-export type Reason = "timeout" | "queue-full" | "unavailable"
+export type Reason = "timeout" | "queue-full" | "unavailable" | "lease-lost"
 
 /**
  * Raised by `Limiter.withResources` when the resources of a request could not
@@ -85,7 +88,7 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
     /** How long the request waited before it gave up (zero when the queue was full). */
     waited: Schema.DurationFromMillis,
     /** Why it was refused. Absent when constructed means `"timeout"`. */
-    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full", "unavailable"), { default: () => "timeout" as const })
+    reason: Schema.optionalWith(Schema.Literal("timeout", "queue-full", "unavailable", "lease-lost"), { default: () => "timeout" as const })
   },
   HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
 ) {
@@ -93,6 +96,7 @@ export class BusyError extends Schema.TaggedError<BusyError>("effect-concurrency
   override get message(): string {
     if (this.reason === "queue-full") return `Resource "${this.resource}" is busy: its queue is full`
     if (this.reason === "unavailable") return `Resource "${this.resource}" is busy: the limiter's Redis is unreachable`
+    if (this.reason === "lease-lost") return `Resource "${this.resource}" is busy: its permit's lease in Redis was lost`
     return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
   }
 

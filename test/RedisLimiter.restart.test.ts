@@ -59,7 +59,7 @@ describe("RedisLimiter while Redis restarts", () => {
       let max = 0
       let phase: "before" | "away" | "after" = "before"
       const served = { before: 0, away: 0, after: 0 }
-      const refused = { timeout: 0, "queue-full": 0, unavailable: 0 }
+      const refused = { timeout: 0, "queue-full": 0, unavailable: 0, "lease-lost": 0 }
       const guarded = (i: number, holdMillis: number) =>
         Effect.acquireUseRelease(
           Effect.sync(() => {
