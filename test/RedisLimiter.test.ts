@@ -436,6 +436,41 @@ describe("RedisLimiter", () => {
       yield* Fiber.join(holder)
     }).pipe(Effect.scoped))
 
+  it.live("closing the layer stops it: no lease renewed after, and a queued guard is refused, also when failing open", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("closeopen")
+      const scope = yield* Scope.make()
+      // The heartbeat beats every 50 ms.
+      const ctx = yield* Layer.buildWithScope(
+        RedisLimiter.layer({ resources: [Db], timeout: Duration.infinity, prefix, redis: REDIS_URL, leaseTtl: "200 millis", failure: "open" }),
+        scope
+      )
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
+      yield* counted(prefix, "holders", 1)
+      let ran = false
+      const waiter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.sync(() => ran = true), [Db]), ctx))
+      yield* counted(prefix, "waiters", 1)
+      yield* Scope.close(scope, Exit.void)
+      // Refused, not admitted through the local share of a closed layer.
+      const error = yield* Effect.flip(Fiber.join(waiter))
+      assert.strictEqual(error.reason, "unavailable")
+      assert.isFalse(ran)
+      // Nothing of the layer runs on: the lease is renewed no more, and
+      // expires in Redis (Redis purges it at the next script; read it raw).
+      const redis = client()
+      const holders = `${prefix}:{Db}:holders`
+      const [lease, score] = yield* Effect.promise(() => redis.zrange(holders, 0, -1, "WITHSCORES"))
+      // Four periods: a heartbeat still running would have renewed it.
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(yield* Effect.promise(() => redis.zrange(holders, 0, -1, "WITHSCORES")), [lease, score])
+      redis.disconnect()
+      // The holder ends when its effect does; its release has nowhere to go.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+    }).pipe(Effect.scoped))
+
   it.effect("runs on the wall clock, also under TestClock", () =>
     Effect.gen(function*() {
       const Db = Resource.make("Db", { capacity: 1 })
