@@ -36,7 +36,10 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * (`"timeout"`), or the resource's queue already held `maxWaiting` waiters
  * (`"queue-full"`), so it did not wait at all, or the resource's permits are
  * held in Redis and Redis could not be reached (`"unavailable"`, from
- * `RedisLimiter.layer` with `failure: "closed"`).
+ * `RedisLimiter.layer` with `failure: "closed"`), or the request held its
+ * permits in Redis and its lease could not be renewed in time
+ * (`"lease-lost"`, from `RedisLimiter.layer`: the guarded effect was stopped
+ * so that the capacity holds).
  *
  * @example
  * ```ts
@@ -48,7 +51,7 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * @since 0.3.0
  * @category models
  */
-export type Reason = "timeout" | "queue-full" | "unavailable"
+export type Reason = "timeout" | "queue-full" | "unavailable" | "lease-lost"
 
 /**
  * What the 503 body is, on the wire: `{"detail":"Server busy, please retry later"}`.
@@ -112,6 +115,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
   override get message(): string {
     if (this.reason === "queue-full") return `Resource "${this.resource}" is busy: its queue is full`
     if (this.reason === "unavailable") return `Resource "${this.resource}" is busy: the limiter's Redis is unreachable`
+    if (this.reason === "lease-lost") return `Resource "${this.resource}" is busy: its permit's lease in Redis was lost`
     return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
   }
 

@@ -11,9 +11,11 @@
  *   replicas, including when a replica dies or Redis restarts.
  * - **Leases:** a permit is a lease with a TTL (`leaseTtl`), renewed while its
  *   holder runs; a replica that dies frees its permits within the TTL. A
- *   holder whose lease could not be renewed in time is **interrupted** (an
- *   HTTP handler then answers 503), with a warning in the log, before Redis
- *   could grant its permit to anyone else.
+ *   holder whose lease could not be renewed in time is stopped and fails
+ *   with `BusyError` (`reason: "lease-lost"`, a 503), with a warning in the
+ *   log, before Redis could grant its permit to anyone else. A permit
+ *   granted to a waiter lasts what is left of the waiter's heartbeat until
+ *   renewed, so a replica that dies while waiting frees it within the TTL.
  * - **Fair:** FIFO across replicas (a queue in Redis, each step one Lua
  *   script); a waiter that gives up (timeout, interruption, replica death)
  *   leaves the queue.
@@ -69,7 +71,7 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
   /**
    * How long a permit outlives its replica: a lease is renewed every quarter
    * of it while its holder runs, and a holder whose lease was not renewed
-   * for three quarters of it is interrupted. Default 5 seconds; at least 100
+   * for three quarters of it fails with `BusyError` (`"lease-lost"`). Default 5 seconds; at least 100
    * millis, at most 2^31 - 1 millis (24.8 days, the longest Node timer).
    */
   readonly leaseTtl?: Duration.DurationInput | undefined

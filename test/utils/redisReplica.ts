@@ -4,6 +4,8 @@
  *
  * - `hold`: takes `count` permits of `Db` at once, prints `holding`, and
  *   holds them until killed.
+ * - `wait`: waits for one permit of `Db` (timeout 60 s), prints
+ *   `acquired <Date.now()>` once it holds it, and holds it until killed.
  * - `load`: makes `count` random guarded acquisitions (random holds,
  *   timeouts and interruptions), and while holding counts itself in Redis
  *   (`<prefix>:running`, the highest count in `<prefix>:max`); prints its
@@ -27,7 +29,7 @@ const options = JSON.parse(json) as Options
 const Db = Resource.make("Db", { capacity: options.capacity })
 const layer = RedisLimiter.layer({
   resources: [Db],
-  timeout: "5 seconds",
+  timeout: mode === "wait" ? "60 seconds" : "5 seconds",
   prefix: options.prefix,
   redis: options.url,
   leaseTtl: Duration.millis(options.leaseTtlMillis)
@@ -41,6 +43,11 @@ const hold = Effect.gen(function*() {
   console.log("holding")
   return yield* Effect.never
 })
+
+const wait = Limiter.withResources(
+  Effect.zipRight(Effect.sync(() => console.log(`acquired ${Date.now()}`)), Effect.never),
+  [Db]
+)
 
 /** Counts this holder in Redis, keeping the highest count seen. */
 const ENTER = `local n = redis.call('INCR', KEYS[1])
@@ -87,7 +94,7 @@ const load = Effect.gen(function*() {
   console.log(JSON.stringify(outcomes))
 })
 
-const program = mode === "hold" ? hold : load
+const program = mode === "hold" ? hold : mode === "wait" ? wait : load
 Effect.runPromise(Effect.scoped(Effect.provide(program, layer))).then(
   () => process.exit(0),
   (error) => {

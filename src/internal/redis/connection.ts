@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
+import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import type { Redis } from "ioredis"
 import { Scripts } from "./scripts.js"
@@ -62,7 +62,8 @@ const clientOptions = (commandTimeoutMillis: number, offlineQueue: boolean) => (
  */
 export const connect = (options: ConnectOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    // The log lines of ioredis's events: fibers of a set closed with the layer.
+    const runFork = yield* FiberSet.makeRuntime<never>()
     // Loaded here, not at the top: ioredis is an optional peer dependency,
     // needed only by apps that use this layer.
     const { Redis } = yield* Effect.tryPromise(() => import("ioredis")).pipe(

@@ -10,8 +10,8 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
-import * as Runtime from "effect/Runtime"
 import * as Limit from "../../Limit.js"
 import type * as Limiter from "../../Limiter.js"
 import type { LimiterConfigError } from "../../LimiterConfigError.js"
@@ -152,7 +152,9 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   // Unique per replica and layer, and without ":" (the scripts split ids on it).
   const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
   const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
-  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+  // Log lines written from ioredis's callbacks run in fibers of this set,
+  // which closing the layer interrupts: nothing of the layer outlives it.
+  const runFork = yield* FiberSet.makeRuntime<never>()
   const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
   // Built once connected; Redis may come back before that.
@@ -176,12 +178,13 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   })
   // Closing: guards still queued would wait for grants nobody will hear of.
   // They leave the queue (before the connection closes: this runs first) and
-  // are refused as if Redis were unreachable. Guards still holding keep
-  // their leases, which expire within the TTL if not released.
+  // are refused with BusyError ("unavailable"), never admitted through the
+  // local share (it closes with the layer). Guards still holding keep their
+  // leases, which expire within the TTL if not released.
   yield* Effect.addFinalizer(() =>
     Effect.promise(() => {
       for (const resource of remote) {
-        for (const wait of [...resource.waiting.values()]) wait.refuse("unavailable")
+        for (const wait of [...resource.waiting.values()]) wait.refuse("closed")
       }
       // Redis answers in order: once this PING is answered, those releases ran.
       return connection.client.ping().then(() => {}, () => {})

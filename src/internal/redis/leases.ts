@@ -2,14 +2,13 @@
  * The heartbeat of a replica: every quarter of the lease TTL, one call per
  * resource renews the leases its guards hold, keeps its queued guards in
  * the queue, and hands on permits that expired. A lease that could not be
- * renewed in time is taken as lost, and its holder is interrupted before
+ * renewed in time is taken as lost, and its guarded effect is stopped before
  * Redis could give the permit to someone else: the bound is never broken
  * silently.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import type { Lease, Permits, RemoteResource } from "./permits.js"
 
 const realSleep = (millis: number): Effect.Effect<void> =>
@@ -57,6 +56,7 @@ export class Heartbeat {
         }
         for (let i = 0; i < waits.length; i++) {
           const status = statuses[leases.length + i]
+          if (status === 0) waits[i].aliveUntil = Math.max(waits[i].aliveUntil, sentAt + resource.args.queueTtlMillis)
           if (status === 1) waits[i].grant(sentAt)
           else if (status === -1 && resource.waiting.has(waits[i].id)) this.permits.requeue(waits[i])
         }
@@ -71,9 +71,9 @@ export class Heartbeat {
     this.permits.forget(lease)
     this.log(
       `RedisLimiter: the lease of a "${lease.resource.name}" permit was lost (${why}); ` +
-        "its holder is interrupted so that the capacity holds"
+        "its guarded effect is stopped and fails with BusyError (reason \"lease-lost\") so that the capacity holds"
     )
-    lease.holder.unsafeInterruptAsFork(FiberId.none)
+    lease.lost()
   }
 
   /**

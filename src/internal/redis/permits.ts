@@ -5,15 +5,18 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
 import type { RemoteMetrics } from "./metrics.js"
-import { Granted, NotFree, Queued, QueueFull, type ResourceKeys, type ScriptArgs, type Scripts } from "./scripts.js"
+import { Granted as GrantedAnswer, NotFree, Queued, QueueFull, type ResourceKeys, type ScriptArgs, type Scripts } from "./scripts.js"
 
 /** The longest delay a Node timer keeps: `setTimeout` fires a longer one after 1 ms. @internal */
 export const MAX_TIMER_MILLIS = 2 ** 31 - 1
 
-/** Why a permit was not granted. */
-export type Refusal = "timeout" | "queue-full" | "unavailable"
+/**
+ * Why a permit was not granted. `"closed"`: the layer closed while the guard
+ * waited (refused as unavailable, never admitted through the local share of
+ * a layer that is gone).
+ */
+export type Refusal = "timeout" | "queue-full" | "unavailable" | "closed"
 
 /** A resource as this replica sees it. */
 export class RemoteResource {
@@ -42,8 +45,8 @@ export class RemoteResource {
 export interface Lease {
   readonly id: string
   readonly resource: RemoteResource
-  /** The fiber running the guarded effect: interrupted if the lease is lost. */
-  readonly holder: Fiber.RuntimeFiber<unknown, unknown>
+  /** Tells the guard that the lease is lost (not renewed in time): it stops the guarded effect. */
+  readonly lost: () => void
   /** Local time (ms) it was granted, for the hold time. */
   readonly grantedAt: number
   /**
@@ -54,10 +57,31 @@ export interface Lease {
   expiresAt: number
 }
 
+/**
+ * The states of a wait, as in the local semaphore: `Waiting` (queued in
+ * Redis), `Granted` (Redis granted it and the guard's fiber was resumed,
+ * but the guard has not claimed the lease yet), `Held` (the guard owns the
+ * lease and releases it), `Done` (refused or abandoned). A `Granted` wait
+ * whose fiber is interrupted before it claims the lease gives it back:
+ * otherwise nobody would release it and the heartbeat would renew it for
+ * ever.
+ */
+const Waiting = 0
+const Granted = 1
+const Held = 2
+const Done = 3
+
 /** A guard of this replica queued in Redis. */
 export interface Wait {
   readonly id: string
   readonly resource: RemoteResource
+  /**
+   * Local time (ms) until which Redis surely keeps the wait's queue entry
+   * alive: the send time of the last call that refreshed it, plus the queue
+   * TTL. A permit granted to the wait expires then unless renewed: a dead
+   * replica's waiter is never granted more than the rest of its heartbeat.
+   */
+  aliveUntil: number
   /** Takes the permit Redis granted, as of local time `at` (ignored once the wait is over). */
   readonly grant: (at: number) => void
   /** Gives up, telling Redis (ignored once the wait is over). */
@@ -78,51 +102,87 @@ export class Permits {
 
   /**
    * Waits for one permit of `resource` until `deadline` (local ms;
-   * `Infinity` for none). Interruptible: an interrupted or refused wait
-   * leaves the queue in Redis, and hands on a permit granted meanwhile.
+   * `Infinity` for none). Must run uninterruptibly; only the wait itself is
+   * made interruptible, by `restore`. An interrupted or refused wait leaves
+   * the queue in Redis, and a permit granted meanwhile but not yet claimed
+   * (the grant and the interruption in the same tick) is given back: the
+   * lease is only the caller's once this effect has succeeded. `lost` is
+   * called if the lease is later lost.
    */
   acquire(
     resource: RemoteResource,
-    holder: Fiber.RuntimeFiber<unknown, unknown>,
-    deadline: number
+    deadline: number,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    lost: () => void
   ): Effect.Effect<Lease, Refusal> {
-    return Effect.async<Lease, Refusal>((resume) => {
-      const id = `${this.replicaId}:${++this.sequence}`
-      const sentAt = Date.now()
-      let done = false
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const finish = () => {
-        done = true
-        if (timer !== undefined) clearTimeout(timer)
-        resource.waiting.delete(id)
+    return Effect.suspend(() => this.acquireNow(resource, deadline, restore, lost))
+  }
+
+  private acquireNow(
+    resource: RemoteResource,
+    deadline: number,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    lost: () => void
+  ): Effect.Effect<Lease, Refusal> {
+    const id = `${this.replicaId}:${++this.sequence}`
+    let state = Waiting
+    let lease: Lease | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let sentAt = 0
+    const leave = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      resource.waiting.delete(id)
+    }
+    /** The interrupted side; runs uninterruptibly (the canceler, or the failure below). */
+    const abandon = () => {
+      if (state === Waiting) {
+        state = Done
+        leave()
+        this.releaseIds(resource, [id])
+        resource.metrics?.failed("interrupted", Date.now() - sentAt)
+        resource.changed()
+      } else if (state === Granted) {
+        // The grant raced the interruption: give the permit back.
+        state = Done
+        this.releaseNow([lease!])
       }
-      const wait: Wait = {
+    }
+    const wait = Effect.async<Lease, Refusal>((resume) => {
+      sentAt = Date.now()
+      const self: Wait = {
         id,
         resource,
+        aliveUntil: sentAt + resource.args.queueTtlMillis,
         grant: (at) => {
-          if (done) return
-          finish()
+          if (state !== Waiting) return
+          state = Granted
+          leave()
           const now = Date.now()
-          const lease: Lease = { id, resource, holder, grantedAt: now, expiresAt: at + this.leaseTtlMillis }
+          lease = {
+            id,
+            resource,
+            lost,
+            grantedAt: now,
+            // Redis gave the lease what was left of the wait's heartbeat.
+            expiresAt: Math.min(at + this.leaseTtlMillis, self.aliveUntil)
+          }
           resource.leases.set(id, lease)
           resource.metrics?.acquired(now - sentAt)
           resource.changed()
           resume(Effect.succeed(lease))
         },
         refuse: (refusal) => {
-          if (giveUp(refusal)) resume(Effect.fail(refusal))
+          if (state !== Waiting) return
+          state = Done
+          leave()
+          this.releaseIds(resource, [id])
+          if (refusal !== "unavailable" && refusal !== "closed") resource.metrics?.failed(refusal, Date.now() - sentAt)
+          resource.changed()
+          resume(Effect.fail(refusal))
         }
       }
-      const giveUp = (why: Refusal | "interrupted") => {
-        if (done) return false
-        finish()
-        this.releaseIds(resource, [id])
-        if (why !== "unavailable") resource.metrics?.failed(why, Date.now() - sentAt)
-        resource.changed()
-        return true
-      }
       // Listed before the call: the grant may be published before the reply arrives.
-      resource.waiting.set(id, wait)
+      resource.waiting.set(id, self)
       resource.changed()
       const mayWait = deadline > sentAt
       // Armed now, not at the reply: a slow reply must not make the 503 late.
@@ -130,31 +190,45 @@ export class Permits {
       // connection, in order) and undoes it.
       // Node fires a timer longer than 2^31 - 1 ms at once: such a deadline
       // (some 25 days) is never met by a request, so it gets no timer.
-      if (mayWait && deadline - sentAt <= MAX_TIMER_MILLIS) timer = setTimeout(() => wait.refuse("timeout"), deadline - sentAt)
+      if (mayWait && deadline - sentAt <= MAX_TIMER_MILLIS) timer = setTimeout(() => self.refuse("timeout"), deadline - sentAt)
       this.scripts.acquire(resource.keys, resource.args, id, resource.maxWaiting, mayWait).then(
         (answer) => {
-          if (done) return
-          if (answer === Granted) return wait.grant(sentAt)
+          if (state !== Waiting) return
+          if (answer === GrantedAnswer) return self.grant(sentAt)
           if (answer === Queued) return
           // Refused without being queued: nothing to take back.
-          finish()
+          state = Done
+          leave()
           const refusal = answer === QueueFull ? "queue-full" : answer === NotFree ? "timeout" : "unavailable"
           if (refusal !== "unavailable") resource.metrics?.failed(refusal, Date.now() - sentAt)
           resource.changed()
           resume(Effect.fail(refusal))
         },
-        () => wait.refuse("unavailable")
+        () => self.refuse("unavailable")
       )
-      return Effect.sync(() => giveUp("interrupted"))
+      return Effect.sync(abandon)
+    })
+    return Effect.matchCauseEffect(restore(wait), {
+      onFailure: (cause) => {
+        abandon()
+        return Effect.failCause(cause)
+      },
+      onSuccess: (granted) => {
+        // Uninterruptible from the grant to here: the caller owns it now.
+        state = Held
+        return Effect.succeed(granted)
+      }
     })
   }
 
   /** Queues again a wait that Redis lost (it restarted): at the back, as a newcomer. */
   requeue(wait: Wait): void {
     const { resource } = wait
+    const sentAt = Date.now()
     this.scripts.acquire(resource.keys, resource.args, wait.id, resource.maxWaiting, true).then(
       (answer) => {
-        if (answer === Granted) wait.grant(Date.now())
+        if (answer === Queued) wait.aliveUntil = Math.max(wait.aliveUntil, sentAt + resource.args.queueTtlMillis)
+        if (answer === GrantedAnswer) wait.grant(Date.now())
         else if (answer === QueueFull) wait.refuse("queue-full")
         else if (answer !== Queued) wait.refuse("timeout")
       },

@@ -6,7 +6,8 @@
  * Per resource, under one hash tag (so a Redis Cluster keeps them on one
  * shard):
  *
- * - `holders`: sorted set, member = lease id, score = lease expiry (Redis ms);
+ * - `holders`: sorted set, member = lease id, score = lease expiry (Redis ms;
+ *   a lease granted from the queue expires with its waiter's heartbeat);
  * - `waiters`: sorted set, member = waiter id, score = arrival sequence;
  * - `alive`: sorted set, member = waiter id, score = heartbeat expiry, so a
  *   dead replica's waiters leave the queue;
@@ -123,7 +124,14 @@ local function grant()
   local byReplica, replicas = {}, {}
   for i = 1, #heads do
     local id = heads[i]
-    redis.call('ZADD', holders, now + leaseTtl, id)
+    -- The lease lasts what is left of the waiter's heartbeat (its replica
+    -- renews it at its next beat): a dead replica's waiter, still queued
+    -- until its heartbeat expires, holds the permit no longer than that,
+    -- so its permits are back within one TTL of its death.
+    local expiry = now + leaseTtl
+    local aliveUntil = tonumber(redis.call('ZSCORE', alive, id))
+    if aliveUntil and aliveUntil < expiry then expiry = aliveUntil end
+    redis.call('ZADD', holders, expiry, id)
     local replica = string.match(id, '^(.*):') or ''
     if not byReplica[replica] then
       byReplica[replica] = {}
