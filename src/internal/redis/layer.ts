@@ -123,16 +123,13 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
 
   // The local share, provided under the resources' own tags: it serves
   // while Redis is unreachable (fail open), and answers `yield* Db`.
-  const local = yield* makeLocal({
-    timeout: settings.timeout,
-    resources: resources.map((resource, i) =>
-      Resource.make(resource.name, {
-        capacity: localShare(settings.capacities[i], replicas),
-        maxWaiting: settings.maxWaiting[i]
-      })
-    ),
-    metrics: false
-  })
+  const localResources = resources.map((resource, i) =>
+    Resource.make(resource.name, {
+      capacity: localShare(settings.capacities[i], replicas),
+      maxWaiting: settings.maxWaiting[i]
+    })
+  )
+  const local = yield* makeLocal({ timeout: settings.timeout, resources: localResources, metrics: false })
   const localSemaphores = resources.map((resource) => unsafeImpl(Context.unsafeGet(local, resource)))
 
   const remote = resources.map((resource, i) => {
@@ -199,7 +196,9 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const busyErrors = new BusyErrors()
   const unavailable: Unavailable = failure === "closed"
     ? (_self, ordered, timeout) => Effect.fail(busyErrors.get(ordered[0].name, "unavailable", timeout))
-    : (self, ordered, timeout) => Effect.provide(withResources(self, ordered, { timeout }), local) as any
+    : (self, ordered, timeout) =>
+      // The local limiter lists its own definitions of the resources (their capacity is the share).
+      Effect.provide(withResources(self, ordered.map((resource) => localResources[rank.get(resource.key)!]), { timeout }), local) as any
 
   const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
   const applyCapacity = (i: number, capacity: number) => {
