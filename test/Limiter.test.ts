@@ -255,6 +255,7 @@ describe("Limiter.withResources", () => {
 
   it("rejects a resource listed twice when the guard is defined", () => {
     assert.throws(() => Limiter.withResources([Db, Db] as any), /resource "Db" is listed twice/)
+    assert.throws(() => Limiter.withResources([Db, Fs, Db] as any), /resource "Db" is listed twice/)
     assert.throws(() => Limiter.withResources([] as any), /non-empty list/)
     assert.throws(() => Limiter.withResources([Db], { timeout: -1 }), /timeout: expected a non-negative duration/)
   })
