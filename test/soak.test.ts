@@ -124,8 +124,8 @@ describe("soak, for real", () => {
     expect(result.timeline.filter((s) => Number.isFinite(s.heapAfterFullGcMb)).length).toBeGreaterThanOrEqual(2)
     expect(result.process.serverPeakRssMb).toBeGreaterThan(0)
     // The ten-minute run's verdict, heap bound included. After a forced full
-    // GC with the load stopped the heap is what the server keeps (~22 MiB of
-    // embedded database, ~31 MiB of app objects, ~2 MiB of compiled code);
+    // GC with the load stopped the heap is what the server keeps (~22 MiB in
+    // large-object space, ~31 MiB of other objects, ~2 MiB of compiled code);
     // between two spikes only warm-up adds to it: +0.8 to +1.0 % (0.4 to
     // 0.6 MiB) measured with the load average at 5 to 7 and three extra busy
     // loops, however many requests the loaded machine let each spike serve,
