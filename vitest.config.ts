@@ -19,6 +19,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name,
+          // The CPU-heavy stress project runs after the others, alone, so that
+          // it never slows their waits on real servers.
+          sequence: { groupOrder: name === "stress" ? 1 : 0 },
           include: [...include],
           exclude: [...exclude],
           testTimeout: 30_000,
