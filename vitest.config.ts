@@ -1,19 +1,37 @@
 import * as path from "node:path"
-import { defineConfig } from "vitest/config"
+import { defineConfig, defineProject } from "vitest/config"
+import { projects } from "./test/projects.js"
 
+const alias = {
+  "effect-concurrency-limiter": path.join(import.meta.dirname, "src/index.ts")
+}
+
+/**
+ * `npm test` runs four projects, so that a failure says which kind of test
+ * failed (the classification, by file name, is in test/projects.ts):
+ * `npx vitest run --project unit` runs one of them.
+ */
 export default defineConfig({
-  resolve: {
-    alias: {
-      "effect-concurrency-limiter": path.join(import.meta.dirname, "src/index.ts")
-    }
-  },
+  resolve: { alias },
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
+    projects: projects.map(({ exclude, include, name }) =>
+      defineProject({
+        resolve: { alias },
+        test: {
+          name,
+          // The CPU-heavy stress project runs after the others, alone, so that
+          // it never slows their waits on real servers.
+          sequence: { groupOrder: name === "stress" ? 1 : 0 },
+          include: [...include],
+          exclude: [...exclude],
+          testTimeout: 30_000,
+          hookTimeout: 60_000
+        }
+      })
+    ),
     // In CI a JSON report as well, from which .ci/run prints a plain
     // "N passed, N failed" line.
     reporters: process.env.CI ? ["default", "json"] : ["default"],
-    outputFile: { json: ".vitest-results.json" },
-    hookTimeout: 60_000
+    outputFile: { json: ".vitest-results.json" }
   }
 })

@@ -273,6 +273,9 @@ describe("partitions", () => {
   it("a guard must name a partition its resources have, when it is defined", () => {
     assert.throws(() => Limiter.withResources([Db] as any), /"PDb" is partitioned \("interactive", "batch"\).*got none/)
     assert.throws(() => Limiter.withResources([Db] as any, { partition: "bulk" }), /got "bulk"/)
+    assert.throws(() => Limiter.withResources([Db] as any, { timeout: "1 second" }), /got none/)
+    const Index = Resource.make("PIndex", { capacity: 2, partitions: { batch: 0.5, admin: 0.5 } })
+    assert.throws(() => Limiter.withResources([Db, Index] as any, { partition: "interactive" }), /"PIndex" is partitioned/)
     const Fs = Resource.make("PFs", { capacity: 1 })
     assert.throws(() => Limiter.withResources([Fs] as any, { partition: "batch" }), /none of the resources is partitioned/)
   })

@@ -146,16 +146,55 @@ describe("Limiter.withResources", () => {
       yield* Fiber.interrupt(holder.fiber)
     }).pipe(Effect.provide(LimiterLive)))
 
-  it.effect("guards listing the same resources in opposite orders do not deadlock", () =>
-    Effect.gen(function*() {
-      const Db1 = Resource.make("Db", { capacity: 1 })
-      const Fs1 = Resource.make("Fs", { capacity: 1 })
-      const Single = Limiter.layer({ timeout: Duration.infinity, resources: [Db1, Fs1] })
-      const work = Effect.repeatN(Effect.yieldNow(), 3)
-      const guards = Array.from({ length: 200 }, (_, i) =>
-        work.pipe(i % 2 === 0 ? Limiter.withResources([Db1, Fs1]) : Limiter.withResources([Fs1, Db1])))
-      yield* Effect.all(guards, { concurrency: "unbounded", discard: true }).pipe(Effect.provide(Single))
-    }))
+  describe("the canonical order (the limiter's list), whatever order a guard lists its resources in", () => {
+    const First = Resource.make("OrderFirst", { capacity: 1 })
+    const Second = Resource.make("OrderSecond", { capacity: 1 })
+    const Ordered = Limiter.layer({ timeout: Duration.infinity, resources: [First, Second] })
+
+    // The deadlock, made to happen: H holds First; A = [First, Second] queues
+    // for First; B = [Second, First], in its own order, would take Second and
+    // queue for First behind A; H leaves, First goes to A, and A waits for
+    // Second, held by B, which waits for First, held by A. In canonical order
+    // B queues for First holding nothing, and both run, A first.
+    it.effect("a guard listing Second first waits for First holding nothing, so it cannot deadlock with one holding First", () =>
+      Effect.gen(function*() {
+        const ran: Array<string> = []
+        const body = (name: string) => Effect.sync(() => ran.push(name))
+        const holder = yield* hold([First])
+        yield* Deferred.await(holder.entered)
+        const a = yield* body("A").pipe(Limiter.withResources([First, Second]), Effect.fork)
+        yield* settle
+        const b = yield* body("B").pipe(Limiter.withResources([Second, First]), Effect.fork)
+        yield* settle
+        assert.deepStrictEqual(yield* usage, { OrderFirst: [1, 2], OrderSecond: [0, 0] }, "B holds nothing while it waits")
+        yield* Deferred.succeed(holder.gate, undefined)
+        yield* settle
+        assert.deepStrictEqual([yield* Fiber.poll(a), yield* Fiber.poll(b)], [Option.some(Exit.succeed(1)), Option.some(Exit.succeed(2))], "deadlocked")
+        assert.deepStrictEqual(ran, ["A", "B"])
+        assert.deepStrictEqual(yield* usage, { OrderFirst: [0, 0], OrderSecond: [0, 0] })
+      }).pipe(Effect.provide(Ordered)))
+
+    it.effect("200 guards in both orders all run, one at a time, and give every permit back", () =>
+      Effect.gen(function*() {
+        let inside = 0
+        let peak = 0
+        let done = 0
+        const work = Effect.sync(() => peak = Math.max(peak, ++inside)).pipe(
+          Effect.zipRight(Effect.repeatN(Effect.yieldNow(), 3)),
+          Effect.ensuring(Effect.sync(() => inside--)),
+          Effect.zipRight(Effect.sync(() => done++))
+        )
+        const guards = Array.from({ length: 200 }, (_, i) =>
+          work.pipe(i % 2 === 0 ? Limiter.withResources([First, Second]) : Limiter.withResources([Second, First])))
+        const all = yield* Effect.fork(Effect.all(guards, { concurrency: "unbounded", discard: true }))
+        // A bounded number of scheduler turns, not time: deadlocked guards never finish.
+        yield* Effect.repeat(Effect.yieldNow(), { while: () => done < 200, times: 20_000 })
+        yield* Fiber.interrupt(all)
+        assert.strictEqual(done, 200, "deadlocked")
+        assert.strictEqual(peak, 1)
+        assert.deepStrictEqual(yield* usage, { OrderFirst: [0, 0], OrderSecond: [0, 0] })
+      }).pipe(Effect.provide(Ordered)))
+  })
 
   it.effect("one deadline covers the whole acquisition", () =>
     Effect.gen(function*() {
@@ -254,6 +293,7 @@ describe("Limiter.withResources", () => {
 
   it("rejects a resource listed twice when the guard is defined", () => {
     assert.throws(() => Limiter.withResources([Db, Db] as any), /resource "Db" is listed twice/)
+    assert.throws(() => Limiter.withResources([Db, Fs, Db] as any), /resource "Db" is listed twice/)
     assert.throws(() => Limiter.withResources([] as any), /non-empty list/)
     assert.throws(() => Limiter.withResources([Db], { timeout: -1 }), /timeout: expected a non-negative duration/)
   })

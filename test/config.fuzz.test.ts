@@ -68,18 +68,22 @@ const runtime = ManagedRuntime.make(TestContext.TestContext)
 afterAll(() => runtime.dispose())
 
 /**
- * Runs one build, bounded on the wall clock: a build takes microseconds, so
- * two seconds is a hang. A defect (a throw escaping) fails the property.
+ * Runs one build, bounded on the wall clock: a build takes microseconds and
+ * a hang never ends, so the bound only has to stay clear of the longest
+ * stall a loaded machine gives a process (a second or two), and below the
+ * test's timeout so that the failure names the input: 10 s.
+ * A defect (a throw escaping) fails the property.
  */
+const hangMillis = 10_000
 const outcome = async <A, E, R>(effect: Effect.Effect<A, E, R>): Promise<Outcome<A>> => {
   F.checked.inputs++
   let timer: ReturnType<typeof setTimeout> | undefined
   const hang = new Promise<"hang">((resolve) => {
-    timer = setTimeout(() => resolve("hang"), 2_000)
+    timer = setTimeout(() => resolve("hang"), hangMillis)
   })
   const exit = await Promise.race([runtime.runPromiseExit(Effect.scoped(effect as Effect.Effect<A, E, Scope.Scope>)), hang])
   clearTimeout(timer)
-  if (exit === "hang") throw new Error("a hang: the build did not end within 2 seconds")
+  if (exit === "hang") throw new Error(`a hang: the build did not end within ${hangMillis / 1000} seconds`)
   if (Exit.isSuccess(exit)) return { _tag: "accepted", value: exit.value }
   const failure = Cause.failureOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`a defect, not a typed error:\n${Cause.pretty(exit.cause)}`)
@@ -1149,9 +1153,13 @@ describe("config fuzz: the inputs that failed, replayed", () => {
   it.runIf(redisUp)("RedisLimiter with timeout \"30 days\": a queued guard waits (Node fired the timer at once; skipped without Redis at 127.0.0.1:6379)", async () => {
     const Shared = Resource.make("Shared", { capacity: 1 })
     const program = Effect.gen(function*() {
-      const held = yield* Effect.fork(Effect.never.pipe(Limiter.withResources([Shared])))
-      yield* Effect.sleep("50 millis")
+      // The holder has its permit before the second guard asks (a fixed
+      // sleep would let a slow Redis round trip give it to the second).
+      const holding = yield* Effect.makeLatch(false)
+      const held = yield* Effect.fork(Effect.zipRight(holding.open, Effect.never).pipe(Limiter.withResources([Shared])))
+      yield* holding.await
       const queued = yield* Effect.fork(Effect.void.pipe(Limiter.withResources([Shared])))
+      // The defect refused at once; a queued guard can only end when the holder lets go.
       yield* Effect.sleep("200 millis")
       const done = yield* Fiber.poll(queued)
       yield* Fiber.interrupt(held)

@@ -58,8 +58,13 @@ describe("against the rate-limited upstream (100/s sliding, 10 at once)", () => 
       assert.isAtMost(stats.peakConcurrent, 10)
       // 25 windows of 10 per 100 ms: the last opens 2.4 s after the first (a timer never fires early).
       assert.isAtLeast(seconds, 2.3, `${seconds.toFixed(1)} s: faster than the rate allows`)
-      // Generous: the share of the allowance is the benchmark's business, on a machine that may be busy.
-      assert.isBelow(seconds, 10, `${seconds.toFixed(1)} s`)
+      // No upper bound on the time, which a busy machine sets: the share of the
+      // allowance is the benchmark's business. What a slow client would do
+      // wrong is checked instead: it ran calls in parallel (each window
+      // releases 10 calls in one turn of the event loop, and the upstream
+      // holds each for 40 ms), and the TestClock tests time the rate and the
+      // retries exactly.
+      assert.isAbove(stats.peakConcurrent, 1, "the calls ran one at a time")
       assert.deepStrictEqual(yield* apiUsage, { capacity: 10, inUse: 0, waiting: 0 })
     }).pipe(Effect.scoped, Effect.provide(Live)))
 })

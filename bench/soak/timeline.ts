@@ -89,10 +89,27 @@ export interface SoakSecond {
 }
 
 /**
+ * The sample that covers second `t`: its own, or else the next one. Both
+ * samplers tick just after each whole second; a tick later than a second
+ * (its process stalled, as on a loaded machine) is stamped with the second
+ * it fires in and covers every second since the previous tick, so those
+ * seconds take its figures (CPU averaged over the interval, the heap and RSS
+ * at its end, the event-loop delay of the whole interval, stall included).
+ */
+const covering = <A>(at: ReadonlyMap<number, A>, t: number, last: number): A | undefined => {
+  for (let s = t; s <= last; s++) {
+    const sample = at.get(s)
+    if (sample !== undefined) return sample
+  }
+  return undefined
+}
+
+/**
  * Merges the sources second by second over `[0, seconds)`. `wallT0` is the
  * wall-clock time (ms) soak second 0 started at; the probe's lines, which
  * describe whole wall-clock seconds, land on the soak second that started in
- * the same wall-clock second (less than a second apart).
+ * the same wall-clock second (less than a second apart). A second that a late
+ * tick skipped takes that tick's figures (see `covering`).
  */
 export const buildTimeline = (options: {
   readonly seconds: number
@@ -115,9 +132,11 @@ export const buildTimeline = (options: {
     }
     for (let t = run.startS; t < run.endS; t++) spikeAt.set(t, run.spike)
   }
+  const lastProbe = Math.max(-1, ...probeAt.keys())
+  const lastProcess = Math.max(-1, ...processAt.keys())
   return Array.from({ length: options.seconds }, (_, t): SoakSecond => {
-    const probe = probeAt.get(t)
-    const proc = processAt.get(t)
+    const probe = covering(probeAt, t, lastProbe)
+    const proc = covering(processAt, t, lastProcess)
     const rows = loadAt.get(t) ?? []
     const sum = (f: (r: SecondRow) => number) => rows.reduce((a, r) => a + f(r), 0)
     return {

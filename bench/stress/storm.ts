@@ -27,6 +27,12 @@ export interface StormOptions {
   readonly spreadMs: number
   /** How long the limiter may take to be idle after the last disconnect. */
   readonly settleTimeoutMs: number
+  /**
+   * Runs beside the disconnects, once every request is in the limiter. A
+   * test that holds the resource's permits (so that every request queues)
+   * releases them here, once a disconnect has left the queue.
+   */
+  readonly duringStorm?: () => Promise<void>
 }
 
 /** A storm's figures. */
@@ -80,7 +86,7 @@ export const runStorm = async (options: StormOptions): Promise<StormResult> => {
   const unexpected = new Map<string, number>()
   let answered = 0
   let dropped = 0
-  await Promise.all(opened.connections.map((connection) =>
+  const disconnects = Promise.all(opened.connections.map((connection) =>
     new Promise<void>((resolve) => {
       setTimeout(() => {
         connection.destroy()
@@ -97,6 +103,7 @@ export const runStorm = async (options: StormOptions): Promise<StormResult> => {
       await connection.closed
     })
   ))
+  await Promise.all([disconnects, options.duringStorm?.()])
   const settled = await pollGauges(baseUrl, (g) => g.waiting === 0 && g.inUse === 0, options.settleTimeoutMs)
   const disconnectedWhileQueued = settled.gauges.interrupted - before.interrupted
   const start = performance.now()
