@@ -132,12 +132,11 @@ describe("HttpLayerRouter", () => {
     overflowScenario("/db", expectPythonCompatible503).pipe(Effect.provide(ServerLive)))
 })
 
-describe("HttpApiBuilder", () => {
-  class Api extends HttpApi.make("api").add(
-    HttpApiGroup.make("messages").add(
-      HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(BusyError.HttpApiError)
-    )
-  ) {}
+/** An `HttpApi` app whose one guarded endpoint declares `error` (`BusyError.HttpApiError` or the class). */
+const apiDeclaring = (error: typeof BusyError.HttpApiError | typeof BusyError.BusyError) => {
+  const Api = HttpApi.make("api").add(
+    HttpApiGroup.make("messages").add(HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(error))
+  )
   const MessagesLive = HttpApiBuilder.group(Api, "messages", (handlers) =>
     handlers.handle("list", () => gated.pipe(Effect.as("done"), Limiter.withResources([Db]))))
   const ServerLive = HttpApiBuilder.serve().pipe(
@@ -145,6 +144,11 @@ describe("HttpApiBuilder", () => {
     Layer.provideMerge(Layer.mergeAll(LimiterLive, Gate.layer)),
     Layer.provideMerge(TestServer)
   )
+  return { Api, ServerLive }
+}
+
+describe("HttpApiBuilder", () => {
+  const { Api, ServerLive } = apiDeclaring(BusyError.HttpApiError)
 
   it.live("200 within capacity, 503 past it: the same bytes and headers as HttpRouter's", () =>
     overflowScenario("/db", expectPythonCompatible503, JSON.stringify("done")).pipe(Effect.provide(ServerLive)))
@@ -166,24 +170,15 @@ describe("HttpApiBuilder", () => {
   })
 
   describe("an endpoint that declares the BusyError class itself", () => {
-    class ClassApi extends HttpApi.make("api").add(
-      HttpApiGroup.make("messages").add(
-        HttpApiEndpoint.get("list", "/db").addSuccess(Schema.String).addError(BusyError.BusyError)
-      )
-    ) {}
-    const ClassMessagesLive = HttpApiBuilder.group(ClassApi, "messages", (handlers) =>
-      handlers.handle("list", () => gated.pipe(Effect.as("done"), Limiter.withResources([Db]))))
-    const ClassServerLive = HttpApiBuilder.serve().pipe(
-      Layer.provide(HttpApiBuilder.api(ClassApi).pipe(Layer.provide(ClassMessagesLive))),
-      Layer.provideMerge(Layer.mergeAll(LimiterLive, Gate.layer)),
-      Layer.provideMerge(TestServer)
-    )
+    const declaringClass = apiDeclaring(BusyError.BusyError)
 
     it.live("answers the same 503, byte for byte and with Retry-After", () =>
-      overflowScenario("/db", expectPythonCompatible503, JSON.stringify("done")).pipe(Effect.provide(ClassServerLive)))
+      overflowScenario("/db", expectPythonCompatible503, JSON.stringify("done")).pipe(
+        Effect.provide(declaringClass.ServerLive)
+      ))
 
     it("is documented as HttpApiError is", () => {
-      assert.deepStrictEqual(OpenApi.fromApi(ClassApi), OpenApi.fromApi(Api))
+      assert.deepStrictEqual(OpenApi.fromApi(declaringClass.Api), OpenApi.fromApi(Api))
     })
   })
 
