@@ -15,7 +15,7 @@ import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
-import { ResourceMetrics } from "./metrics.js"
+import { makeSeries, ResourceMetrics } from "./metrics.js"
 import {
   fromEither,
   orDefault,
@@ -119,6 +119,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   const rank = yield* fromEither(validateResourceList(resources))
   let settings = yield* readSettings(options)
   const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
+  const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
   const clock = yield* Effect.clock
 
   // The one place where resources get their semaphores.
@@ -134,9 +135,9 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
       maxWaiting: settings.resources[i].maxWaiting,
       partitions
     })
-    const observer = metrics ? new ResourceMetrics(resource.name, semaphore, clock) : null
+    const observer = series === null ? null : new ResourceMetrics(series, resource.name, semaphore, clock)
     semaphore.observer = Limit.isLimit(resource.capacity)
-      ? new AdaptiveCapacity(resource.capacity, semaphore, clock, observer, resource.name)
+      ? new AdaptiveCapacity(resource.capacity, semaphore, clock, observer)
       : observer
     semaphores.push(semaphore)
   }
