@@ -134,8 +134,11 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
    * series. A non-empty string, or a `Config` of one. Default `"default"`.
    * Building a limiter whose series a live limiter already writes (same
    * name, a resource of the same name, the same `Effect.tagMetrics`
-   * labels) fails with `LimiterConfigError` on `name`: one of them must be
-   * named. Read once, when the layer is built (`reload` leaves it).
+   * labels) fails with `LimiterConfigError` on `name`, rather than letting
+   * the two overwrite each other's gauges: name one of them (tests that
+   * run limiters side by side, such as replicas, name each), or turn its
+   * `metrics` off. Once a layer closes, its name is free again. Read once,
+   * when the layer is built (`reload` leaves it).
    */
   readonly name?: string | Config.Config<string> | undefined
 }
