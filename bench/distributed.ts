@@ -58,8 +58,9 @@ const summary = (samples: Array<number>) => {
 }
 const ms = (x: number) => `${x.toFixed(3)} ms`
 
-const replicaLayer = (resource: Resource.Resource.Any, keyPrefix: string) =>
-  RedisLimiter.layer({ resources: [resource], timeout: "30 seconds", prefix: keyPrefix, redis: url })
+/** Replicas alive at once in this process are named apart: they may not share metric series. */
+const replicaLayer = (resource: Resource.Resource.Any, keyPrefix: string, name = "default") =>
+  RedisLimiter.layer({ name, resources: [resource], timeout: "30 seconds", prefix: keyPrefix, redis: url })
 
 const build = <A, E>(layer: Layer.Layer<A, E>) =>
   Effect.flatMap(Scope.Scope, (scope) => Layer.buildWithScope(layer, scope))
@@ -109,7 +110,7 @@ const handoff = (rounds: number) =>
     const Db = Resource.make("Db", { capacity: 1 })
     const keyPrefix = `${prefix}-handoff`
     const a = yield* build(replicaLayer(Db, keyPrefix))
-    const b = yield* build(replicaLayer(Db, keyPrefix))
+    const b = yield* build(replicaLayer(Db, keyPrefix, "b"))
     const redis = new Redis(url)
     const guard = Limiter.withResources([Db])
     const samples: Array<number> = []

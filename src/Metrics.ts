@@ -1,14 +1,30 @@
 /**
  * The limiter's metrics, as Effect `Metric`s in Effect's metric registry:
  * whatever exports that registry (`@effect/opentelemetry`'s `Metrics.layer`
- * with a Prometheus exporter, for instance) exports them. Every series is
- * tagged `resource`; series of a partitioned resource's traffic are tagged
- * `partition` too.
+ * with a Prometheus exporter, for instance) exports them.
+ *
+ * Each series carries, in this order: `limiter` (the layer's `name`,
+ * `"default"` unless given), `resource`, then `partition` (the traffic of a
+ * partitioned resource), `outcome` (acquisitions) or `algorithm` (an
+ * adaptive limit) where they apply, then the metric labels in force where
+ * the layer was built (`Effect.tagMetrics`; one with a key of the above is
+ * left out). Those labels are read once, at build: the limiter updates its
+ * series from whichever fiber takes or releases a permit, whose own labels
+ * say nothing about the limiter. `series` tags a metric in this order, to
+ * read one series with `Metric.value`.
+ *
+ * Each limiter's series are its own. Building a limiter whose series a live
+ * one already writes (the same `name`, a resource of the same name, the
+ * same labels) fails with `LimiterConfigError` on `name`. When its layer
+ * closes, its gauges go to 0 and it writes nothing more (Effect's registry
+ * cannot remove a series); counters and histograms keep their totals, as
+ * Prometheus expects of them, and a limiter of the same name built later
+ * carries on from them.
  *
  * A limiter updates them synchronously where its semaphores change, through
- * hooks resolved once per resource and partition, so an acquisition costs a
- * few cached lookups and field writes, with no label set or metric key built
- * for it. `Limiter.layer({ metrics: false })` turns them off.
+ * label arrays built once per resource and partition, so an acquisition
+ * costs a few cached lookups and field writes, with no label set or metric
+ * key built for it. `Limiter.layer({ metrics: false })` turns them off.
  *
  * @example
  * ```ts
@@ -16,13 +32,15 @@
  * import { Metrics } from "effect-concurrency-limiter"
  *
  * // Read a series directly, e.g. in a test or a health check.
- * const dbWaiting = Metric.value(Metrics.waiting.pipe(Metric.tagged("resource", "Db")))
+ * const dbWaiting = Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" }))
+ * // limiter_waiting{limiter="default",resource="Db"}
  * ```
  *
  * @since 0.3.0
  */
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 
 /**
  * A resource's capacity: the permits it may have in use at once.
@@ -31,7 +49,7 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.capacity // limiter_capacity{resource="Db"} 5
+ * Metrics.capacity // limiter_capacity{limiter="default",resource="Db"} 5
  * ```
  *
  * @since 0.3.0
@@ -49,7 +67,7 @@ export const capacity = Metric.gauge("limiter_capacity", {
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.inUse // limiter_in_use{resource="Db"} 5
+ * Metrics.inUse // limiter_in_use{limiter="default",resource="Db"} 5
  * ```
  *
  * @since 0.3.0
@@ -66,7 +84,7 @@ export const inUse = Metric.gauge("limiter_in_use", {
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.waiting // limiter_waiting{resource="Db"} 12
+ * Metrics.waiting // limiter_waiting{limiter="default",resource="Db"} 12
  * ```
  *
  * @since 0.3.0
@@ -85,7 +103,7 @@ export const waiting = Metric.gauge("limiter_waiting", {
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.limit // limiter_limit{resource="Db",algorithm="gradient2"} 7
+ * Metrics.limit // limiter_limit{limiter="default",resource="Db",algorithm="gradient2"} 7
  * ```
  *
  * @since 0.3.0
@@ -102,7 +120,7 @@ export const limit = Metric.gauge("limiter_limit", {
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionGuaranteed // limiter_partition_guaranteed{resource="Db",partition="batch"} 1
+ * Metrics.partitionGuaranteed // limiter_partition_guaranteed{limiter="default",resource="Db",partition="batch"} 1
  * ```
  *
  * @since 0.3.0
@@ -120,7 +138,7 @@ export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", 
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionInUse // limiter_partition_in_use{resource="Db",partition="interactive"} 4
+ * Metrics.partitionInUse // limiter_partition_in_use{limiter="default",resource="Db",partition="interactive"} 4
  * ```
  *
  * @since 0.3.0
@@ -137,7 +155,7 @@ export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionWaiting // limiter_partition_waiting{resource="Db",partition="batch"} 7
+ * Metrics.partitionWaiting // limiter_partition_waiting{limiter="default",resource="Db",partition="batch"} 7
  * ```
  *
  * @since 0.3.0
@@ -172,7 +190,7 @@ export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.waitTime // limiter_wait_seconds_bucket{resource="Db",le="0.001"} ...
+ * Metrics.waitTime // limiter_wait_seconds_bucket{limiter="default",resource="Db",le="0.001"} ...
  * ```
  *
  * @since 0.3.0
@@ -191,7 +209,7 @@ export const waitTime = Metric.histogram(
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.holdTime // limiter_hold_seconds_bucket{resource="Db",le="0.008"} ...
+ * Metrics.holdTime // limiter_hold_seconds_bucket{limiter="default",resource="Db",le="0.008"} ...
  * ```
  *
  * @since 0.3.0
@@ -227,7 +245,7 @@ export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
  * ```ts
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.acquisitions // limiter_acquisitions_total{resource="Db",outcome="timeout"} 42
+ * Metrics.acquisitions // limiter_acquisitions_total{limiter="default",resource="Db",outcome="timeout"} 42
  * ```
  *
  * @since 0.3.0
@@ -237,3 +255,49 @@ export const acquisitions = Metric.counter("limiter_acquisitions", {
   description: "Acquisitions of a resource, by outcome.",
   incremental: true
 })
+
+/**
+ * The labels that pick one series of a limiter's metric (see `series`).
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface SeriesLabels {
+  /** The limiter's `name`. Default `"default"`. */
+  readonly limiter?: string | undefined
+  readonly resource: string
+  readonly partition?: string | undefined
+  readonly outcome?: Outcome | undefined
+  readonly algorithm?: string | undefined
+}
+
+/**
+ * `metric` tagged with a limiter's labels in the order the limiter writes
+ * them (Effect tells series apart by their labels in order), to read one
+ * series with `Metric.value`. Labels a layer was built under come after:
+ * tag them on, or read under the same `Effect.tagMetrics`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Metrics } from "effect-concurrency-limiter"
+ *
+ * const program = Effect.gen(function*() {
+ *   const capacity = yield* Metric.value(Metrics.series(Metrics.capacity, { limiter: "api", resource: "Db" }))
+ *   const timeouts = yield* Metric.value(
+ *     Metrics.series(Metrics.acquisitions, { resource: "Db", outcome: "timeout" }).pipe(Metric.tagged("service", "api"))
+ *   )
+ *   return [capacity.value, timeouts.count]
+ * })
+ * ```
+ *
+ * @since 0.5.0
+ * @category utils
+ */
+export const series = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, labels: SeriesLabels): Metric.Metric<Type, In, Out> => {
+  const tags = [MetricLabel.make("limiter", labels.limiter ?? "default"), MetricLabel.make("resource", labels.resource)]
+  if (labels.partition !== undefined) tags.push(MetricLabel.make("partition", labels.partition))
+  if (labels.outcome !== undefined) tags.push(MetricLabel.make("outcome", labels.outcome))
+  if (labels.algorithm !== undefined) tags.push(MetricLabel.make("algorithm", labels.algorithm))
+  return Metric.taggedWithLabels(metric, tags)
+}

@@ -27,7 +27,7 @@ describe("a resource with an adaptive Limit", () => {
       )
       const grown = yield* capacityOf("AdaptiveDb")
       assert.isAbove(grown, 2)
-      const gauge = yield* Metric.value(Metrics.limit.pipe(Metric.tagged("resource", "AdaptiveDb"), Metric.tagged("algorithm", "aimd")))
+      const gauge = yield* Metric.value(Metrics.series(Metrics.limit, { resource: "AdaptiveDb", algorithm: "aimd" }))
       assert.strictEqual(gauge.value, grown)
       // A failure halves it.
       yield* Effect.exit(guard(Effect.fail("boom")))

@@ -328,18 +328,18 @@ describe("metrics: false", () => {
 
   it.effect("leaves the metrics untouched", () =>
     Effect.gen(function*() {
-      const acquired = Metrics.acquisitions.pipe(Metric.tagged("resource", "QuietDb"), Metric.tagged("outcome", "acquired"))
+      const acquired = Metrics.series(Metrics.acquisitions, { resource: "QuietDb", outcome: "acquired" })
       const before = yield* Metric.value(acquired)
       yield* Effect.void.pipe(Limiter.withResources([Quiet]))
       assert.strictEqual((yield* Metric.value(acquired)).count, before.count)
-      const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", "QuietDb")))
+      const inUse = yield* Metric.value(Metrics.series(Metrics.inUse, { resource: "QuietDb" }))
       assert.strictEqual(inUse.value, 0, "never set")
     }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Quiet], metrics: false }))))
 
   it.effect("while a limiter with metrics counts every acquisition", () =>
     Effect.gen(function*() {
       const Loud = Resource.make("LoudDb", { capacity: 1 })
-      const acquired = Metrics.acquisitions.pipe(Metric.tagged("resource", "LoudDb"), Metric.tagged("outcome", "acquired"))
+      const acquired = Metrics.series(Metrics.acquisitions, { resource: "LoudDb", outcome: "acquired" })
       const before = yield* Metric.value(acquired)
       yield* Effect.void.pipe(Limiter.withResources([Loud]), Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Loud] })))
       assert.strictEqual((yield* Metric.value(acquired)).count, before.count + 1)

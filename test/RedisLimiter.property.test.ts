@@ -171,7 +171,12 @@ describe("RedisLimiter with interruptions at every step", () => {
       const scope = yield* Scope.make()
       const replicas = yield* Effect.forEach(
         Array.from({ length: 4 }),
-        () => Layer.buildWithScope(RedisLimiter.layer({ resources: [Db], timeout: "1 second", prefix, redis: REDIS_URL }), scope)
+        // Named apart: replicas alive at once in one process may not share metric series.
+        (_, i) =>
+          Layer.buildWithScope(
+            RedisLimiter.layer({ name: `replica-${i}`, resources: [Db], timeout: "1 second", prefix, redis: REDIS_URL }),
+            scope
+          )
       )
       let running = 0
       let max = 0

@@ -42,9 +42,11 @@ describe("RedisLimiter while Redis restarts", () => {
       const scope = yield* Scope.Scope
       const replicas = yield* Effect.forEach(
         Array.from({ length: 3 }),
-        () =>
+        (_, i) =>
           Layer.buildWithScope(
             RedisLimiter.layer({
+              // Alive at once in one process: each its own metric series.
+              name: `replica-${i}`,
               resources: [Db],
               timeout: "200 millis",
               redis: redis.url,

@@ -88,9 +88,15 @@ const unfenced = (prefix: string, resource = "Db") =>
     }
   })
 
-/** Builds one limiter instance (a "replica") in the test's scope. */
+/**
+ * Builds one limiter instance (a "replica") in the test's scope, named
+ * apart: instances alive at once in one process may not share their
+ * metric series.
+ */
+let replicas = 0
 const replica = <const Resources extends Limiter.NonEmptyResources>(options: RedisLimiter.Options<Resources>) =>
-  Effect.flatMap(Scope.Scope, (scope) => Layer.buildWithScope(RedisLimiter.layer(options), scope))
+  Effect.flatMap(Scope.Scope, (scope) =>
+    Layer.buildWithScope(RedisLimiter.layer({ name: `replica-${++replicas}`, ...options }), scope))
 
 describe("RedisLimiter options", () => {
   const Db = Resource.make("Db", { capacity: 2 })
@@ -444,11 +450,11 @@ describe("RedisLimiter", () => {
       // A name of its own: metrics are process-wide.
       const Db = Resource.make("RedisMetricsDb", { capacity: 1 })
       const prefix = prefixFor("metrics")
-      const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL })
+      const ctx = yield* replica({ resources: [Db], timeout: "100 millis", prefix, redis: REDIS_URL, name: "default" })
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), ctx))
       yield* counted(prefix, "holders", 1, Db.name)
-      const inUse = yield* Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name)))
+      const inUse = yield* Metric.value(Metrics.series(Metrics.inUse, { resource: Db.name }))
       assert.strictEqual(inUse.value, 1)
       yield* Effect.either(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx)) // times out
       const quitter = yield* Effect.fork(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
@@ -458,14 +464,14 @@ describe("RedisLimiter", () => {
       yield* Fiber.join(holder)
       const counts: Record<string, number> = {}
       for (const outcome of ["acquired", "timeout", "queue-full", "interrupted"] as const) {
-        const counter = Metrics.acquisitions.pipe(Metric.tagged("resource", Db.name), Metric.tagged("outcome", outcome))
+        const counter = Metrics.series(Metrics.acquisitions, { resource: Db.name, outcome })
         counts[outcome] = (yield* Metric.value(counter)).count
       }
       assert.deepStrictEqual(counts, { acquired: 1, timeout: 1, "queue-full": 0, interrupted: 1 })
       const [capacity, after, held] = yield* Effect.all([
-        Metric.value(Metrics.capacity.pipe(Metric.tagged("resource", Db.name))),
-        Metric.value(Metrics.inUse.pipe(Metric.tagged("resource", Db.name))),
-        Metric.value(Metrics.holdTime.pipe(Metric.tagged("resource", Db.name)))
+        Metric.value(Metrics.series(Metrics.capacity, { resource: Db.name })),
+        Metric.value(Metrics.series(Metrics.inUse, { resource: Db.name })),
+        Metric.value(Metrics.series(Metrics.holdTime, { resource: Db.name }))
       ])
       assert.deepStrictEqual([capacity.value, after.value, held.count], [1, 0, 1])
     }).pipe(Effect.scoped))
@@ -477,7 +483,7 @@ describe("RedisLimiter", () => {
       const options = { resources: [Db], timeout: Duration.infinity, prefix, redis: REDIS_URL } as const
       const a = yield* replica(options)
       const scope = yield* Scope.make()
-      const b = yield* Layer.buildWithScope(RedisLimiter.layer(options), scope)
+      const b = yield* Layer.buildWithScope(RedisLimiter.layer({ ...options, name: "b" }), scope)
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
       yield* counted(prefix, "holders", 1)

@@ -15,9 +15,8 @@
  * @internal
  */
 import type * as Clock from "effect/Clock"
-import * as MetricLabel from "effect/MetricLabel"
 import type * as Limit from "../Limit.js"
-import * as Metrics from "../Metrics.js"
+import type { ResourceMetrics } from "./metrics.js"
 import { renderValue } from "./options.js"
 import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
 
@@ -26,7 +25,6 @@ export class AdaptiveCapacity implements Observer {
   private state: unknown
   /** The limit the semaphore's capacity was last set to. */
   current: number
-  private readonly labels: ReadonlyArray<MetricLabel.MetricLabel> | null
 
   constructor(
     private readonly limit: Limit.Limit<unknown>,
@@ -34,17 +32,13 @@ export class AdaptiveCapacity implements Observer {
     initial: number,
     private readonly semaphore: SemaphoreImpl,
     private readonly clock: Clock.Clock,
-    /** The metrics' observer, or `null` when they are off. */
-    private readonly inner: Observer | null,
-    resource: string,
+    /** The metrics' observer, which also publishes the limit; `null` when they are off. */
+    private readonly inner: ResourceMetrics | null,
     /** Reports a defect of the algorithm (the limiter logs it); must not throw. */
     private readonly report: (defect: unknown) => void
   ) {
     this.state = limit.initial
     this.current = initial
-    this.labels = inner === null
-      ? null
-      : [MetricLabel.make("resource", resource), MetricLabel.make("algorithm", limit.name)]
     this.publish()
   }
 
@@ -122,6 +116,6 @@ export class AdaptiveCapacity implements Observer {
   }
 
   private publish(): void {
-    if (this.labels !== null) Metrics.limit.unsafeUpdate(this.current, this.labels)
+    this.inner?.limit(this.current, this.limit.name)
   }
 }

@@ -19,7 +19,7 @@ import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
 import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
-import { ResourceMetrics } from "./metrics.js"
+import { makeSeries, ResourceMetrics } from "./metrics.js"
 import {
   fromEither,
   orDefault,
@@ -94,6 +94,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   const rank = yield* fromEither(validateResourceList(resources))
   let settings = yield* readSettings(options)
   const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
+  const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
   const clock = yield* Effect.clock
   // Fibers of the limiter's own (the deadline timer, defect reports) belong
   // to the layer's scope: closing the layer stops them.
@@ -113,7 +114,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
       maxWaiting: settings.resources[i].maxWaiting,
       partitions
     })
-    const observer = metrics ? new ResourceMetrics(resource.name, semaphore, clock) : null
+    const observer = series === null ? null : new ResourceMetrics(series, resource.name, semaphore, clock)
     semaphore.observer = Limit.isLimit(resource.capacity)
       ? new AdaptiveCapacity(
         resource.capacity,
@@ -121,7 +122,6 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         semaphore,
         clock,
         observer,
-        resource.name,
         defectReporter(
           runLog,
           clock,

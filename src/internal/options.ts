@@ -176,3 +176,10 @@ export const validateBoolean = (field: string, value: unknown): Either.Either<bo
  * quietly replaced (`??` would make a `maxWaiting: null` unbounded).
  */
 export const orDefault = <A, B>(value: A | undefined, fallback: B): A | B => value === undefined ? fallback : value
+
+/**
+ * A limiter's name, the `limiter` label of its metric series: any
+ * non-empty string (a Prometheus label value may hold any character).
+ */
+export const validateName = (field: string, value: unknown): Either.Either<string, LimiterConfigError> =>
+  typeof value === "string" && value.length > 0 ? Either.right(value) : invalid(field, value, "a non-empty string")

@@ -299,9 +299,9 @@ export const runScenario = (cfg: Config, commands: ReadonlyArray<Command>, count
   const resources: any = [Db]
   const counterOf = (i: number, outcome: typeof outcomes[number]) =>
     partitionNames === undefined
-      ? Metrics.acquisitions.pipe(Metric.tagged("resource", name), Metric.tagged("outcome", outcome))
+      ? Metrics.acquisitions.pipe(Metric.tagged("limiter", "default"), Metric.tagged("resource", name), Metric.tagged("outcome", outcome))
       : Metrics.acquisitions.pipe(
-        Metric.tagged("resource", name),
+        Metric.tagged("limiter", "default"), Metric.tagged("resource", name),
         Metric.tagged("partition", partitionNames[i]),
         Metric.tagged("outcome", outcome)
       )
@@ -406,12 +406,12 @@ export const runScenario = (cfg: Config, commands: ReadonlyArray<Command>, count
 
     // Tagged once per run: a check reads them after every command.
     const resourceGauges = [Metrics.capacity, Metrics.inUse, Metrics.waiting].map((metric) =>
-      metric.pipe(Metric.tagged("resource", name))
+      metric.pipe(Metric.tagged("limiter", "default"), Metric.tagged("resource", name))
     )
     const partitionGauges = new Map((partitionNames ?? []).map((partition) => [
       partition,
       [Metrics.partitionGuaranteed, Metrics.partitionInUse, Metrics.partitionWaiting].map((metric) =>
-        metric.pipe(Metric.tagged("resource", name), Metric.tagged("partition", partition))
+        metric.pipe(Metric.tagged("limiter", "default"), Metric.tagged("resource", name), Metric.tagged("partition", partition))
       )
     ]))
     const values = (gauges: ReadonlyArray<Metric.Metric.Gauge<number>>) =>

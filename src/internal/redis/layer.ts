@@ -36,6 +36,7 @@ import { connect } from "./connection.js"
 import { BusyErrors } from "../busyErrors.js"
 import { makeBackend, type Unavailable } from "./guard.js"
 import { Heartbeat } from "./leases.js"
+import { makeSeries } from "../metrics.js"
 import { RemoteMetrics } from "./metrics.js"
 import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
 import { grantChannel, keysOf } from "./scripts.js"
@@ -120,6 +121,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   }
   let settings = yield* readSettings(options)
   const metrics = yield* fromEither(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
+  const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
 
   // The local share, provided under the resources' own tags: it serves
   // while Redis is unreachable (fail open), and answers `yield* Db`.
@@ -139,7 +141,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
       keys,
       { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
       settings.maxWaiting[i],
-      metrics ? new RemoteMetrics(resource.name) : null
+      series === null ? null : new RemoteMetrics(series, resource.name)
     )
   })
   for (const r of remote) {
