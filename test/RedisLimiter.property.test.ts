@@ -119,7 +119,12 @@ const runScenario = (scenario: { readonly capacity: number; readonly guards: Rea
     const scope = yield* Scope.make()
     const replicas = yield* Effect.forEach(
       [0, 1],
-      () => Layer.buildWithScope(RedisLimiter.layer({ resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL }), scope)
+      // Named apart: instances alive at once in one process may not share metric series.
+      (i) =>
+        Layer.buildWithScope(
+          RedisLimiter.layer({ name: `replica-${i}`, resources: [Db], timeout: "10 seconds", prefix, redis: REDIS_URL }),
+          scope
+        )
     )
     let running = 0
     let max = 0
