@@ -240,15 +240,19 @@ export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.Config
  * partition its resources do not have (or none, when one is partitioned),
  * is a bug in the app, like a bad route.
  */
-const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: string | undefined): void => {
+const checkGuard = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  partition: string | undefined,
+  api = "Limiter.withResources"
+): void => {
   if (!Array.isArray(resources) || resources.length === 0) {
-    throw new TypeError("Limiter.withResources: expected a non-empty list of resources")
+    throw new TypeError(`${api}: expected a non-empty list of resources`)
   }
   const seen = new Set<string>()
   let partitioned = false
   for (const resource of resources) {
     if (seen.has(resource.key)) {
-      throw new TypeError(`Limiter.withResources: resource "${resource.name}" is listed twice`)
+      throw new TypeError(`${api}: resource "${resource.name}" is listed twice`)
     }
     seen.add(resource.key)
     if (resource.partitions === undefined) continue
@@ -256,14 +260,14 @@ const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: 
     const names = Object.keys(resource.partitions)
     if (partition === undefined || !names.includes(partition)) {
       throw new TypeError(
-        `Limiter.withResources: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
+        `${api}: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
           `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
       )
     }
   }
   if (partition !== undefined && !partitioned) {
     throw new TypeError(
-      `Limiter.withResources: partition ${renderValue(partition)} given, but none of the resources is partitioned`
+      `${api}: partition ${renderValue(partition)} given, but none of the resources is partitioned`
     )
   }
 }
@@ -272,8 +276,10 @@ const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: 
  * What a guard resolves once per limiter: its resources in canonical order,
  * their semaphores and the queue (partition) it waits in on each, the
  * limiter's internals.
+ *
+ * @internal
  */
-interface Plan {
+export interface Plan {
   readonly limiter: Limiter.Service
   readonly ordered: ReadonlyArray<Resource.Resource.Any>
   readonly semaphores: ReadonlyArray<SemaphoreImpl>
@@ -283,8 +289,12 @@ interface Plan {
   readonly adaptive: ReadonlyArray<readonly [attribute: string, capacity: AdaptiveCapacity]>
 }
 
-/** Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock. */
-const planFor = (
+/**
+ * Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock.
+ *
+ * @internal
+ */
+export const planFor = (
   limiter: Limiter.Service,
   resources: ReadonlyArray<Resource.Resource.Any>,
   partition: string | undefined,
@@ -343,8 +353,10 @@ const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.E
  * reference formulation — `Effect.acquireRelease` per resource under one
  * `Effect.timeoutFail` — is kept in test/reference-guard.ts, and a property
  * test checks that both end every guard the same way at the same time.
+ *
+ * @internal
  */
-const waitFrom = (
+export const waitFrom = (
   { internals, ordered, queues, semaphores }: Plan,
   grants: Array<Waiter>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
@@ -374,17 +386,28 @@ const waitFrom = (
 }
 
 /**
- * Checks the guard's options once, when the guard is defined, so that a bad
- * guard stops the app at start-up rather than failing requests.
+ * Checks a guard's (or a scoped acquisition's) options once, when it is
+ * defined, so that a bad guard stops the app at start-up rather than
+ * failing requests.
+ *
+ * @internal
  */
-const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
+export const checkOptions = (
+  resources: Limiter.NonEmptyResources,
+  options: Limiter.WithResourcesOptions | undefined,
+  api: string
+): { readonly partition: string | undefined; readonly timeoutOption: Duration.Duration | undefined } => {
   const partition = options?.partition
-  checkGuard(resources, partition)
+  checkGuard(resources, partition, api)
   const timeoutOverride = options?.timeout === undefined ? undefined : validateTimeout("timeout", options.timeout)
   if (timeoutOverride !== undefined && Either.isLeft(timeoutOverride)) {
-    throw new TypeError(`Limiter.withResources: ${timeoutOverride.left.message}`)
+    throw new TypeError(`${api}: ${timeoutOverride.left.message}`)
   }
-  const timeoutOption = timeoutOverride?.right
+  return { partition, timeoutOption: timeoutOverride?.right }
+}
+
+const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
+  const { partition, timeoutOption } = checkOptions(resources, options, "Limiter.withResources")
   let plan: Plan | undefined
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BusyError, R | LimiterTag> =>
     Effect.contextWithEffect((context: Context.Context<LimiterTag>) => {
