@@ -64,6 +64,12 @@ describe("Limiter.acquire", () => {
       // @ts-expect-error no partition on unpartitioned resources
       assert.throws(() => Limiter.acquire([A], { partition: "x" }), /Limiter.acquire: partition "x" given/)
       assert.throws(() => Limiter.acquire([A], { timeout: -1 }), /Limiter.acquire: /)
+      const P = Resource.make("AcqP", { capacity: 2, partitions: { web: 0.5, batch: 0.5 } })
+      // @ts-expect-error a partitioned resource needs one of its partitions
+      assert.throws(() => Limiter.acquire([P]), /Limiter.acquire: resource "AcqP" is partitioned/)
+      // @ts-expect-error and one it has
+      assert.throws(() => Limiter.acquire([P], { partition: "bulk" }), /Limiter.acquire: resource "AcqP" is partitioned/)
+      Limiter.acquire([P], { partition: "batch" })
     }))
 
   it.effect("a disabled limiter takes nothing", () =>

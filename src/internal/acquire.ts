@@ -47,7 +47,11 @@ const holdRemotely = (
     Effect.gen(function*() {
       const held = yield* Deferred.make<void, BusyError>()
       const ended = yield* Deferred.make<void, unknown>()
-      const holder = yield* remote.guard(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(ended)), ordered, timeout)
+      const guarded = remote.guard(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(ended)), ordered, timeout)
+      // Forked from this uninterruptible region, the holder would inherit it
+      // and could not leave the queue when interrupted (the guard masks its
+      // own critical steps).
+      const holder = yield* Effect.interruptible(guarded)
         .pipe(
           // Before the grant the guard can only fail with its `BusyError` (or
           // die, or be interrupted); after it, `held` is done and this is a no-op.
