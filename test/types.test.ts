@@ -4,7 +4,7 @@
  */
 import { HttpClient, type HttpClientError, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Scope } from "effect"
 import { type BusyError, LimitedHttpClient, type LimiterConfigError, Limiter, Resource } from "effect-concurrency-limiter"
 
 const Db = Resource.make("Db", { capacity: 5 })
@@ -19,6 +19,19 @@ describe("types", () => {
     const check: Effect.Effect<number, BusyError.BusyError, Limiter.Limiter | Resource.Resource.Identifier<"Db"> | Resource.Resource.Identifier<"Fs">> = guarded
     const provided: Effect.Effect<number, BusyError.BusyError> = Effect.provide(guarded, Layer.orDie(LimiterLive))
     expect([check, provided]).toHaveLength(2)
+  })
+
+  it("a scoped acquisition needs a Scope, the limiter and the resources, and fails with BusyError", () => {
+    const acquired = Limiter.acquire([Db, Fs])
+    const check: Effect.Effect<
+      void,
+      BusyError.BusyError,
+      Scope.Scope | Limiter.Limiter | Resource.Resource.Identifier<"Db"> | Resource.Resource.Identifier<"Fs">
+    > = acquired
+    const provided: Effect.Effect<void, BusyError.BusyError> = Effect.scoped(Effect.provide(acquired, Layer.orDie(LimiterLive)))
+    // @ts-expect-error without a Scope, Scope is left in the requirements
+    const unscoped: Effect.Effect<void, BusyError.BusyError> = Effect.provide(acquired, Layer.orDie(LimiterLive))
+    expect([check, provided, unscoped]).toHaveLength(3)
   })
 
   it("a resource the app's layer does not provide does not compile", () => {
