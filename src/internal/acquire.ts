@@ -83,7 +83,7 @@ export const acquire = (
     const limiter = Context.get(context, LimiterTag)
     if (!limiter.enabled) return Effect.void
     if (plan === undefined || plan.limiter !== limiter) {
-      plan = planFor(limiter, resources, partition, context as Context.Context<unknown>)
+      plan = planFor(limiter, resources, partition, context as Context.Context<unknown>, "Limiter.acquire")
     }
     const current = plan
     const scope = Context.get(context, Scope.Scope)

@@ -298,12 +298,13 @@ export const planFor = (
   limiter: Limiter.Service,
   resources: ReadonlyArray<Resource.Resource.Any>,
   partition: string | undefined,
-  context: Context.Context<unknown>
+  context: Context.Context<unknown>,
+  api = "Limiter.withResources"
 ): Plan => {
   for (const resource of resources) {
     if (limiter.rankOf(resource) === undefined) {
       throw new Error(
-        `Limiter.withResources: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
+        `${api}: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
           "so it has no place in the acquisition order"
       )
     }
@@ -316,7 +317,7 @@ export const planFor = (
   )
   const internals = internalsByLimiter.get(limiter)
   if (internals === undefined) {
-    throw new Error("Limiter.withResources: the Limiter service in context was not built by Limiter.layer")
+    throw new Error(`${api}: the Limiter service in context was not built by Limiter.layer`)
   }
   const adaptive = semaphores.flatMap((semaphore, i) =>
     semaphore.observer instanceof AdaptiveCapacity ? [[`limiter.${ordered[i].name}.limit`, semaphore.observer] as const] : []
