@@ -12,12 +12,18 @@
  * or `stream` when the stream ends however it ends) — not just until the
  * headers arrive, since until then the upstream is still serving the
  * request. A response with nothing to read (`HEAD`, 204, 304,
- * `content-length: 0`) releases it with the headers. A body never read:
- * when the request was made inside a `Scope` (`Effect.scoped`, a layer, a
- * stream), the permit comes back when that scope closes; outside any scope
- * it comes back only when the response is garbage-collected, as the
- * platform aborts such requests — so read the body, or make the call in
- * `Effect.scoped`.
+ * `content-length: 0`) releases it with the headers. A body nobody has
+ * started to read gives it back `unreadBodyTimeout` (default 1 second)
+ * after the headers, or when the scope the call was made in closes, or when
+ * the client's own scope closes, whichever comes first; the body stays
+ * readable, without a permit. So no permit outlives its call by more than
+ * that window, in a scope or not.
+ *
+ * **What an adaptive limit learns.** The permits are taken in the caller's
+ * fiber with `Limiter.acquire` and released with the call's ending: a body
+ * read to its end is a success, unless the upstream answered 429 or 5xx (a
+ * failure, as is a failed request or body); an interrupted call, or a body
+ * nobody read, teaches nothing.
  *
  * **Order per attempt:** permits (the limiter's FIFO queue, deadline and
  * `BusyError`), then a rate token, then the request. A rate token is never
@@ -158,6 +164,12 @@ export interface Options<Resources extends Limiter.NonEmptyResources> {
   readonly rate?: RateOptions | undefined
   /** A response policy for 429 and 503. Without it, every response goes to the caller as it came. */
   readonly retry?: RetryOptions | undefined
+  /**
+   * How long after its headers a response whose body nobody has started to
+   * read keeps its permits; then they go back (the body stays readable,
+   * without them). A non-negative finite duration. Default `"1 second"`.
+   */
+  readonly unreadBodyTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -212,8 +224,10 @@ export type HostsResources<H extends Hosts> = {
  * rate and retry policy (see the module's notes for how long a permit is
  * held). The result fails with `BusyError` as well when no permit comes
  * within the limiter's timeout. Needs the `Limiter` and the resources in
- * context, and a `Scope` for the rate limiter's refill fiber. Bad options
- * fail with a `LimiterConfigError` that names the option and the value.
+ * context, and a `Scope`: it owns the rate limiter and the unread-body
+ * timers, and closing it gives back the permits of unread responses made
+ * outside any scope. Bad options fail with a `LimiterConfigError` that
+ * names the option and the value.
  *
  * Data-first or data-last.
  *
@@ -313,8 +327,11 @@ export const makeKeyed: {
  * Replaces the `HttpClient` in context with a limited one (see `make`), so
  * that code written against `HttpClient.HttpClient` is limited without a
  * change. An `HttpClient` fails with `HttpClientError` only, so a
- * `BusyError` reaches its caller as a `RequestError` (reason `"Transport"`)
- * whose `cause` is the `BusyError`: test for it with `isBusy`.
+ * `BusyError` reaches its caller as a `RequestError` whose `cause` is the
+ * `BusyError` (test for it with `isBusy`) and whose reason is `"Encode"`:
+ * the request was never sent. It is not a `"Transport"` failure, so
+ * `HttpClient.retryTransient` does not retry local overload. (`make` keeps
+ * the `BusyError` itself in the error channel.)
  *
  * @example
  * ```ts
@@ -376,7 +393,8 @@ export const layerKeyed: <const H extends Hosts>(
 
 /**
  * Whether an error of a client from `layer` / `layerKeyed` is a `BusyError`
- * in its `RequestError` wrapping: no permit came within the timeout.
+ * in its `RequestError` wrapping (reason `"Encode"`): no permit came within
+ * the timeout, and the request was not sent.
  *
  * @example
  * ```ts

@@ -10,7 +10,9 @@ import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import type { BusyError } from "./BusyError.js"
+import * as internalAcquire from "./internal/acquire.js"
 import * as internal from "./internal/limiter.js"
 import type { LimiterConfigError } from "./LimiterConfigError.js"
 import type * as Resource from "./Resource.js"
@@ -270,6 +272,42 @@ export const withResources: {
     ...options: GuardOptions<Resources>
   ): Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
 } = internal.withResources as any
+
+/**
+ * Takes one permit of each listed resource for the life of the `Scope` in
+ * context: the scoped form of `withResources`, for work that is not one
+ * effect (a response read later, a stream, a connection). The permits are
+ * taken exactly as `withResources` takes them — canonical order, one
+ * deadline, `BusyError` — and released when the scope closes, ended as its
+ * exit says (success, failure, interruption), which is what an adaptive
+ * `Limit` learns from. The options are checked when it is called.
+ *
+ * With a `RedisLimiter`, a fiber forked into the scope holds the permits;
+ * a lease lost while held ends that fiber, not the scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * const report = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     yield* Limiter.acquire([Db], { timeout: "1 second" })
+ *     // ... several steps, all under one permit of Db, released at the end of the scope
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.4.0
+ * @category combinators
+ */
+export const acquire: <const Resources extends NonEmptyResources>(
+  resources: Resources & Distinct<Resources>,
+  ...options: GuardOptions<Resources>
+) => Effect.Effect<void, BusyError, Limiter | Scope.Scope | Resource.Resource.Identifiers<Resources>> =
+  internalAcquire.acquire as any
 
 /**
  * Sets a resource's capacity while serving. It takes effect for the next

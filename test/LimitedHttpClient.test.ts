@@ -127,10 +127,11 @@ describe("LimitedHttpClient: the permit lives as long as the response body", () 
   it.effect("no permit, no request: a full resource queues, and BusyError past the limiter's deadline", () =>
     Effect.gen(function*() {
       const fake = fakeClient(() => ({}))
-      const client = yield* LimitedHttpClient.make(fake.client, { resources: [Other], timeout: "3 seconds" })
+      const client = yield* LimitedHttpClient.make(fake.client, { resources: [Other], timeout: "3 seconds", unreadBodyTimeout: "1 hour" })
       const first = yield* client.get(URL)
       const second = yield* client.get(URL).pipe(Effect.exit, Effect.fork)
-      yield* sleepers(1)
+      // The limiter's deadline timer, and the first response's unread timer.
+      yield* sleepers(2)
       assert.deepStrictEqual(yield* usage, { Api: [0, 0], Other: [1, 1] })
       assert.strictEqual(fake.calls.length, 1, "the queued request was not sent")
       yield* TestClock.adjust("3 seconds")
@@ -420,29 +421,72 @@ describe("LimitedHttpClient.makeKeyed: a resource per host", () => {
 })
 
 describe("LimitedHttpClient.layer", () => {
-  it.effect("decorates the HttpClient in context; a BusyError arrives as a RequestError", () =>
+  it.effect("decorates the HttpClient in context; a BusyError arrives as a RequestError that is not a transport failure", () =>
     Effect.gen(function*() {
       const fake = fakeClient(() => ({}))
-      const layer = LimitedHttpClient.layer({ resources: [Other], timeout: "1 second" }).pipe(
+      const layer = LimitedHttpClient.layer({ resources: [Other], timeout: "1 second", unreadBodyTimeout: "1 hour" }).pipe(
         Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
       )
       yield* Effect.gen(function*() {
         const client = yield* HttpClient.HttpClient
         const held = yield* client.get(URL)
         const busy = yield* client.get(URL).pipe(Effect.flip, Effect.fork)
-        yield* sleepers(1)
+        // The limiter's deadline timer, and the held response's unread timer.
+        yield* sleepers(2)
         yield* TestClock.adjust("1 second")
         const error = yield* Fiber.join(busy)
         assert.instanceOf(error, HttpClientError.RequestError)
         assert.isTrue(LimitedHttpClient.isBusy(error))
         assert.instanceOf(error.cause, BusyError.BusyError)
-        assert.strictEqual(error.reason, "Transport")
+        assert.strictEqual(error.reason, "Encode")
         yield* held.text
         assert.isFalse(LimitedHttpClient.isBusy(new HttpClientError.RequestError({ request: HttpClientRequest.get(URL), reason: "Transport" })))
       }).pipe(Effect.provide(layer))
       assert.deepStrictEqual(yield* usage, idle)
       assert.strictEqual(fake.calls.length, 1)
     }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("HttpClient.retryTransient does not retry a local refusal: one attempt, the BusyError inside", () =>
+    Effect.gen(function*() {
+      const fake = fakeClient(() => ({}))
+      const layer = LimitedHttpClient.layer({ resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" }).pipe(
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
+      )
+      yield* Effect.gen(function*() {
+        const limited = yield* HttpClient.HttpClient
+        let attempts = 0
+        const client = limited.pipe(
+          HttpClient.transform((send) => Effect.zipRight(Effect.sync(() => attempts++), send)),
+          HttpClient.retryTransient({ times: 3 })
+        )
+        const held = yield* client.get(URL)
+        attempts = 0
+        const error = yield* Effect.flip(client.get(URL))
+        assert.isTrue(LimitedHttpClient.isBusy(error))
+        assert.strictEqual(attempts, 1, "attempted once")
+        yield* held.text
+      }).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(yield* usage, idle)
+      assert.strictEqual(fake.calls.length, 1)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("make: HttpClient.retryTransient does not retry a BusyError either", () =>
+    Effect.gen(function*() {
+      const fake = fakeClient(() => ({}))
+      const limited = yield* LimitedHttpClient.make(fake.client, { resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" })
+      let attempts = 0
+      const client = limited.pipe(
+        HttpClient.transform((send) => Effect.zipRight(Effect.sync(() => attempts++), send)),
+        HttpClient.retryTransient({ times: 3 })
+      )
+      const held = yield* client.get(URL)
+      attempts = 0
+      const error = yield* Effect.flip(client.get(URL))
+      assert.instanceOf(error, BusyError.BusyError)
+      assert.strictEqual(attempts, 1)
+      yield* held.text
+      assert.deepStrictEqual(yield* usage, idle)
+    }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
 
   it.effect("layerKeyed", () =>
     Effect.gen(function*() {

@@ -10,7 +10,7 @@
  * Limiter.queue.test.ts.
  */
 import { HttpClient, type HttpClientError, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Scope } from "effect"
 import { type BusyError, LimitedHttpClient, type LimiterConfigError, Limiter, Resource } from "effect-concurrency-limiter"
 import { expectTypeOf } from "vitest"
 
@@ -27,6 +27,21 @@ const LimiterLive = Limiter.layer({ timeout: "5 seconds", resources: [Db, Fs] })
   const guarded = Effect.succeed(1).pipe(Limiter.withResources([Db, Fs]))
   expectTypeOf(guarded).toEqualTypeOf<Effect.Effect<number, BusyError.BusyError, Limiter.Limiter | Id<"Db"> | Id<"Fs">>>()
   expectTypeOf(Effect.provide(guarded, Layer.orDie(LimiterLive))).toEqualTypeOf<Effect.Effect<number, BusyError.BusyError>>()
+}
+
+// A scoped acquisition needs a Scope, the limiter and the resources, and fails with BusyError.
+{
+  const acquired = Limiter.acquire([Db, Fs])
+  expectTypeOf(acquired).toEqualTypeOf<
+    Effect.Effect<void, BusyError.BusyError, Scope.Scope | Limiter.Limiter | Id<"Db"> | Id<"Fs">>
+  >()
+  expectTypeOf(Effect.scoped(Effect.provide(acquired, Layer.orDie(LimiterLive)))).toEqualTypeOf<
+    Effect.Effect<void, BusyError.BusyError>
+  >()
+  // Without a Scope, Scope is left in the requirements.
+  expectTypeOf(Effect.provide(acquired, Layer.orDie(LimiterLive))).toEqualTypeOf<
+    Effect.Effect<void, BusyError.BusyError, Scope.Scope>
+  >()
 }
 
 // A resource the app's layer does not provide is left in R, so the app does not compile.

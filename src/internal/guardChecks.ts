@@ -13,15 +13,19 @@ import { renderValue } from "./options.js"
  * partition its resources do not have (or none, when one is partitioned),
  * is a bug in the app, like a bad route.
  */
-export const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, partition: string | undefined): void => {
+export const checkGuard = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  partition: string | undefined,
+  api = "Limiter.withResources"
+): void => {
   if (!Array.isArray(resources) || resources.length === 0) {
-    throw new TypeError("Limiter.withResources: expected a non-empty list of resources")
+    throw new TypeError(`${api}: expected a non-empty list of resources`)
   }
   const seen = new Set<string>()
   let partitioned = false
   for (const resource of resources) {
     if (seen.has(resource.key)) {
-      throw new TypeError(`Limiter.withResources: resource "${resource.name}" is listed twice`)
+      throw new TypeError(`${api}: resource "${resource.name}" is listed twice`)
     }
     seen.add(resource.key)
     if (resource.partitions === undefined) continue
@@ -29,14 +33,14 @@ export const checkGuard = (resources: ReadonlyArray<Resource.Resource.Any>, part
     const names = Object.keys(resource.partitions)
     if (partition === undefined || !names.includes(partition)) {
       throw new TypeError(
-        `Limiter.withResources: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
+        `${api}: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
           `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
       )
     }
   }
   if (partition !== undefined && !partitioned) {
     throw new TypeError(
-      `Limiter.withResources: partition ${renderValue(partition)} given, but none of the resources is partitioned`
+      `${api}: partition ${renderValue(partition)} given, but none of the resources is partitioned`
     )
   }
 }

@@ -5,14 +5,14 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import { dual } from "effect/Function"
-import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -57,49 +57,64 @@ const retrySchedule = (retry: ValidRetry): Schedule.Schedule<unknown, RetryInput
 /** One host's policy, ready to run: options checked, rate limiter built, limiter context captured. */
 interface Policy {
   readonly options: ValidOptions
-  readonly guard: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BusyError, R>
+  /** Takes the policy's permits for as long as `scope` stays open (`Limiter.acquire`). */
+  readonly acquire: (scope: Scope.Scope) => Effect.Effect<void, BusyError>
   readonly rateLimiter: RateLimiter.RateLimiter | undefined
   readonly schedule: Schedule.Schedule<unknown, RetryInput> | undefined
+  /** The client's own scope: it owns the unread-body timers, and the permits of calls made outside any scope. */
+  readonly scope: Scope.Scope
 }
 
 /**
- * Releases the permits of responses dropped unread outside any scope, when
- * they are garbage-collected: the same backstop the platform uses to abort
- * such requests. It is a last resort (its timing is the GC's), not the
- * contract: read the body, or run the call in a scope.
+ * How the call ended, for the permits' release (and so for an adaptive
+ * limit): a 429 or a 5xx is the upstream saying it is overloaded or broken,
+ * a failure to learn from like any other; any other answer is a success.
  */
-const unreadRegistry = globalValue(
-  Symbol.for("effect-concurrency-limiter/LimitedHttpClient/unreadRegistry"),
-  () =>
-    "FinalizationRegistry" in globalThis
-      ? new FinalizationRegistry<Scope.CloseableScope>((scope) => {
-        Effect.runFork(Scope.close(scope, Exit.void))
-      })
-      : undefined
-)
+const endingOf = (response: HttpClientResponse.HttpClientResponse): Exit.Exit<void, number> =>
+  response.status === 429 || response.status >= 500 ? Exit.fail(response.status) : Exit.void
+
+/** The permits of a body nobody started reading go back as an interruption would: the hold says nothing of the upstream. */
+const unread = Exit.interrupt(FiberId.none)
 
 /**
  * A response whose permits are held by `scope`: reading the body to its
  * end (or failing, or being interrupted while reading) closes the scope and
- * releases them. Everything else is the original response's.
+ * releases them, ended as the call ended. A body nobody has started to read
+ * `unreadBodyTimeout` after the headers arrived gives them back then (it
+ * stays readable, without a permit). Everything else is the original
+ * response's.
  */
 class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  private reading = false
+  timer: Fiber.RuntimeFiber<void> | undefined = undefined
 
-  constructor(readonly original: HttpClientResponse.HttpClientResponse, readonly scope: Scope.CloseableScope) {
-    unreadRegistry?.register(this, scope, this)
+  constructor(
+    readonly original: HttpClientResponse.HttpClientResponse,
+    readonly scope: Scope.CloseableScope,
+    readonly ending: Exit.Exit<void, number>
+  ) {}
+
+  /** The first read claims the permits for itself: the unread timer stops. */
+  private claim(): boolean {
+    if (this.reading) return false
+    this.reading = true
+    this.timer?.unsafeInterruptAsFork(FiberId.none)
+    return true
   }
 
-  private get release(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      unreadRegistry?.unregister(this)
-      return Scope.close(this.scope, Exit.void)
-    })
+  /** Fired by the timer: nobody started reading in time. */
+  readonly expire: Effect.Effect<void> = Effect.suspend(() =>
+    this.reading ? Effect.void : Scope.close(this.scope, unread)
+  )
+
+  private done(exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
+    return Scope.close(this.scope, Exit.isSuccess(exit) ? this.ending : exit)
   }
 
   private whileReading<A, E>(body: Effect.Effect<A, E>): Effect.Effect<A, E> {
-    return Effect.ensuring(body, this.release)
+    return Effect.suspend(() => this.claim() ? Effect.onExit(body, (exit) => this.done(exit)) : body)
   }
 
   get request() {
@@ -133,7 +148,9 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
     return this.whileReading(this.original.arrayBuffer)
   }
   get stream() {
-    return Stream.ensuring(this.original.stream, this.release)
+    return Stream.unwrap(Effect.sync(() =>
+      this.claim() ? Stream.ensuringWith(this.original.stream, (exit) => this.done(exit)) : this.original.stream
+    ))
   }
   toJSON() {
     return this.original.toJSON()
@@ -146,28 +163,36 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   }
 }
 
+/**
+ * Hands the permits held by `scope` to the response: a body to read gets
+ * the unread timer, forked into the client's scope (closing the client
+ * stops it) and stopped when the permits go back some other way.
+ */
+const respond = (
+  policy: Policy,
+  request: HttpClientRequest.HttpClientRequest,
+  response: HttpClientResponse.HttpClientResponse,
+  scope: Scope.CloseableScope
+): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
+  if (hasNoBody(request, response)) return Effect.as(Scope.close(scope, endingOf(response)), response)
+  const limited = new LimitedResponse(response, scope, endingOf(response))
+  // Forked from the attempt's uninterruptible region: the sleep must be
+  // made interruptible, or stopping the timer would wait it out.
+  return Effect.interruptible(Effect.sleep(policy.options.unreadBodyTimeout)).pipe(
+    Effect.zipRight(limited.expire),
+    Effect.forkIn(policy.scope),
+    Effect.flatMap((timer) => {
+      limited.timer = timer
+      return Scope.addFinalizer(scope, Effect.sync(() => timer.unsafeInterruptAsFork(FiberId.none)))
+    }),
+    Effect.as(limited)
+  )
+}
+
 /** Nothing to read: the exchange is over when the headers arrive, and so is the permit. */
 const hasNoBody = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
   request.method === "HEAD" || response.status === 204 || response.status === 304 ||
   response.headers["content-length"] === "0"
-
-/**
- * Takes the policy's permits for as long as `scope` stays open. The permits
- * are held by a fiber forked into `scope` that runs `Limiter.withResources`
- * around "wait forever": the guard gives the limiter's own FIFO queue,
- * canonical order, deadline and `BusyError`, and closing the scope interrupts
- * the fiber, which releases whatever it took. Interrupting the wait closes
- * nothing by itself: the caller closes `scope`.
- */
-const acquire = (policy: Policy, scope: Scope.Scope): Effect.Effect<void, BusyError> =>
-  Effect.flatMap(Deferred.make<void, BusyError>(), (held) =>
-    Deferred.succeed(held, undefined).pipe(
-      Effect.zipRight(Effect.never),
-      policy.guard,
-      Effect.onExit((exit) => Exit.isFailure(exit) ? Deferred.failCause(held, exit.cause) : Effect.void),
-      Effect.forkIn(scope),
-      Effect.zipRight(Deferred.await(held))
-    ))
 
 type Verdict =
   | { readonly _tag: "Done"; readonly response: HttpClientResponse.HttpClientResponse }
@@ -203,6 +228,9 @@ const decide = (
  * response, which now owns the permits, or a retry, with the permits already
  * back. Uninterruptible but for the waits, so that whatever ends it — a
  * failure, a `BusyError`, an interruption — finds the scope closed or owned.
+ * The permits are held by a scope of their own, a child of the caller's
+ * scope when there is one (closing it gives them back), else of the
+ * client's; they are taken in the caller's fiber (`Limiter.acquire`).
  *
  * The permits are taken before the rate token: a token taken first and then
  * held while queueing for a permit would be spent late, in a burst with
@@ -218,15 +246,10 @@ const attempt = <E, R>(
 ): Effect.Effect<Verdict, E | BusyError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
-      Option.match(outer, {
-        // Tied to the caller's scope when there is one, so that a body never
-        // read still gives its permits back when that scope closes.
-        onSome: (scope) => Scope.fork(scope, ExecutionStrategy.sequential),
-        onNone: () => Scope.make()
-      }),
+      Scope.fork(Option.getOrElse(outer, () => policy.scope), ExecutionStrategy.sequential),
       (scope) =>
         Effect.gen(function*() {
-          yield* restore(acquire(policy, scope))
+          yield* restore(policy.acquire(scope))
           if (policy.rateLimiter !== undefined) {
             yield* restore(policy.rateLimiter(Effect.void)).pipe(
               Effect.withSpan("LimitedHttpClient.rateLimit", { captureStackTrace: false })
@@ -234,17 +257,11 @@ const attempt = <E, R>(
           }
           const response = yield* restore(send)
           const retry = yield* decide(policy, retryable, state, response)
-          if (Option.isNone(retry)) {
-            if (hasNoBody(request, response)) {
-              yield* Scope.close(scope, Exit.void)
-              return { _tag: "Done", response } as const
-            }
-            return { _tag: "Done", response: new LimitedResponse(response, scope) } as const
-          }
+          if (Option.isNone(retry)) return { _tag: "Done", response: yield* respond(policy, request, response, scope) } as const
           // Read the refusal to its end so that its connection is free for
           // the next request, then give the permits back before sleeping.
           yield* restore(Effect.ignore(response.arrayBuffer))
-          yield* Scope.close(scope, Exit.void)
+          yield* Scope.close(scope, endingOf(response))
           return { _tag: "Retry", ...retry.value } as const
         }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
     )
@@ -288,19 +305,21 @@ const makePolicy = (
     if (Either.isLeft(valid)) return yield* Effect.fail(valid.left)
     const checked = valid.right
     const rateLimiter = checked.rate === undefined ? undefined : yield* RateLimiter.make(checked.rate)
-    // The guard runs in the holder fiber of each request; it gets the limiter
-    // and the resources' semaphores from here, where they are known to be,
-    // and nothing else (the caller's span stays the parent of its spans).
+    // The acquisition gets the limiter and the resources' semaphores from
+    // here, where they are known to be, and the permits' scope per call.
     const here = yield* Effect.context<never>()
     const context = checked.resources.reduce(
       (acc, resource) => Context.add(acc, resource, Context.unsafeGet(here as Context.Context<unknown>, resource)),
       Context.make(Limiter.Limiter, limiter) as Context.Context<unknown>
     )
-    const withResources: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BusyError, R | Limiter.Limiter> =
-      (Limiter.withResources as any)(checked.resources, { timeout: checked.timeout, partition: checked.partition })
+    const take: Effect.Effect<void, BusyError, Scope.Scope> = (Limiter.acquire as any)(checked.resources, {
+      timeout: checked.timeout,
+      partition: checked.partition
+    })
     return {
       options: checked,
-      guard: (self) => Effect.provide(withResources(self), context as Context.Context<Limiter.Limiter>),
+      acquire: (scope) => Effect.provide(take, Context.add(context, Scope.Scope, scope) as Context.Context<Scope.Scope>),
+      scope: yield* Effect.scope,
       rateLimiter,
       schedule: checked.retry === undefined ? undefined : retrySchedule(checked.retry)
     }
@@ -367,7 +386,11 @@ export const makeKeyed = dual<
 
 /**
  * An `HttpClient` in context fails with `HttpClientError` only, so a
- * `BusyError` travels as a `RequestError` whose `cause` it is.
+ * `BusyError` travels as a `RequestError` whose `cause` it is. Its reason
+ * is `"Encode"` — the request was never put on the wire — and not
+ * `"Transport"`: the platform's transient-retry policies (`retryTransient`)
+ * retry a transport failure at once, which against local overload only
+ * queues the same request again.
  *
  * @internal
  */
@@ -381,7 +404,12 @@ export const busyAsRequestError = <R>(
         (error): error is BusyError => error._tag === "BusyError",
         (busy) =>
           Effect.fail(
-            new HttpClientError.RequestError({ request, reason: "Transport", cause: busy, description: busy.message })
+            new HttpClientError.RequestError({
+              request,
+              reason: "Encode",
+              cause: busy,
+              description: `refused locally, not sent: ${busy.message}`
+            })
           )
       )
     ),

@@ -17,6 +17,7 @@ export interface ValidOptions {
     readonly algorithm: "token-bucket" | "fixed-window"
   } | undefined
   readonly retry: ValidRetry | undefined
+  readonly unreadBodyTimeout: Duration.Duration
 }
 
 /** @internal */
@@ -27,6 +28,15 @@ export interface ValidRetry {
   readonly maxDelay: Duration.Duration
   readonly nonIdempotent: boolean
 }
+
+/**
+ * How long a response body nobody has started to read keeps its permits:
+ * long enough for any caller that reads what it asked for, short enough
+ * that a caller that only looks at the status does not hold capacity.
+ *
+ * @internal
+ */
+export const unreadBodyTimeoutDefault = "1 second"
 
 /** @internal */
 export const retryDefaults = {
@@ -143,7 +153,12 @@ export const validateOptions = (
       timeout: options.timeout === undefined ? undefined : check(validateTimeout(`${prefix}timeout`, options.timeout)),
       partition: validatePartition(`${prefix}partition`, options.resources, options.partition),
       rate: options.rate === undefined ? undefined : validateRate(`${prefix}rate`, options.rate),
-      retry: options.retry === undefined ? undefined : validateRetry(`${prefix}retry`, options.retry)
+      retry: options.retry === undefined ? undefined : validateRetry(`${prefix}retry`, options.retry),
+      unreadBodyTimeout: finiteDuration(
+        `${prefix}unreadBodyTimeout`,
+        orDefault(options.unreadBodyTimeout, unreadBodyTimeoutDefault),
+        false
+      )
     })
   } catch (error) {
     if (error instanceof Invalid) return Either.left(error.error)

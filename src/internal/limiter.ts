@@ -232,8 +232,10 @@ export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.Config
  * What a guard resolves once per limiter: its resources in canonical order,
  * their semaphores and the queue (partition) it waits in on each, the
  * limiter's internals.
+ *
+ * @internal
  */
-interface Plan {
+export interface Plan {
   readonly limiter: Limiter.Service
   readonly ordered: ReadonlyArray<Resource.Resource.Any>
   readonly semaphores: ReadonlyArray<SemaphoreImpl>
@@ -243,22 +245,27 @@ interface Plan {
   readonly adaptive: ReadonlyArray<readonly [attribute: string, capacity: AdaptiveCapacity]>
 }
 
-/** Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock. */
-const planFor = (
+/**
+ * Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock.
+ *
+ * @internal
+ */
+export const planFor = (
   limiter: Limiter.Service,
   resources: ReadonlyArray<Resource.Resource.Any>,
   partition: string | undefined,
-  context: Context.Context<unknown>
+  context: Context.Context<unknown>,
+  api = "Limiter.withResources"
 ): Plan => {
   for (const resource of resources) {
     const rank = limiter.rankOf(resource)
     if (rank === undefined) {
       throw new Error(
-        `Limiter.withResources: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
+        `${api}: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
           "so it has no place in the acquisition order"
       )
     }
-    if (!sameDefinition(limiter.resources[rank], resource)) throw new TypeError(`Limiter.withResources: ${twoDefinitions(resource)}`)
+    if (!sameDefinition(limiter.resources[rank], resource)) throw new TypeError(`${api}: ${twoDefinitions(resource)}`)
   }
   const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
   const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
@@ -269,7 +276,7 @@ const planFor = (
   const internals = internalsOf(limiter)
   if (internals === undefined) {
     throw new Error(
-      "Limiter.withResources: the Limiter service in context was not built by Limiter.layer " +
+      `${api}: the Limiter service in context was not built by Limiter.layer ` +
         "(or by a copy of effect-concurrency-limiter too different from this one)"
     )
   }
@@ -308,8 +315,10 @@ const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.E
  * reference formulation — `Effect.acquireRelease` per resource under one
  * `Effect.timeoutFail` — is kept in test/reference-guard.ts, and a property
  * test checks that both end every guard the same way at the same time.
+ *
+ * @internal
  */
-const waitFrom = (
+export const waitFrom = (
   { internals, ordered, queues, semaphores }: Plan,
   grants: Array<Waiter>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
@@ -339,17 +348,28 @@ const waitFrom = (
 }
 
 /**
- * Checks the guard's options once, when the guard is defined, so that a bad
- * guard stops the app at start-up rather than failing requests.
+ * Checks a guard's (or a scoped acquisition's) options once, when it is
+ * defined, so that a bad guard stops the app at start-up rather than
+ * failing requests.
+ *
+ * @internal
  */
-const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
+export const checkOptions = (
+  resources: Limiter.NonEmptyResources,
+  options: Limiter.WithResourcesOptions | undefined,
+  api: string
+): { readonly partition: string | undefined; readonly timeoutOption: Duration.Duration | undefined } => {
   const partition = options?.partition
-  checkGuard(resources, partition)
+  checkGuard(resources, partition, api)
   const timeoutOverride = options?.timeout === undefined ? undefined : validateTimeout("timeout", options.timeout)
   if (timeoutOverride !== undefined && Either.isLeft(timeoutOverride)) {
-    throw new TypeError(`Limiter.withResources: ${timeoutOverride.left.message}`)
+    throw new TypeError(`${api}: ${timeoutOverride.left.message}`)
   }
-  const timeoutOption = timeoutOverride?.right
+  return { partition, timeoutOption: timeoutOverride?.right }
+}
+
+const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
+  const { partition, timeoutOption } = checkOptions(resources, options, "Limiter.withResources")
   let plan: Plan | undefined
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BusyError, R | LimiterTag> =>
     Effect.contextWithEffect((context: Context.Context<LimiterTag>) => {
