@@ -3,7 +3,7 @@
  * new file lands in one without editing the config:
  *
  * - `services`: needs PostgreSQL or Redis on 127.0.0.1 (`RedisLimiter*`,
- *   `*.services.test.ts`).
+ *   `*.redis.test.ts`, `*.services.test.ts`).
  * - `e2e`: a real HTTP server on 127.0.0.1 (`*.e2e.test.ts`, and the two
  *   older files named before the convention).
  * - `stress`: the short versions of the stress commands, the soak, the
@@ -13,7 +13,7 @@
  *
  * Every file is in exactly one project (test/projects.test.ts checks it).
  */
-const services = ["test/**/RedisLimiter*.test.ts", "test/**/*.services.test.ts"]
+const services = ["test/**/RedisLimiter*.test.ts", "test/**/*.redis.test.ts", "test/**/*.services.test.ts"]
 const e2e = ["test/**/*.e2e.test.ts", "test/http.test.ts", "test/example-server.test.ts"]
 const stress = ["test/**/stress-*.test.ts", "test/**/soak*.test.ts", "test/**/*.fuzz.test.ts", "test/**/*.simulation.test.ts"]
 
