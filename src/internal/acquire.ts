@@ -19,7 +19,7 @@ import * as Scope from "effect/Scope"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import type * as Resource from "../Resource.js"
-import { checkOptions, LimiterTag, type Plan, planFor, type RemoteBackend, waitFrom } from "./limiter.js"
+import { checkOptions, LimiterTag, type Plan, planFor, type RemoteBackend, takeGrants } from "./limiter.js"
 import { type Ending, releaseGrants, type Waiter } from "./semaphore.js"
 
 /** How a scope's exit ends the grants it held, as `holding` ends a guard's. */
@@ -90,19 +90,8 @@ export const acquire = (
     const timeout = timeoutOption ?? limiter.timeout
     const remote = current.internals.remote
     if (remote !== undefined) return holdRemotely(remote, current.ordered, timeout, scope)
-    const semaphores = current.semaphores
-    const queues = current.queues
-    return Effect.uninterruptibleMask((restore) => {
-      const grants: Array<Waiter> = []
-      for (let i = 0; i < semaphores.length; i++) {
-        const grant = semaphores[i].tryHold(1, queues[i])
-        if (grant === null) break
-        grants.push(grant)
-      }
-      if (grants.length === semaphores.length) return releaseOnClose(scope, grants)
-      // Uninterruptible from the last grant to the finalizer: no point where
-      // the permits are held and nobody will release them.
-      return Effect.zipRight(waitFrom(current, grants, restore, timeout), Effect.suspend(() => releaseOnClose(scope, grants)))
-    })
+    return Effect.uninterruptibleMask((restore) =>
+      takeGrants(current, restore, timeout, (grants) => releaseOnClose(scope, grants))
+    )
   })
 }

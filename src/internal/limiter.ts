@@ -315,10 +315,8 @@ const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.E
  * reference formulation — `Effect.acquireRelease` per resource under one
  * `Effect.timeoutFail` — is kept in test/reference-guard.ts, and a property
  * test checks that both end every guard the same way at the same time.
- *
- * @internal
  */
-export const waitFrom = (
+const waitFrom = (
   { internals, ordered, queues, semaphores }: Plan,
   grants: Array<Waiter>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
@@ -345,6 +343,34 @@ export const waitFrom = (
       }
     )
   return from(grants.length)
+}
+
+/**
+ * Takes one permit of each of the plan's resources and hands the grants to
+ * `use`, all in the caller's uninterruptible region, so that whoever holds
+ * them (a guard's exit handler, a scope's finalizer) is in place before
+ * anything can interrupt. Fast path: every resource free and nobody queued —
+ * taking and handing over happen in one step and no deadline is set up, so
+ * the common case costs a few synchronous checks. Otherwise the rest are
+ * waited for under `timeout` (see `waitFrom`).
+ *
+ * @internal
+ */
+export const takeGrants = <A, E, R>(
+  plan: Plan,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  timeout: Duration.Duration,
+  use: (grants: ReadonlyArray<Waiter>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | BusyError, R> => {
+  const { queues, semaphores } = plan
+  const grants: Array<Waiter> = []
+  for (let i = 0; i < semaphores.length; i++) {
+    const grant = semaphores[i].tryHold(1, queues[i])
+    if (grant === null) break
+    grants.push(grant)
+  }
+  if (grants.length === semaphores.length) return use(grants)
+  return Effect.zipRight(waitFrom(plan, grants, restore, timeout), Effect.suspend(() => use(grants)))
 }
 
 /**
@@ -381,24 +407,14 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
       const current = plan
       const remote = current.internals.remote
       if (remote !== undefined) return remote.guard(self, current.ordered, timeoutOption ?? limiter.timeout)
-      const semaphores = current.semaphores
-      const queues = current.queues
-      return Effect.uninterruptibleMask((restore) => {
-        // Fast path: every resource free and nobody queued. Taking and
-        // installing the release happen in this one uninterruptible step, and
-        // no deadline is set up: the common case costs a few synchronous checks.
-        const grants: Array<Waiter> = []
-        for (let i = 0; i < semaphores.length; i++) {
-          const grant = semaphores[i].tryHold(1, queues[i])
-          if (grant === null) break
-          grants.push(grant)
-        }
-        if (grants.length === semaphores.length) return holding(withLimits(current, restore(self)), grants)
-        return Effect.zipRight(
-          waitFrom(current, grants, restore, timeoutOption ?? limiter.timeout),
-          Effect.suspend(() => holding(withLimits(current, restore(self)), grants))
+      return Effect.uninterruptibleMask((restore) =>
+        takeGrants(
+          current,
+          restore,
+          timeoutOption ?? limiter.timeout,
+          (grants) => holding(withLimits(current, restore(self)), grants)
         )
-      })
+      )
     })
 }
 
