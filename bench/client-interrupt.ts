@@ -7,7 +7,7 @@
  * queued fibers, until they have all ended. Each variant runs `runs` times
  * in this process after a warm-up; min, median and max are printed.
  *
- *   npx tsx bench/client-interrupt.ts [n=2000] [runs=7]
+ *   npm run bench:client-interrupt -- [n=2000] [runs=7]
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Fiber } from "effect"
