@@ -7,21 +7,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Schedule, Scope } from "effect"
 import { BusyError, Limit, Limiter, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
-import { afterAll } from "vitest"
 import { HttpServerRespondable } from "@effect/platform"
-import { cleanKeys, client, REDIS_URL, sparePort, uniquePrefix } from "./utils/redis.js"
-import { redisUp, skippedWithoutRedis } from "./utils/redisTests.js"
+import { client, REDIS_URL, sparePort } from "./utils/redis.js"
+import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 
-const prefixes: Array<string> = []
-afterAll(async () => {
-  if (redisUp) await Promise.all(prefixes.map((prefix) => cleanKeys(prefix)))
-})
-
-const prefixFor = (name: string) => {
-  const prefix = uniquePrefix(name)
-  prefixes.push(prefix)
-  return prefix
-}
+const prefixFor = cleanedPrefixes()
 
 /** How many holders (or waiters) of `resource` Redis counts under `prefix` now. */
 const countNow = (prefix: string, key: "holders" | "waiters", resource = "Db") =>

@@ -7,20 +7,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
 import { Limiter, LimiterConfigError, Metrics, RedisLimiter, Resource } from "effect-concurrency-limiter"
-import { afterAll } from "vitest"
-import { cleanKeys, REDIS_URL, uniquePrefix } from "./utils/redis.js"
-import { redisUp, skippedWithoutRedis } from "./utils/redisTests.js"
+import { REDIS_URL } from "./utils/redis.js"
+import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 
-const prefixes: Array<string> = []
-afterAll(async () => {
-  if (redisUp) await Promise.all(prefixes.map((prefix) => cleanKeys(prefix)))
-})
-
-const prefixFor = (name: string) => {
-  const prefix = uniquePrefix(name)
-  prefixes.push(prefix)
-  return prefix
-}
+const prefixFor = cleanedPrefixes()
 
 const gauge = (metric: Metric.Metric.Gauge<number>, limiter: string, resource: string) =>
   Effect.map(
