@@ -10,11 +10,12 @@
  * leaked. Used by test/Limiter.adaptive.property.test.ts and by
  * `npm run stress:model`.
  */
-import { Cause, Duration, Effect, Exit, Fiber, Metric, Option } from "effect"
+import { Cause, Duration, Effect, Metric, Option } from "effect"
 import * as fc from "effect/FastCheck"
 import { BusyError, Limit, Limiter, Metrics, Resource } from "effect-concurrency-limiter"
 import { type Counter, expectEqual, uncounted } from "./check.js"
 import { modelRuntime } from "./runtime.js"
+import { runTimedCalls } from "./timedCalls.js"
 
 export const algorithms = {
   aimd: () => Limit.aimd({ initial: 4, min: 1, max: 12, backoffRatio: 0.5, timeoutMillis: 40 }),
@@ -98,37 +99,24 @@ export const runScenario = (algorithm: Algorithm, calls: ReadonlyArray<Call>, co
         if (c.ending === "fail") return yield* Effect.fail("failed")
         if (c.ending === "die") return yield* Effect.die("died")
       }).pipe(Effect.onExit(() => Effect.sync(() => running--)))
-    const fibers = yield* Effect.forEach(calls, (c, i) =>
-      Effect.gen(function*() {
-        counter.ops++
-        const guard = Limiter.withResources([Db], c.timeout === undefined ? undefined : { timeout: c.timeout })
-        const fiber = yield* Effect.fork(Effect.sleep(Duration.millis(c.start)).pipe(
-          Effect.zipRight(Effect.suspend(() => Effect.exit(guard(body(c, i, history.length - 1))))),
-          Effect.zipLeft(checkBounds)
-        ))
-        if (c.interruptAt !== undefined) {
-          yield* Effect.fork(Effect.sleep(Duration.millis(c.interruptAt)).pipe(Effect.zipRight(Fiber.interrupt(fiber))))
-        }
-        return fiber
-      }))
-    yield* clock.adjust(2000)
-    const exits = yield* Effect.forEach(fibers, Fiber.await)
-    exits.forEach((exit, i) => {
-      if (Exit.isFailure(exit)) {
-        if (!Cause.isInterruptedOnly(exit.cause) || calls[i].interruptAt === undefined) {
-          violations.push(`#${i} ended with ${Cause.pretty(exit.cause)}`)
-        }
-        return
-      }
-      if (Exit.isSuccess(exit.value)) return
+    yield* runTimedCalls({
+      calls,
+      run: (c, i) =>
+        Limiter.withResources([Db], c.timeout === undefined ? undefined : { timeout: c.timeout })(
+          body(c, i, history.length - 1)
+        ),
+      after: checkBounds,
+      clock,
+      counter,
+      violations,
+      describe: (_, i) => `#${i}`,
       // A guard ends with its call's own failure or death, a BusyError,
       // or an interruption: a defect of its own (a permit released twice)
       // would be anything else.
-      const cause = exit.value.cause
-      const expected = Cause.isInterruptedOnly(cause) ||
+      expected: (cause) =>
+        Cause.isInterruptedOnly(cause) ||
         Option.exists(Cause.failureOption(cause), (e) => e === "failed" || e instanceof BusyError.BusyError) ||
         Option.exists(Cause.dieOption(cause), (d) => d === "died")
-      if (!expected) violations.push(`#${i} ended with ${Cause.pretty(cause)}`)
     })
     expectEqual(violations, [], "violations")
     const quiescent = yield* stats

@@ -16,11 +16,12 @@
  * grant; and at quiescence nothing is in use, waiting or running.
  */
 import { type HttpClientRequest, HttpClient, HttpClientError, HttpClientResponse, HttpIncomingMessage } from "@effect/platform"
-import { Cause, Duration, Effect, Exit, Fiber, Inspectable, Option, Stream } from "effect"
+import { Cause, Duration, Effect, Inspectable, Option, Stream } from "effect"
 import * as fc from "effect/FastCheck"
 import { BusyError, Limit, LimitedHttpClient, Limiter, Resource } from "effect-concurrency-limiter"
 import { type Counter, expectEqual, uncounted } from "./check.js"
 import { modelRuntime } from "./runtime.js"
+import { runTimedCalls } from "./timedCalls.js"
 
 export const call = fc.record({
   kind: fc.constantFrom("guard", "acquire", "client"),
@@ -158,35 +159,20 @@ export const runScenario = (calls: ReadonlyArray<Call>, counter: Counter = uncou
         return c.scoped ? Effect.scoped(get) : get
       }
 
-      const fibers = yield* Effect.forEach(calls, (c, i) =>
-        Effect.gen(function*() {
-          counter.ops++
-          const fiber = yield* Effect.fork(Effect.sleep(Duration.millis(c.start)).pipe(
-            Effect.zipRight(Effect.suspend(() => Effect.exit(run(c, i))))
-          ))
-          if (c.interruptAt !== undefined) {
-            yield* Effect.fork(Effect.sleep(Duration.millis(c.interruptAt)).pipe(Effect.zipRight(Fiber.interrupt(fiber))))
-          }
-          return fiber
-        }))
-      yield* clock.adjust(2000)
-      const exits = yield* Effect.forEach(fibers, Fiber.await)
-      exits.forEach((exit, i) => {
-        if (Exit.isFailure(exit)) {
-          if (!Cause.isInterruptedOnly(exit.cause) || calls[i].interruptAt === undefined) {
-            violations.push(`#${i} ended with ${Cause.pretty(exit.cause)}`)
-          }
-          return
-        }
-        if (Exit.isSuccess(exit.value)) return
-        const cause = exit.value.cause
-        const expected = Cause.isInterruptedOnly(cause) ||
+      yield* runTimedCalls({
+        calls,
+        run,
+        clock,
+        counter,
+        violations,
+        describe: (c, i) => `#${i} (${c.kind})`,
+        expected: (cause) =>
+          Cause.isInterruptedOnly(cause) ||
           Option.exists(
             Cause.failureOption(cause),
             (e) => e === "failed" || e instanceof BusyError.BusyError || HttpClientError.isHttpClientError(e)
           ) ||
           Option.exists(Cause.dieOption(cause), (d) => d === "died")
-        if (!expected) violations.push(`#${i} (${calls[i].kind}) ended with ${Cause.pretty(cause)}`)
       })
       if (fed.samples > grants) violations.push(`${fed.samples} samples fed for ${grants} grants: a release counted twice`)
       expectEqual(violations, [], "violations")
