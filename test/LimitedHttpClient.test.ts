@@ -446,34 +446,15 @@ describe("LimitedHttpClient.layer", () => {
       assert.strictEqual(fake.calls.length, 1)
     }).pipe(Effect.provide(LimiterLive)))
 
-  it.effect("HttpClient.retryTransient does not retry a local refusal: one attempt, the BusyError inside", () =>
-    Effect.gen(function*() {
-      const fake = fakeClient(() => ({}))
-      const layer = LimitedHttpClient.layer({ resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" }).pipe(
-        Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
-      )
-      yield* Effect.gen(function*() {
-        const limited = yield* HttpClient.HttpClient
-        let attempts = 0
-        const client = limited.pipe(
-          HttpClient.transform((send) => Effect.zipRight(Effect.sync(() => attempts++), send)),
-          HttpClient.retryTransient({ times: 3 })
-        )
-        const held = yield* client.get(URL)
-        attempts = 0
-        const error = yield* Effect.flip(client.get(URL))
-        assert.isTrue(LimitedHttpClient.isBusy(error))
-        assert.strictEqual(attempts, 1, "attempted once")
-        yield* held.text
-      }).pipe(Effect.provide(layer))
-      assert.deepStrictEqual(yield* usage, idle)
-      assert.strictEqual(fake.calls.length, 1)
-    }).pipe(Effect.provide(LimiterLive)))
 
-  it.effect("make: HttpClient.retryTransient does not retry a BusyError either", () =>
+  /**
+   * Holds the only permit with one call (its body read afterwards), then
+   * makes a second call through `HttpClient.retryTransient`: answers its
+   * error, after checking that it was attempted once — a local refusal is
+   * not a transient failure to retry.
+   */
+  const refusedUnderRetryTransient = <E>(limited: HttpClient.HttpClient.With<E>) =>
     Effect.gen(function*() {
-      const fake = fakeClient(() => ({}))
-      const limited = yield* LimitedHttpClient.make(fake.client, { resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" })
       let attempts = 0
       const client = limited.pipe(
         HttpClient.transform((send) => Effect.zipRight(Effect.sync(() => attempts++), send)),
@@ -482,9 +463,29 @@ describe("LimitedHttpClient.layer", () => {
       const held = yield* client.get(URL)
       attempts = 0
       const error = yield* Effect.flip(client.get(URL))
-      assert.instanceOf(error, BusyError.BusyError)
-      assert.strictEqual(attempts, 1)
+      assert.strictEqual(attempts, 1, "attempted once")
       yield* held.text
+      return error
+    })
+
+  it.effect("HttpClient.retryTransient does not retry a local refusal: one attempt, the BusyError inside", () =>
+    Effect.gen(function*() {
+      const fake = fakeClient(() => ({}))
+      const layer = LimitedHttpClient.layer({ resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" }).pipe(
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
+      )
+      const error = yield* Effect.flatMap(HttpClient.HttpClient, refusedUnderRetryTransient).pipe(Effect.provide(layer))
+      assert.isTrue(LimitedHttpClient.isBusy(error))
+      assert.deepStrictEqual(yield* usage, idle)
+      assert.strictEqual(fake.calls.length, 1)
+    }).pipe(Effect.provide(LimiterLive)))
+
+  it.effect("make: HttpClient.retryTransient does not retry a BusyError either", () =>
+    Effect.gen(function*() {
+      const fake = fakeClient(() => ({}))
+      const limited = yield* LimitedHttpClient.make(fake.client, { resources: [Other], timeout: 0, unreadBodyTimeout: "1 hour" })
+      const error = yield* refusedUnderRetryTransient(limited)
+      assert.instanceOf(error, BusyError.BusyError)
       assert.deepStrictEqual(yield* usage, idle)
     }).pipe(Effect.scoped, Effect.provide(LimiterLive)))
 
