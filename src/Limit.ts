@@ -20,6 +20,8 @@
  */
 import { hasProperty } from "effect/Predicate"
 import * as aimdImpl from "./internal/limit/aimd.js"
+import * as autoImpl from "./internal/limit/auto.js"
+import type { AutoOptions, AutoState } from "./internal/limit/autoTypes.js"
 import * as core from "./internal/limit/core.js"
 import * as fixedImpl from "./internal/limit/fixed.js"
 import * as gradient2Impl from "./internal/limit/gradient2.js"
@@ -591,3 +593,40 @@ export interface WindowedState<S> {
  */
 export const windowed: <S>(delegate: Limit<S>, options?: WindowedOptions) => Limit<WindowedState<S>> =
   windowedImpl.windowed
+
+export type {
+  /** @since 0.4.0 */
+  AutoOptions,
+  /** @since 0.4.0 */
+  AutoState
+} from "./internal/limit/autoTypes.js"
+
+/**
+ * The recommended adaptive limit: it finds the knee of a service — the most
+ * calls in flight before latency rises — without being tuned. Give it a
+ * `max` (the most the service should ever see) and nothing else.
+ *
+ * How: it measures the service's no-load latency by pinning the limit at
+ * `min` until a few calls ran alone (at the first call, then every minute,
+ * as Envoy's adaptive concurrency does), then judges windows of calls
+ * granted under the current limit against it. A window more than
+ * `tolerance` × the no-load latency brings the limit down to about the
+ * concurrency that ran without queuing; a fast window with the limit in full
+ * use lets it grow — after a pause near the last overload, then by 1, 2,
+ * 4, … so that a knee that moves up is found within seconds. Pure and
+ * replayable, like every `Limit`: the windows are measured with the
+ * samples' own `endMillis`.
+ *
+ * @example
+ * ```ts
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * const limit = Limit.auto({ max: 200 })
+ * const first = limit.update(limit.initial, { endMillis: 0, rttMillis: 20, inflight: 10, outcome: "success" })
+ * limit.limitOf(first) // 1: pinned at min while it measures the no-load latency
+ * ```
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const auto: (options?: AutoOptions) => Limit<AutoState> = autoImpl.auto

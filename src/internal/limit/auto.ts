@@ -1,0 +1,210 @@
+/**
+ * The untuned default: a gradient against a measured no-load latency, in
+ * windows of calls granted under the current limit, with a growth that waits
+ * near the last overload and accelerates away from it.
+ *
+ * @internal
+ */
+import type * as Limit from "../../Limit.js"
+import { orDefault } from "../options.js"
+import { check, checkLimit, clamp, floorIn, isNumber, loadOf, make, ranAlone } from "./core.js"
+
+/** @internal */
+export const defaults = {
+  initial: 10,
+  min: 1,
+  max: 1_000,
+  tolerance: 1.15,
+  remeasureMillis: 60_000,
+  windowSamples: 24,
+  windowSamplesMax: 400,
+  /** A window waits this many of its mean rtts after its last grant for its slow calls. */
+  stragglers: 4,
+  /** Calls measured alone: at least this many, … */
+  floorSamples: 16,
+  /** … until their mean is known within 4 % (one standard error), or this many. */
+  floorSamplesMax: 200,
+  /** Windows held after a decrease before growing again. */
+  hold: 12
+} as const
+
+const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, pin: number): Limit.AutoState => ({
+  ...state,
+  mode: "measuring",
+  pin,
+  resumeAt,
+  measuredCount: 0,
+  measuredSum: 0,
+  measuredSquares: 0,
+  firstLoad: 0,
+  firstRtt: 0,
+  measuredAtMillis: endMillis
+})
+
+/** @internal */
+export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoState> => {
+  const min = options.min === undefined ? defaults.min : checkLimit("Limit.auto.min", options.min)
+  const max = options.max === undefined ? Math.max(defaults.max, min) : checkLimit("Limit.auto.max", options.max)
+  check("Limit.auto.max", max, max >= min, `an integer at least min (${min})`)
+  const initial = options.initial === undefined ? clamp(defaults.initial, min, max) : checkLimit("Limit.auto.initial", options.initial)
+  check("Limit.auto.initial", initial, initial >= min && initial <= max, `an integer in [min, max] = [${min}, ${max}]`)
+  const tolerance = orDefault(options.tolerance, defaults.tolerance)
+  check("Limit.auto.tolerance", tolerance, isNumber(tolerance) && tolerance > 1, "a finite number above 1")
+  const remeasureMillis = orDefault(options.remeasureMillis, defaults.remeasureMillis)
+  check("Limit.auto.remeasureMillis", remeasureMillis, typeof remeasureMillis === "number" && remeasureMillis > 0, "a positive number of millis (Infinity: never)")
+
+  const startWindow = (state: Limit.AutoState, endMillis: number): Limit.AutoState => ({
+    ...state,
+    windowStart: endMillis,
+    windowCount: 0,
+    windowSum: 0,
+    windowSquares: 0,
+    windowLoad: 0,
+    windowLastGrant: 0,
+    windowCut: 0
+  })
+
+  const update = (state: Limit.AutoState, sample: Limit.Sample): Limit.AutoState => {
+    const rtt = sample.rttMillis
+    // A refusal says that more calls want in than the limit lets through, not
+    // how the service fares; a call without a latency teaches nothing either.
+    if (sample.outcome === "dropped" || !(rtt > 0)) return state
+    const end = sample.endMillis
+
+    if (state.mode === "measuring") {
+      // The no-load latency is measured on calls that ran with at most `min`
+      // in flight; the calls granted before the limit was pinned drain first.
+      if (!ranAlone(sample, state.pin)) {
+        return state.firstRtt === 0 ? { ...state, firstLoad: loadOf(sample), firstRtt: rtt } : state
+      }
+      const count = state.measuredCount + 1
+      const sum = state.measuredSum + rtt
+      const squares = state.measuredSquares + rtt * rtt
+      const mean = sum / count
+      const variance = Math.max(0, squares / count - mean * mean)
+      const precise = count >= defaults.floorSamples && Math.sqrt(variance / count) <= 0.04 * mean
+      if (!precise && count < defaults.floorSamplesMax) {
+        return { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares }
+      }
+      // Resume where it was; but after an overload, no higher than the
+      // concurrency the calls met then would have had without queuing
+      // (Little's law: their load × the no-load latency / their latency).
+      const sustained = state.firstRtt > 0 ? (state.firstLoad * mean) / state.firstRtt : Infinity
+      const limit = clamp(Math.min(state.resumeAt, Math.max(sustained, min)), min, max)
+      return startWindow({
+        ...state,
+        mode: "running",
+        limit,
+        floor: mean,
+        measuredAtMillis: end,
+        measuredCount: 0,
+        measuredSum: 0,
+        measuredSquares: 0,
+        firstLoad: 0,
+        firstRtt: 0,
+        step: 1,
+        hold: 0,
+        decreases: 0
+      }, end)
+    }
+
+    // No no-load latency yet, or an old one: measure it (again), as Envoy's
+    // adaptive concurrency does, by pinning the limit at `min` for a few calls.
+    if (state.floor === 0) {
+      return { ...measuring(state, end, state.limit, min), firstLoad: loadOf(sample), firstRtt: rtt }
+    }
+    if (end - state.measuredAtMillis >= remeasureMillis || state.decreases >= 6) {
+      // Half the last limit found fast is still under the knee, and measures
+      // far sooner than `min` would; without one, `min`.
+      return measuring(state, end, state.limit, Math.max(min, Math.floor(state.lastGood / 2)))
+    }
+    // A window is a cohort: the calls granted from its opening (so under the
+    // limit it judges) until it has enough of them, whose stragglers it then
+    // waits for, so that slow calls are not left out of its mean.
+    const granted = end - rtt
+    if (granted < state.windowStart) return state
+    // After the cut, later calls only tell the time: has it waited long enough?
+    const late = state.windowCut > 0 && granted > state.windowCut
+    const next = late ? state : {
+      ...state,
+      windowCount: state.windowCount + 1,
+      windowSum: state.windowSum + rtt,
+      windowSquares: state.windowSquares + rtt * rtt,
+      windowLoad: state.windowLoad + sample.inflight,
+      windowLastGrant: Math.max(state.windowLastGrant, granted)
+    }
+    const mean = next.windowSum / next.windowCount
+    if (next.windowCut === 0) {
+      // Enough calls: their mean known within 4 % (one standard error), or
+      // the most a window takes, for a very noisy service.
+      const variance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
+      const enough = next.windowCount >= defaults.windowSamples &&
+        (Math.sqrt(variance / next.windowCount) <= 0.04 * mean || next.windowCount >= defaults.windowSamplesMax)
+      return enough ? { ...next, windowCut: next.windowLastGrant } : next
+    }
+    if (end < next.windowCut + defaults.stragglers * mean) return next
+
+    const ratio = mean / state.floor
+    const load = next.windowLoad / next.windowCount
+    const limit = Math.floor(state.limit)
+    if (ratio > tolerance) {
+      // Slower than the tolerance. Above the last limit found fast, go back
+      // to it; at or below it (the knee moved down), come down to about the
+      // concurrency that ran without queuing: load / √ratio, between what a
+      // linear (load / ratio) and a steep curve (≈ load) would call for, at
+      // most halving.
+      const target = limit > state.lastGood && state.lastGood > 0
+        ? Math.max(state.lastGood, Math.min(state.limit, load / Math.sqrt(ratio)))
+        : Math.max(load / Math.sqrt(ratio), state.limit / 2)
+      return startWindow({
+        ...next,
+        limit: clamp(Math.min(state.limit, target), min, max),
+        lastGood: limit > state.lastGood ? state.lastGood : 0,
+        step: 1,
+        hold: defaults.hold,
+        decreases: state.decreases + 1
+      }, end)
+    }
+    // Fast enough. Grow only when the limit is in full use (a limit above the
+    // demand proves nothing), and only after a few windows near the last
+    // overload; then by 1, 2, 4, … (at most a quarter) while it stays fast.
+    const inFullUse = load >= 0.9 * limit
+    if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
+    const good = { ...next, lastGood: Math.max(state.lastGood, limit), decreases: 0 }
+    if (state.hold > 0) return startWindow({ ...good, hold: state.hold - 1 }, end)
+    const grown = clamp(state.limit + state.step, min, max)
+    return startWindow({ ...good, limit: grown, step: Math.min(2 * state.step, Math.max(1, grown / 4)) }, end)
+  }
+
+  return make({
+    name: "auto",
+    min,
+    max,
+    initial: {
+      mode: "running",
+      pin: min,
+      limit: initial,
+      floor: 0,
+      measuredAtMillis: 0,
+      resumeAt: initial,
+      measuredCount: 0,
+      measuredSum: 0,
+      measuredSquares: 0,
+      firstLoad: 0,
+      firstRtt: 0,
+      windowStart: 0,
+      windowCount: 0,
+      windowSum: 0,
+      windowSquares: 0,
+      windowLoad: 0,
+      windowLastGrant: 0,
+      windowCut: 0,
+      lastGood: 0,
+      step: 1,
+      hold: 0,
+      decreases: 0
+    },
+    update,
+    limitOf: (state) => state.mode === "measuring" ? state.pin : floorIn(state.limit, min, max)
+  })
+}
