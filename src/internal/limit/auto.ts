@@ -14,18 +14,20 @@ export const defaults = {
   initial: 10,
   min: 1,
   max: 1_000,
-  tolerance: 1.15,
+  tolerance: 1.1,
   remeasureMillis: 60_000,
   windowSamples: 24,
   windowSamplesMax: 400,
+  /** … or this many no-load latencies. */
+  windowFloors: 50,
   /** A window waits this many of its mean rtts after its last grant for its slow calls. */
   stragglers: 4,
   /** Calls measured alone: at least this many, … */
-  floorSamples: 16,
-  /** … until their mean is known within 4 % (one standard error), or this many. */
-  floorSamplesMax: 200,
+  floorSamples: 32,
+  /** … until their mean is known within 3 % (one standard error), or this many. */
+  floorSamplesMax: 300,
   /** Windows held after a decrease before growing again. */
-  hold: 12
+  hold: 16
 } as const
 
 const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, pin: number): Limit.AutoState => ({
@@ -82,7 +84,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       const squares = state.measuredSquares + rtt * rtt
       const mean = sum / count
       const variance = Math.max(0, squares / count - mean * mean)
-      const precise = count >= defaults.floorSamples && Math.sqrt(variance / count) <= 0.04 * mean
+      const error = Math.sqrt(variance / count) / mean
+      const precise = count >= defaults.floorSamples && error <= 0.03
       if (!precise && count < defaults.floorSamplesMax) {
         return { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares }
       }
@@ -96,6 +99,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
         mode: "running",
         limit,
         floor: mean,
+        floorError: error,
+        peakGood: 0,
         measuredAtMillis: end,
         measuredCount: 0,
         measuredSum: 0,
@@ -116,7 +121,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     if (end - state.measuredAtMillis >= remeasureMillis || state.decreases >= 6) {
       // Half the last limit found fast is still under the knee, and measures
       // far sooner than `min` would; without one, `min`.
-      return measuring(state, end, state.limit, Math.max(min, Math.floor(state.lastGood / 2)))
+      return measuring(state, end, state.limit, Math.max(min, Math.floor(Math.min(state.peakGood, state.limit) / 2)))
     }
     // A window is a cohort: the calls granted from its opening (so under the
     // limit it judges) until it has enough of them, whose stragglers it then
@@ -138,8 +143,11 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // Enough calls: their mean known within 4 % (one standard error), or
       // the most a window takes, for a very noisy service.
       const variance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
+      // (or, at a low limit in front of a noisy service, after a while: the
+      // threshold below then allows for the larger error).
       const enough = next.windowCount >= defaults.windowSamples &&
-        (Math.sqrt(variance / next.windowCount) <= 0.04 * mean || next.windowCount >= defaults.windowSamplesMax)
+        (Math.sqrt(variance / next.windowCount) <= 0.04 * mean || next.windowCount >= defaults.windowSamplesMax ||
+          end - state.windowStart >= defaults.windowFloors * state.floor)
       return enough ? { ...next, windowCut: next.windowLastGrant } : next
     }
     if (end < next.windowCut + defaults.stragglers * mean) return next
@@ -147,7 +155,12 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     const ratio = mean / state.floor
     const load = next.windowLoad / next.windowCount
     const limit = Math.floor(state.limit)
-    if (ratio > tolerance) {
+    // Slow: beyond the tolerance by more than two standard errors of the
+    // window's mean and of the floor, so that a noisy service is not taken
+    // for an overloaded one.
+    const windowVariance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
+    const windowError = Math.sqrt(windowVariance / next.windowCount) / mean
+    if (ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)) {
       // Slower than the tolerance. Above the last limit found fast, go back
       // to it; at or below it (the knee moved down), come down to about the
       // concurrency that ran without queuing: load / √ratio, between what a
@@ -156,9 +169,16 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       const target = limit > state.lastGood && state.lastGood > 0
         ? Math.max(state.lastGood, Math.min(state.limit, load / Math.sqrt(ratio)))
         : Math.max(load / Math.sqrt(ratio), state.limit / 2)
+      const lowered = clamp(Math.min(state.limit, target), min, max)
+      // Down to under half the highest limit found fast since the no-load
+      // latency was measured: the knee halved, or that measurement was too
+      // low (every window then looks slow); measure it again.
+      if (lowered < state.peakGood / 2) {
+        return measuring({ ...next, limit: lowered, lastGood: 0 }, end, lowered, min)
+      }
       return startWindow({
         ...next,
-        limit: clamp(Math.min(state.limit, target), min, max),
+        limit: lowered,
         lastGood: limit > state.lastGood ? state.lastGood : 0,
         step: 1,
         hold: defaults.hold,
@@ -170,7 +190,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     // overload; then by 1, 2, 4, … (at most a quarter) while it stays fast.
     const inFullUse = load >= 0.9 * limit
     if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
-    const good = { ...next, lastGood: Math.max(state.lastGood, limit), decreases: 0 }
+    const good = { ...next, lastGood: Math.max(state.lastGood, limit), peakGood: Math.max(state.peakGood, limit), decreases: 0 }
     if (state.hold > 0) return startWindow({ ...good, hold: state.hold - 1 }, end)
     const grown = clamp(state.limit + state.step, min, max)
     return startWindow({ ...good, limit: grown, step: Math.min(2 * state.step, Math.max(1, grown / 4)) }, end)
@@ -185,6 +205,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       pin: min,
       limit: initial,
       floor: 0,
+      floorError: 0,
+      peakGood: 0,
       measuredAtMillis: 0,
       resumeAt: initial,
       measuredCount: 0,

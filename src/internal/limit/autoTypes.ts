@@ -26,7 +26,7 @@ export interface AutoOptions {
   readonly max?: number | undefined
   /**
    * How much slower than the no-load latency a window of calls may be before
-   * the limit comes down, > 1. Default 1.15.
+   * the limit comes down, > 1, beyond the noise of the measurements. Default 1.1.
    */
   readonly tolerance?: number | undefined
   /** Measure the no-load latency again this long after the last time. Default 60 000 (a minute). */
@@ -55,6 +55,10 @@ export interface AutoState {
   readonly limit: number
   /** The no-load latency, in millis; 0 before the first measurement. */
   readonly floor: number
+  /** The relative standard error of `floor`. */
+  readonly floorError: number
+  /** The highest limit found fast since `floor` was measured. */
+  readonly peakGood: number
   /** When the last measurement started or ended, in the samples' millis. */
   readonly measuredAtMillis: number
   /** The limit to come back to after a measurement. */
