@@ -11,6 +11,7 @@
  *   npm run sim:adaptive -- --quick              # knees 6 and 60, shorter phases
  *   npm run sim:adaptive -- --only auto          # algorithms whose name contains it
  *   npm run sim:adaptive -- --knee 20 --curve mmc --verbose
+ *   npm run sim:adaptive -- --seeds 3           # each run with 3 seeds (the tables: the worst)
  *   npm run sim:adaptive -- --write-docs         # rewrite the tables in docs/adaptive-simulation.md
  *
  * Per run and phase: settle time (entered ±30 % of the knee to stay ≥ 2 s),
@@ -34,6 +35,8 @@ const verbose = args.includes("--verbose")
 const only = arg("only")
 const kneeArg = arg("knee")
 const curveArg = arg("curve")
+const seeds = Number(arg("seeds") ?? 1)
+if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error("--seeds: a positive integer")
 
 const max = 1_000
 interface Algorithm {
@@ -104,7 +107,7 @@ for (const algorithm of algorithms) {
     for (const curve of family) {
       const cell = emptyWorst()
       const cellFails: Array<string> = []
-      for (const start of starts) {
+      for (const start of starts) for (let seed = 0; seed < seeds; seed++) {
         const result = simulate({
           limit: algorithm.make(start),
           curve,
@@ -113,7 +116,7 @@ for (const algorithm of algorithms) {
             { knee: 2 * knee, seconds: seconds.moved },
             { knee, seconds: seconds.moved }
           ],
-          seed: knee * 7919 + curves.indexOf(curve) * 104729 + starts.indexOf(start)
+          seed: knee * 7919 + curves.indexOf(curve) * 104729 + starts.indexOf(start) + seed * 15485863
         })
         const phases = analyze(result)
         const w = emptyWorst()
@@ -122,7 +125,7 @@ for (const algorithm of algorithms) {
         total++
         const why = fails(w)
         if (why.length === 0) passed++
-        else cellFails.push(`from ${start}: ${why.join(", ")}`)
+        else cellFails.push(`from ${start}${seeds > 1 ? ` (seed ${seed})` : ""}: ${why.join(", ")}`)
         if (verbose) {
           const trace = result.steps.length > 400 ? `${result.steps.length} steps` : result.steps.map((s) => `${(s.atMillis / 1000).toFixed(1)}:${s.limit}`).join(" ")
           console.log(`${algorithm.name} knee ${knee} ${curve} from ${start}: ${JSON.stringify(phases.map((p) => ({ ...p, settleSeconds: fmtS(p.settleSeconds) })))}\n  ${trace}`)
@@ -150,8 +153,8 @@ console.log(`\n${tables}`)
 console.log(`(${((Date.now() - started) / 1_000).toFixed(1)} s real)`)
 
 if (args.includes("--write-docs")) {
-  if (quick || only !== undefined || kneeArg !== undefined || curveArg !== undefined) {
-    throw new Error("--write-docs: run the whole family (no --quick, --only, --knee or --curve)")
+  if (quick || seeds !== 1 || only !== undefined || kneeArg !== undefined || curveArg !== undefined) {
+    throw new Error("--write-docs: run the whole family (no --quick, --seeds, --only, --knee or --curve)")
   }
   const path = new URL("../docs/adaptive-simulation.md", import.meta.url)
   const doc = readFileSync(path, "utf8")

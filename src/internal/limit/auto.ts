@@ -38,8 +38,9 @@ const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, 
   measuredCount: 0,
   measuredSum: 0,
   measuredSquares: 0,
-  firstLoad: 0,
-  firstRtt: 0,
+  drainCount: 0,
+  drainLoad: 0,
+  drainRtt: 0,
   measuredAtMillis: endMillis
 })
 
@@ -77,7 +78,14 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // The no-load latency is measured on calls that ran with at most `min`
       // in flight; the calls granted before the limit was pinned drain first.
       if (!ranAlone(sample, state.pin)) {
-        return state.firstRtt === 0 ? { ...state, firstLoad: loadOf(sample), firstRtt: rtt } : state
+        // Their mean load and latency tell how much the service sustained
+        // (see below).
+        return {
+          ...state,
+          drainCount: state.drainCount + 1,
+          drainLoad: state.drainLoad + loadOf(sample),
+          drainRtt: state.drainRtt + rtt
+        }
       }
       const count = state.measuredCount + 1
       const sum = state.measuredSum + rtt
@@ -85,14 +93,21 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       const mean = sum / count
       const variance = Math.max(0, squares / count - mean * mean)
       const error = Math.sqrt(variance / count) / mean
-      const precise = count >= defaults.floorSamples && error <= 0.03
-      if (!precise && count < defaults.floorSamplesMax) {
+      // Enough: its mean known within 3 % (one standard error); or, for a
+      // noisy service, 300 calls or 50 no-load latencies (the threshold below
+      // then allows for the larger error, and it is measured again as soon as
+      // a higher pin makes that quick).
+      const enough = count >= defaults.floorSamples &&
+        (error <= 0.03 || count >= defaults.floorSamplesMax || end - state.measuredAtMillis >= defaults.windowFloors * mean)
+      if (!enough) {
         return { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares }
       }
-      // Resume where it was; but after an overload, no higher than the
-      // concurrency the calls met then would have had without queuing
-      // (Little's law: their load × the no-load latency / their latency).
-      const sustained = state.firstRtt > 0 ? (state.firstLoad * mean) / state.firstRtt : Infinity
+      // Resume where it was; but after an overload (the calls that drained
+      // took over twice the no-load latency), no higher than the concurrency
+      // they would have had without queuing (Little's law: their mean load ×
+      // the no-load latency / their mean latency).
+      const overloaded = state.drainCount > 0 && state.drainRtt / state.drainCount > 2 * mean
+      const sustained = overloaded ? (state.drainLoad * mean) / state.drainRtt : Infinity
       const limit = clamp(Math.min(state.resumeAt, Math.max(sustained, min)), min, max)
       return startWindow({
         ...state,
@@ -105,8 +120,9 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
         measuredCount: 0,
         measuredSum: 0,
         measuredSquares: 0,
-        firstLoad: 0,
-        firstRtt: 0,
+        drainCount: 0,
+        drainLoad: 0,
+        drainRtt: 0,
         step: 1,
         hold: 0,
         decreases: 0
@@ -116,12 +132,14 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     // No no-load latency yet, or an old one: measure it (again), as Envoy's
     // adaptive concurrency does, by pinning the limit at `min` for a few calls.
     if (state.floor === 0) {
-      return { ...measuring(state, end, state.limit, min), firstLoad: loadOf(sample), firstRtt: rtt }
+      return { ...measuring(state, end, state.limit, min), drainCount: 1, drainLoad: loadOf(sample), drainRtt: rtt }
     }
-    if (end - state.measuredAtMillis >= remeasureMillis || state.decreases >= 6) {
+    const pin = Math.max(min, Math.floor(Math.min(state.peakGood, state.limit) / 2))
+    const imprecise = state.floorError > 0.05 && pin >= 4 * state.pin
+    if (end - state.measuredAtMillis >= remeasureMillis || state.decreases >= 6 || imprecise) {
       // Half the last limit found fast is still under the knee, and measures
       // far sooner than `min` would; without one, `min`.
-      return measuring(state, end, state.limit, Math.max(min, Math.floor(Math.min(state.peakGood, state.limit) / 2)))
+      return measuring(state, end, state.limit, pin)
     }
     // A window is a cohort: the calls granted from its opening (so under the
     // limit it judges) until it has enough of them, whose stragglers it then
@@ -166,7 +184,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // concurrency that ran without queuing: load / √ratio, between what a
       // linear (load / ratio) and a steep curve (≈ load) would call for, at
       // most halving.
-      const target = limit > state.lastGood && state.lastGood > 0
+      const overshot = limit > state.lastGood && state.lastGood > 0
+      const target = overshot
         ? Math.max(state.lastGood, Math.min(state.limit, load / Math.sqrt(ratio)))
         : Math.max(load / Math.sqrt(ratio), state.limit / 2)
       const lowered = clamp(Math.min(state.limit, target), min, max)
@@ -174,12 +193,12 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // latency was measured: the knee halved, or that measurement was too
       // low (every window then looks slow); measure it again.
       if (lowered < state.peakGood / 2) {
-        return measuring({ ...next, limit: lowered, lastGood: 0 }, end, lowered, min)
+        return measuring({ ...next, limit: lowered, lastGood: 0 }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
       }
       return startWindow({
         ...next,
         limit: lowered,
-        lastGood: limit > state.lastGood ? state.lastGood : 0,
+        lastGood: overshot ? state.lastGood : 0,
         step: 1,
         hold: defaults.hold,
         decreases: state.decreases + 1
@@ -190,10 +209,15 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     // overload; then by 1, 2, 4, … (at most a quarter) while it stays fast.
     const inFullUse = load >= 0.9 * limit
     if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
-    const good = { ...next, lastGood: Math.max(state.lastGood, limit), peakGood: Math.max(state.peakGood, limit), decreases: 0 }
+    const good = {
+      ...next,
+      lastGood: Math.max(state.lastGood, limit),
+      peakGood: Math.max(state.peakGood, limit),
+      decreases: 0
+    }
     if (state.hold > 0) return startWindow({ ...good, hold: state.hold - 1 }, end)
     const grown = clamp(state.limit + state.step, min, max)
-    return startWindow({ ...good, limit: grown, step: Math.min(2 * state.step, Math.max(1, grown / 4)) }, end)
+    return startWindow({ ...good, limit: grown, step: Math.min(2 * state.step, Math.max(1, grown / 2)) }, end)
   }
 
   return make({
@@ -212,8 +236,9 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       measuredCount: 0,
       measuredSum: 0,
       measuredSquares: 0,
-      firstLoad: 0,
-      firstRtt: 0,
+      drainCount: 0,
+      drainLoad: 0,
+      drainRtt: 0,
       windowStart: 0,
       windowCount: 0,
       windowSum: 0,

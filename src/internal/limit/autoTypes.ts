@@ -67,9 +67,10 @@ export interface AutoState {
   readonly measuredCount: number
   readonly measuredSum: number
   readonly measuredSquares: number
-  /** While measuring: the load and rtt of the first call that had not run alone (else 0). */
-  readonly firstLoad: number
-  readonly firstRtt: number
+  /** While measuring: the calls that had not run alone (drained), the sums of their loads and rtts. */
+  readonly drainCount: number
+  readonly drainLoad: number
+  readonly drainRtt: number
   /** The open window: when it opened, its calls, the sum of their rtts and of their loads at grant. */
   readonly windowStart: number
   readonly windowCount: number
