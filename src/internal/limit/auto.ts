@@ -38,6 +38,8 @@ const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, 
   measuredCount: 0,
   measuredSum: 0,
   measuredSquares: 0,
+  measuredLastGrant: 0,
+  measuredCut: 0,
   drainCount: 0,
   drainLoad: 0,
   drainRtt: 0,
@@ -87,9 +89,15 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
           drainRtt: state.drainRtt + rtt
         }
       }
-      const count = state.measuredCount + 1
-      const sum = state.measuredSum + rtt
-      const squares = state.measuredSquares + rtt * rtt
+      // A cohort, as a window is (below): the calls granted until there are
+      // enough, whose slow ones it then waits for — with more than one call
+      // pinned, the first to end are the fast ones.
+      const granted = end - rtt
+      const late = state.measuredCut > 0 && granted > state.measuredCut
+      const count = late ? state.measuredCount : state.measuredCount + 1
+      const sum = late ? state.measuredSum : state.measuredSum + rtt
+      const squares = late ? state.measuredSquares : state.measuredSquares + rtt * rtt
+      const lastGrant = late ? state.measuredLastGrant : Math.max(state.measuredLastGrant, granted)
       const mean = sum / count
       const variance = Math.max(0, squares / count - mean * mean)
       const error = Math.sqrt(variance / count) / mean
@@ -99,9 +107,9 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // a higher pin makes that quick).
       const enough = count >= defaults.floorSamples &&
         (error <= 0.03 || count >= defaults.floorSamplesMax || end - state.measuredAtMillis >= defaults.windowFloors * mean)
-      if (!enough) {
-        return { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares }
-      }
+      const measured = { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares, measuredLastGrant: lastGrant }
+      if (state.measuredCut === 0) return enough ? { ...measured, measuredCut: lastGrant } : measured
+      if (end < state.measuredCut + defaults.stragglers * mean) return measured
       // Resume where it was; but after an overload (the calls that drained
       // took over twice the no-load latency), no higher than the concurrency
       // they would have had without queuing (Little's law: their mean load ×
@@ -120,6 +128,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
         measuredCount: 0,
         measuredSum: 0,
         measuredSquares: 0,
+        measuredLastGrant: 0,
+        measuredCut: 0,
         drainCount: 0,
         drainLoad: 0,
         drainRtt: 0,
@@ -180,25 +190,29 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     const windowError = Math.sqrt(windowVariance / next.windowCount) / mean
     if (ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)) {
       // Slower than the tolerance. Above the last limit found fast, go back
-      // to it; at or below it (the knee moved down), come down to about the
-      // concurrency that ran without queuing: load / √ratio, between what a
-      // linear (load / ratio) and a steep curve (≈ load) would call for, at
-      // most halving.
+      // to the fast one that sustained the most calls without queuing (load /
+      // ratio: the knee on a steep curve, where the highest fast one is
+      // already a little past it); at or below it (the knee moved down), come
+      // down to about the concurrency that ran without queuing: load /
+      // √ratio, between what a linear (load / ratio) and a steep curve
+      // (≈ load) would call for, at most halving.
       const overshot = limit > state.lastGood && state.lastGood > 0
       const target = overshot
-        ? Math.max(state.lastGood, Math.min(state.limit, load / Math.sqrt(ratio)))
+        ? Math.max(state.bestLimit, Math.min(state.limit, load / Math.sqrt(ratio)))
         : Math.max(load / Math.sqrt(ratio), state.limit / 2)
       const lowered = clamp(Math.min(state.limit, target), min, max)
       // Down to under half the highest limit found fast since the no-load
       // latency was measured: the knee halved, or that measurement was too
       // low (every window then looks slow); measure it again.
       if (lowered < state.peakGood / 2) {
-        return measuring({ ...next, limit: lowered, lastGood: 0 }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
+        return measuring({ ...next, limit: lowered, lastGood: 0, bestLimit: 0, bestSustained: 0 }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
       }
       return startWindow({
         ...next,
         limit: lowered,
         lastGood: overshot ? state.lastGood : 0,
+        bestLimit: overshot ? state.bestLimit : 0,
+        bestSustained: overshot ? state.bestSustained : 0,
         step: 1,
         hold: defaults.hold,
         decreases: state.decreases + 1
@@ -209,8 +223,12 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     // overload; then by 1, 2, 4, … (at most a quarter) while it stays fast.
     const inFullUse = load >= 0.9 * limit
     if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
+    const sustained = load / Math.max(1, ratio)
+    const better = sustained > state.bestSustained
     const good = {
       ...next,
+      bestLimit: better ? limit : state.bestLimit,
+      bestSustained: better ? sustained : state.bestSustained,
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
       decreases: 0
@@ -236,6 +254,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       measuredCount: 0,
       measuredSum: 0,
       measuredSquares: 0,
+      measuredLastGrant: 0,
+      measuredCut: 0,
       drainCount: 0,
       drainLoad: 0,
       drainRtt: 0,
@@ -247,6 +267,8 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       windowLastGrant: 0,
       windowCut: 0,
       lastGood: 0,
+      bestLimit: 0,
+      bestSustained: 0,
       step: 1,
       hold: 0,
       decreases: 0

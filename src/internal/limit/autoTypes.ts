@@ -67,6 +67,9 @@ export interface AutoState {
   readonly measuredCount: number
   readonly measuredSum: number
   readonly measuredSquares: number
+  /** The latest grant among them; then, once there are enough, the last grant it takes (0 before). */
+  readonly measuredLastGrant: number
+  readonly measuredCut: number
   /** While measuring: the calls that had not run alone (drained), the sums of their loads and rtts. */
   readonly drainCount: number
   readonly drainLoad: number
@@ -82,6 +85,9 @@ export interface AutoState {
   readonly windowCut: number
   /** The highest limit whose window was fast since the knee last moved down; 0 if none. */
   readonly lastGood: number
+  /** Among the limits found fast since then, the one that sustained the most calls without queuing (load ÷ latency ratio), and how many. */
+  readonly bestLimit: number
+  readonly bestSustained: number
   /** The next increase. */
   readonly step: number
   /** Windows still to wait before growing, after a decrease. */
