@@ -17,6 +17,8 @@ export const defaults = {
   tolerance: 1.1,
   remeasureMillis: 60_000,
   windowSamples: 24,
+  /** A window may be judged slow from this many calls. */
+  windowSamplesEarly: 8,
   windowSamplesMax: 400,
   /** … or this many no-load latencies. */
   windowFloors: 50,
@@ -167,18 +169,26 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       windowLastGrant: Math.max(state.windowLastGrant, granted)
     }
     const mean = next.windowSum / next.windowCount
-    if (next.windowCut === 0) {
-      // Enough calls: their mean known within 4 % (one standard error), or
-      // the most a window takes, for a very noisy service.
-      const variance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
-      // (or, at a low limit in front of a noisy service, after a while: the
-      // threshold below then allows for the larger error).
-      const enough = next.windowCount >= defaults.windowSamples &&
-        (Math.sqrt(variance / next.windowCount) <= 0.04 * mean || next.windowCount >= defaults.windowSamplesMax ||
-          end - state.windowStart >= defaults.windowFloors * state.floor)
-      return enough ? { ...next, windowCut: next.windowLastGrant } : next
+    const variance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
+    const windowError = Math.sqrt(variance / next.windowCount) / mean
+    // Clearly slow already — even the first calls to end, the fast ones,
+    // beyond the tolerance by two standard errors: judged at once, so that a
+    // limit past a steep knee costs few slow calls.
+    const clearlySlow = next.windowCount >= defaults.windowSamplesEarly &&
+      mean * (1 - 2 * windowError) > (tolerance + 2 * state.floorError) * state.floor
+    if (!clearlySlow) {
+      if (next.windowCut === 0) {
+        // Enough calls: their mean known within 4 % (one standard error), or
+        // the most a window takes, or (a low limit in front of a noisy
+        // service) after 50 no-load latencies: the threshold below then
+        // allows for the larger error.
+        const enough = next.windowCount >= defaults.windowSamples &&
+          (windowError <= 0.04 || next.windowCount >= defaults.windowSamplesMax ||
+            end - state.windowStart >= defaults.windowFloors * state.floor)
+        return enough ? { ...next, windowCut: next.windowLastGrant } : next
+      }
+      if (end < next.windowCut + defaults.stragglers * mean) return next
     }
-    if (end < next.windowCut + defaults.stragglers * mean) return next
 
     const ratio = mean / state.floor
     const load = next.windowLoad / next.windowCount
@@ -186,9 +196,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     // Slow: beyond the tolerance by more than two standard errors of the
     // window's mean and of the floor, so that a noisy service is not taken
     // for an overloaded one.
-    const windowVariance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
-    const windowError = Math.sqrt(windowVariance / next.windowCount) / mean
-    if (ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)) {
+    if (clearlySlow || ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)) {
       // Slower than the tolerance. Above the last limit found fast, go back
       // to the fast one that sustained the most calls without queuing (load /
       // ratio: the knee on a steep curve, where the highest fast one is
