@@ -81,7 +81,9 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     if (state.mode === "measuring") {
       // The no-load latency is measured on calls that ran with at most `min`
       // in flight; the calls granted before the limit was pinned drain first.
-      if (!ranAlone(sample, state.pin)) {
+      // A call granted before the measurement began was in progress when it
+      // did: those that end first are the long ones (the inspection paradox).
+      if (!ranAlone(sample, state.pin) || end - rtt < state.measuredAtMillis) {
         // Their mean load and latency tell how much the service sustained
         // (see below).
         return {
@@ -204,6 +206,11 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       // down to about the concurrency that ran without queuing: load /
       // √ratio, between what a linear (load / ratio) and a steep curve
       // (≈ load) would call for, at most halving.
+      // Slow at the concurrency the no-load latency was measured at: that
+      // measurement is wrong (a noisy one, or the service slowed for good).
+      if (limit <= state.pin) {
+        return measuring({ ...next, lastGood: 0, bestLimit: 0, bestSustained: 0 }, end, state.limit, Math.max(min, Math.floor(limit / 2)))
+      }
       const overshot = limit > state.lastGood && state.lastGood > 0
       const target = overshot
         ? Math.max(state.bestLimit, Math.min(state.limit, load / Math.sqrt(ratio)))
