@@ -86,8 +86,8 @@ const fails = (w: Worst): Array<string> => {
   if (w.settle === Infinity) why.push("never settles")
   if (w.resettle > target.resettle) why.push(`re-settles in ${fmtS(w.resettle)}`)
   if (w.within < target.within) why.push(`${pct(w.within)} within`)
-  if (w.throughput < target.throughput) why.push(`throughput ${w.throughput.toFixed(2)}×`)
-  if (w.latency > target.latency) why.push(`latency ${w.latency.toFixed(2)}×`)
+  if (w.throughput < target.throughput) why.push(`throughput ${w.throughput.toFixed(3)}×`)
+  if (w.latency > target.latency) why.push(`latency ${w.latency.toFixed(3)}×`)
   return why
 }
 const fmtS = (s: number) => (s === Infinity ? "never" : `${s.toFixed(1)} s`)

@@ -56,10 +56,10 @@ describe("Limit.auto", () => {
     const limit = Limit.auto({ initial: 50 })
     let state = limit.update(limit.initial, { endMillis: 0, rttMillis: 20, inflight: 50, outcome: "success" })
     expect(limit.limitOf(state)).toBe(1)
-    // Calls granted before the pin teach nothing.
+    // Calls granted before the pin teach nothing; then 32 alone, and the wait for stragglers.
     state = limit.update(state, { endMillis: 1, rttMillis: 20, inflight: 50, inflightAtRelease: 49, outcome: "success" })
     expect(state.measuredCount).toBe(0)
-    state = drive(limit, state, 32, () => 20, 1).state
+    state = drive(limit, state, 40, () => 20, 1).state
     expect(state.mode).toBe("running")
     expect(state.floor).toBe(20)
     expect(limit.limitOf(state)).toBe(50)
@@ -69,7 +69,7 @@ describe("Limit.auto", () => {
     const limit = Limit.auto({ initial: 1_000 })
     // 1000 calls in flight took 2 s; alone, 20 ms: 1000 × 20 / 2000 = 10.
     let state = limit.update(limit.initial, { endMillis: 2_000, rttMillis: 2_000, inflight: 1_000, outcome: "success" })
-    state = drive(limit, state, 32, () => 20, 2_000).state
+    state = drive(limit, state, 40, () => 20, 2_000).state
     expect(limit.limitOf(state)).toBe(10)
   })
 
