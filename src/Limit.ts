@@ -362,16 +362,25 @@ export type {
  * calls in flight before latency rises — without being tuned. Give it a
  * `max` (the most the service should ever see) and nothing else.
  *
- * How: it measures the service's no-load latency by pinning the limit at
- * `min` until a few calls ran alone (at the first call, then every minute,
- * as Envoy's adaptive concurrency does), then judges windows of calls
- * granted under the current limit against it. A window more than
- * `tolerance` × the no-load latency brings the limit down to about the
- * concurrency that ran without queuing; a fast window with the limit in full
- * use lets it grow — after a pause near the last overload, then by 1, 2,
- * 4, … so that a knee that moves up is found within seconds. Pure and
- * replayable, like every `Limit`: the windows are measured with the
- * samples' own `endMillis`.
+ * How:
+ * - It measures the service's no-load latency by pinning the limit at `min`
+ *   until 32 or more calls granted after the pin have run alone (at the
+ *   first call; then every `remeasureMillis`, or sooner when the measurement
+ *   was noisy, at half the highest limit found fast), as Envoy's adaptive
+ *   concurrency does.
+ * - It judges windows of calls granted under the current limit (waiting for
+ *   their slow ones) against it: slower than `tolerance` × the no-load
+ *   latency, plus two standard errors of both means so that noise is not
+ *   taken for load, the limit comes back to the fast limit that sustained
+ *   the most calls, or, if the knee moved down, to about the concurrency
+ *   that ran without queuing (Little's law).
+ * - Fast with the limit in full use, it grows: after 16 windows near the
+ *   last overload, then by 1, 2, 4, … so that a knee that moves up is found
+ *   within seconds while a knee of 3 is overshot for one window in 17.
+ *
+ * Pure and replayable, like every `Limit`: windows are measured with the
+ * samples' own `endMillis`. `npm run sim:adaptive` measures it against
+ * knees of 3 to 200 and four latency curves (docs/adaptive-simulation.md).
  *
  * @example
  * ```ts
