@@ -5,6 +5,7 @@
  * concurrency limit. The *limiter* owns the state, feeds it a `Sample` as
  * each call ends and applies `limitOf`; the *limit* only computes, so it can
  * be tested, replayed and swapped without a clock, a fiber or a lock.
+ * `auto` is the recommended default: it finds the service's knee untuned.
  *
  * @example
  * ```ts
