@@ -22,13 +22,24 @@
 import { hasProperty } from "effect/Predicate"
 import * as aimdImpl from "./internal/limit/aimd.js"
 import * as autoImpl from "./internal/limit/auto.js"
-import type { AutoOptions, AutoState } from "./internal/limit/autoTypes.js"
 import * as core from "./internal/limit/core.js"
 import * as fixedImpl from "./internal/limit/fixed.js"
 import * as gradient2Impl from "./internal/limit/gradient2.js"
 import * as vegasImpl from "./internal/limit/vegas.js"
 import * as windowedImpl from "./internal/limit/windowed.js"
-import type { FixedState, AimdOptions, AimdState, VegasOptions, VegasState, Gradient2Options, Gradient2State, WindowedOptions, WindowedState } from "./internal/limit/types.js"
+import type {
+  AimdOptions,
+  AimdState,
+  AutoOptions,
+  AutoState,
+  FixedState,
+  Gradient2Options,
+  Gradient2State,
+  VegasOptions,
+  VegasState,
+  WindowedOptions,
+  WindowedState
+} from "./LimitOptions.js"
 
 /**
  * @since 0.3.0
@@ -344,40 +355,36 @@ export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = g
 export const windowed: <S>(delegate: Limit<S>, options?: WindowedOptions) => Limit<WindowedState<S>> =
   windowedImpl.windowed
 
-export type { AutoOptions, AutoState } from "./internal/limit/autoTypes.js"
-export type {
-  AimdOptions,
-  AimdState,
-  FixedState,
-  Gradient2Options,
-  Gradient2State,
-  SampleWindow,
-  VegasOptions,
-  VegasState,
-  WindowedOptions,
-  WindowedState
-} from "./internal/limit/types.js"
+/**
+ * The options and states of the algorithms (`AimdOptions`, `AutoState`, …),
+ * documented in the `LimitOptions` module.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * const options: Limit.VegasOptions = { initial: 20, max: 500 }
+ * ```
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export * from "./LimitOptions.js"
 
 /**
  * The recommended adaptive limit: it finds the knee of a service — the most
  * calls in flight before latency rises — without being tuned. Give it a
  * `max` (the most the service should ever see) and nothing else.
  *
- * How:
- * - It measures the service's no-load latency by pinning the limit at `min`
- *   until 32 or more calls granted after the pin have run alone (at the
- *   first call; then every `remeasureMillis`, or sooner when the measurement
- *   was noisy, at half the highest limit found fast), as Envoy's adaptive
- *   concurrency does.
- * - It judges windows of calls granted under the current limit (waiting for
- *   their slow ones) against it: slower than `tolerance` × the no-load
- *   latency, plus two standard errors of both means so that noise is not
- *   taken for load, the limit comes back to the fast limit that sustained
- *   the most calls, or, if the knee moved down, to about the concurrency
- *   that ran without queuing (Little's law).
- * - Fast with the limit in full use, it grows: after 16 windows near the
- *   last overload, then by 1, 2, 4, … so that a knee that moves up is found
- *   within seconds while a knee of 3 is overshot for one window in 17.
+ * How: it measures the no-load latency by pinning the limit at `min` for a
+ * few dozen calls (at the first call, then every `remeasureMillis`, as
+ * Envoy's adaptive concurrency does), then judges windows of calls granted
+ * under the current limit against it. A window slower than `tolerance` ×
+ * that latency (plus the noise of both measurements) brings the limit back
+ * to the fast limit that sustained the most calls, or down to about the
+ * concurrency that ran without queuing; a fast window with the limit in
+ * full use lets it grow, slowly near the last overload and faster away
+ * from it, so that a knee that moves up is found within seconds.
  *
  * Pure and replayable, like every `Limit`: windows are measured with the
  * samples' own `endMillis`. `npm run sim:adaptive` measures it against
