@@ -174,7 +174,18 @@ const main = (): number => {
 
   const started = Date.now()
   const program = ts.createProgram([...byFileName.keys()], options, host)
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((diagnostic) =>
+  // The blocks' own diagnostics only: what they import (src/, the
+  // dependencies) is checked by `tsc --noEmit`, and checking it here too
+  // would take most of the time.
+  const blockFiles = program.getSourceFiles().filter((sourceFile) => byFileName.has(sourceFile.fileName))
+  const diagnostics = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...blockFiles.flatMap((sourceFile) => [
+      ...program.getSyntacticDiagnostics(sourceFile),
+      ...program.getSemanticDiagnostics(sourceFile)
+    ])
+  ].filter((diagnostic) =>
     !(unusedCodes.has(diagnostic.code) && diagnostic.file !== undefined && diagnostic.start !== undefined &&
       !isInImport(diagnostic.file, diagnostic.start))
   )
@@ -190,7 +201,7 @@ const main = (): number => {
     const { character, line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start)
     const block = byFileName.get(diagnostic.file.fileName)
     if (block === undefined) {
-      // An error in a file a block imports (src/, a declaration file).
+      // Not a block's (an option's, say): as it is.
       const file = path.relative(root, diagnostic.file.fileName)
       console.error(`${file}:${line + 1}:${character + 1} - ${category} TS${diagnostic.code}: ${message}`)
       continue
