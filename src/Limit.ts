@@ -8,12 +8,13 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }))
  * let state = limit.initial
  * state = limit.update(state, { endMillis: 1_000, rttMillis: 12, inflight: 18, outcome: "success" })
- * limit.limitOf(state) // 20
+ * strictEqual(limit.limitOf(state), 20) // the window is still open
  * ```
  *
  * @since 0.3.0
@@ -27,12 +28,31 @@ import * as vegasImpl from "./internal/limit/vegas.js"
 import * as windowedImpl from "./internal/limit/windowed.js"
 
 /**
+ * Brands limits (`Symbol.for("effect-concurrency-limiter/Limit")`).
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert"
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * strictEqual(Limit.TypeId in Limit.fixed(10), true)
+ * ```
+ *
  * @since 0.3.0
  * @category type ids
  */
 export const TypeId: typeof core.TypeId = core.TypeId
 
 /**
+ * The type of `TypeId`.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * type Branded = { readonly [K in Limit.TypeId]: Limit.TypeId }
+ * ```
+ *
  * @since 0.3.0
  * @category type ids
  */
@@ -43,9 +63,12 @@ export type TypeId = typeof TypeId
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
+ * // A call that ended at 1 s, took 12 ms, and was granted with 7 permits in use.
  * const sample: Limit.Sample = { endMillis: 1_000, rttMillis: 12, inflight: 7, outcome: "success" }
+ * const limit = Limit.aimd({ initial: 10 })
+ * const next = limit.update(limit.initial, sample)
  * ```
  *
  * @since 0.3.0
@@ -79,10 +102,14 @@ export interface Sample {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
+ * // The limit an algorithm reaches over recorded samples.
  * const replay = <S>(limit: Limit.Limit<S>, samples: ReadonlyArray<Limit.Sample>): number =>
  *   limit.limitOf(samples.reduce(limit.update, limit.initial))
+ *
+ * strictEqual(replay(Limit.fixed(10), [{ endMillis: 0, rttMillis: 5, inflight: 10, outcome: "failure" }]), 10)
  * ```
  *
  * @since 0.3.0
@@ -109,10 +136,11 @@ export interface Limit<S = unknown> {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.isLimit(Limit.fixed(10)) // true
- * Limit.isLimit({ limit: 10 }) // false
+ * strictEqual(Limit.isLimit(Limit.fixed(10)), true)
+ * strictEqual(Limit.isLimit({ limit: 10 }), false)
  * ```
  *
  * @since 0.3.0
@@ -127,9 +155,11 @@ export const isLimit = (u: unknown): u is Limit => hasProperty(u, TypeId)
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
+ * // Let the limit grow past the calls in use by √limit rather than by 4.
  * const queueSize: Limit.Tuning = (limit) => Math.ceil(Math.sqrt(limit))
+ * const limit = Limit.gradient2({ initial: 50, queueSize })
  * ```
  *
  * @since 0.3.0
@@ -142,9 +172,11 @@ export type Tuning = core.Tuning
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.fixed(8).initial // { limit: 8 }
+ * const state: Limit.FixedState = Limit.fixed(8).initial
+ * deepStrictEqual(state, { limit: 8 })
  * ```
  *
  * @since 0.3.0
@@ -160,10 +192,12 @@ export interface FixedState {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.fixed(10)
- * limit.limitOf(limit.initial) // 10
+ * const state = limit.update(limit.initial, { endMillis: 0, rttMillis: 5_000, inflight: 10, outcome: "failure" })
+ * strictEqual(limit.limitOf(state), 10)
  * ```
  *
  * @since 0.3.0
@@ -176,9 +210,11 @@ export const fixed: (n: number) => Limit<FixedState> = fixedImpl.fixed
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.AimdOptions = { initial: 10, min: 2, backoffRatio: 0.75 }
+ * // Call anything slower than 250 ms a drop, and back off by a quarter.
+ * const options: Limit.AimdOptions = { initial: 10, min: 2, backoffRatio: 0.75, timeoutMillis: 250 }
+ * const limit = Limit.aimd(options)
  * ```
  *
  * @since 0.3.0
@@ -202,9 +238,11 @@ export interface AimdOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.aimd({ initial: 10 }).initial // { limit: 10 }
+ * const state: Limit.AimdState = Limit.aimd({ initial: 10 }).initial
+ * deepStrictEqual(state, { limit: 10 })
  * ```
  *
  * @since 0.3.0
@@ -242,11 +280,14 @@ export interface AimdState {
  *
  * @example
  * ```ts
- * import { Limit } from "effect-concurrency-limiter"
+ * import { strictEqual } from "node:assert"
+ * import { Limit, Resource } from "effect-concurrency-limiter"
  *
  * const limit = Limit.aimd({ initial: 10, min: 1 })
- * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 0, inflight: 10, outcome: "dropped" })
- * limit.limitOf(s) // 9: ⌊10 × 0.9⌋
+ * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 40, inflight: 10, outcome: "failure" })
+ * strictEqual(limit.limitOf(s), 9) // ⌊10 × 0.9⌋
+ *
+ * const Upstream = Resource.make("Upstream", { capacity: Limit.aimd({ initial: 10, timeoutMillis: 250 }) })
  * ```
  *
  * @since 0.3.0
@@ -260,9 +301,11 @@ export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.VegasOptions = { initial: 20, max: 500, smoothing: 0.5 }
+ * // For a small limit: tolerate a queue of 1 to 2 calls.
+ * const options: Limit.VegasOptions = { initial: 4, max: 50, alpha: 1, beta: 2, threshold: 0 }
+ * const limit = Limit.vegas(options)
  * ```
  *
  * @since 0.3.0
@@ -296,9 +339,11 @@ export interface VegasOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.vegas({ initial: 20 }).initial // { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false }
+ * const state: Limit.VegasState = Limit.vegas({ initial: 20 }).initial
+ * deepStrictEqual(state, { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false })
  * ```
  *
  * @since 0.3.0
@@ -359,6 +404,7 @@ export interface VegasState {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.vegas({ initial: 20 })
@@ -366,7 +412,7 @@ export interface VegasState {
  *   { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" }, // ran alone: rtt_noload 10
  *   { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" } // no queue, in full use: + beta
  * ]
- * limit.limitOf(samples.reduce(limit.update, limit.initial)) // 26
+ * strictEqual(limit.limitOf(samples.reduce(limit.update, limit.initial)), 26)
  * ```
  *
  * @since 0.3.0
@@ -379,9 +425,11 @@ export const vegas: (options: VegasOptions) => Limit<VegasState> = vegasImpl.veg
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.Gradient2Options = { initial: 50, min: 10, max: 400, rttTolerance: 2 }
+ * // For a small limit: one call of headroom, no latency tolerance, in 200 ms windows.
+ * const options: Limit.Gradient2Options = { initial: 8, min: 1, max: 50, queueSize: 1, rttTolerance: 1 }
+ * const limit = Limit.windowed(Limit.gradient2(options), { minWindowMillis: 200, maxWindowMillis: 200 })
  * ```
  *
  * @since 0.3.0
@@ -409,9 +457,11 @@ export interface Gradient2Options {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.gradient2({ initial: 20 }).initial // { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 }
+ * const state: Limit.Gradient2State = Limit.gradient2({ initial: 20 }).initial
+ * deepStrictEqual(state, { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 })
  * ```
  *
  * @since 0.3.0
@@ -470,12 +520,13 @@ export interface Gradient2State {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.gradient2({ initial: 20, min: 1 })
  * const first = limit.update(limit.initial, { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" })
  * const s = limit.update(first, { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" })
- * limit.limitOf(s) // 20: 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8
+ * strictEqual(limit.limitOf(s), 20) // 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8, rounded down
  * ```
  *
  * @since 0.3.0
@@ -488,9 +539,10 @@ export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = g
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
  * const options: Limit.WindowedOptions = { minWindowMillis: 500, maxWindowMillis: 2_000, windowSize: 20 }
+ * const limit = Limit.windowed(Limit.vegas({ initial: 20 }), options)
  * ```
  *
  * @since 0.3.0
@@ -514,7 +566,8 @@ export interface WindowedOptions {
  * ```ts
  * import type { Limit } from "effect-concurrency-limiter"
  *
- * const averageRtt = (w: Limit.SampleWindow) => (w.rttCount === 0 ? 0 : w.rttSum / w.rttCount)
+ * const averageRtt = (window: Limit.SampleWindow): number =>
+ *   window.rttCount === 0 ? 0 : window.rttSum / window.rttCount
  * ```
  *
  * @since 0.3.0
@@ -544,9 +597,11 @@ export interface SampleWindow {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.windowed(Limit.aimd({ initial: 10 })).initial // { delegate: { limit: 10 }, window: undefined }
+ * const state: Limit.WindowedState<Limit.AimdState> = Limit.windowed(Limit.aimd({ initial: 10 })).initial
+ * deepStrictEqual(state, { delegate: { limit: 10 }, window: undefined })
  * ```
  *
  * @since 0.3.0
@@ -580,10 +635,13 @@ export interface WindowedState<S> {
  *
  * @example
  * ```ts
- * import { Limit } from "effect-concurrency-limiter"
+ * import { strictEqual } from "node:assert"
+ * import { Limit, Resource } from "effect-concurrency-limiter"
  *
  * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }), { minWindowMillis: 500 })
- * limit.name // "windowed(gradient2)"
+ * strictEqual(limit.name, "windowed(gradient2)")
+ *
+ * const Upstream = Resource.make("Upstream", { capacity: limit })
  * ```
  *
  * @since 0.3.0
