@@ -210,7 +210,7 @@ const main = async () => {
       pkg.types,
       ...Object.values(pkg.exports).flatMap((target) => typeof target === "string" ? [target] : Object.values(target)),
       ...Object.values(pkg.typesVersions["*"]).flat()
-    ].map((target) => target.replace(/^\.\//, ""))
+    ].filter((target) => !target.includes("*")).map((target) => target.replace(/^\.\//, ""))
     const missing = [...new Set(targets)].filter((target) => !files.has(target))
     if (missing.length > 0) fail(`the tarball lacks ${missing.join(", ")}`)
     ok(`the tarball holds every target of main, types, exports and typesVersions, LICENSE, README.md, CHANGELOG.md (${files.size} files, ${(fs.statSync(file).size / 1024).toFixed(0)} KiB)`)
@@ -249,7 +249,7 @@ const main = async () => {
 
   const checkDir = path.join(app, "checks")
   fs.mkdirSync(checkDir)
-  const subpaths = Object.keys(pkg.exports).filter((key) => key !== "." && key !== "./package.json").map((key) => key.slice(2))
+  const subpaths = Object.keys(pkg.exports).filter((key) => key !== "." && key !== "./package.json" && !key.includes("*")).map((key) => key.slice(2))
 
   await step("resolution from the project: inside it, nothing from the repository", () => {
     const script = `
