@@ -443,7 +443,7 @@ export const withResources: {
  * )
  * ```
  *
- * @since 0.4.0
+ * @since 0.5.0
  * @category combinators
  */
 export const acquire: <const Resources extends NonEmptyResources>(
