@@ -15,10 +15,10 @@
  * Options: --peaks 150,600  --modes with,without  --db postgres|embedded
  *          (modes: with, without, bounded = with limiting, DB_MAX_WAITING and FS_MAX_WAITING at 2 × the
  *           capacities; a set with bounded is published apart: docs/bench/bounded, its own block in
- *           docs/benchmark.md, and a side-by-side table of bounded against with)
+ *           docs/benchmarks.md, and a side-by-side table of bounded against with)
  *          (adaptive = with limiting, Db's capacity an adaptive limit started at 100, --algorithm auto|gradient2|vegas|aimd
  *           (default gradient2); a set with adaptive is published apart: docs/bench/adaptive, its own block in
- *           docs/benchmark.md, a side-by-side table of adaptive against with, and the Db capacity charted)
+ *           docs/benchmarks.md, a side-by-side table of adaptive against with, and the Db capacity charted)
  *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
  *          --db-sweep 3,8,12 (also run `with` at these fixed Db capacities in every pass, after the modes;
  *                             reported in a table of their own against adaptive: bench/sweep.ts)
@@ -488,7 +488,7 @@ const main = async () => {
     JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs: allRuns }, null, 2)
   )
   if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir)) {
-    const doc = "docs/benchmark.md"
+    const doc = "docs/benchmarks.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
     // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-adaptive, … (-unpinned).
     const marker = `bench:summary${bounded ? "-bounded" : ""}${adaptive ? `-adaptive${algorithm === "gradient2" ? "" : `-${algorithm}`}` : ""}${

@@ -103,8 +103,8 @@ if (args.publish) {
     [
       "# Soak",
       "",
-      `\`npm run soak -- --minutes ${spikes}${scale === 1 ? "" : ` --scale ${scale}`}${peak === 600 ? "" : ` --peak ${peak}`} --publish\`, ` +
-      `${new Date().toISOString().slice(0, 10)}. Machine: ${machine()}.`,
+      `\`npm run soak -- --minutes ${spikes}${scale === 1 ? "" : ` --scale ${scale}`}${peak === 600 ? "" : ` --peak ${peak}`} --publish\`. ` +
+      `Machine: ${machine()}.`,
       "",
       `${spikes} spikes back to back against one server process (the example built to plain JS, embedded database, ` +
       `limiter on: Db 5, Fs 10, timeout 5 s; server heap budget ${heapMb > 0 ? `${heapMb} MiB` : "V8's default"}). ` +

@@ -21,9 +21,10 @@ import type * as AST from "effect/SchemaAST"
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { BusyError } from "effect-concurrency-limiter"
  *
- * BusyError.responseBody // '{"detail":"Server busy, please retry later"}'
+ * strictEqual(BusyError.responseBody, '{"detail":"Server busy, please retry later"}')
  * ```
  *
  * @since 0.1.0
@@ -45,7 +46,18 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * ```ts
  * import { BusyError } from "effect-concurrency-limiter"
  *
- * const reason: BusyError.Reason = "queue-full"
+ * const explain = (reason: BusyError.Reason): string => {
+ *   switch (reason) {
+ *     case "timeout":
+ *       return "no permit within the timeout"
+ *     case "queue-full":
+ *       return "the queue was full"
+ *     case "unavailable":
+ *       return "the limiter's Redis was unreachable"
+ *     case "lease-lost":
+ *       return "the permit's lease in Redis was lost"
+ *   }
+ * }
  * ```
  *
  * @since 0.3.0
@@ -55,6 +67,14 @@ export type Reason = "timeout" | "queue-full" | "unavailable" | "lease-lost"
 
 /**
  * What the 503 body is, on the wire: `{"detail":"Server busy, please retry later"}`.
+ *
+ * @example
+ * ```ts
+ * import { BusyError } from "effect-concurrency-limiter"
+ *
+ * // What a client of a limited server may receive with a 503.
+ * const body: BusyError.Encoded = { detail: "Server busy, please retry later" }
+ * ```
  *
  * @since 0.5.0
  * @category models
@@ -77,17 +97,28 @@ export interface Encoded {
  *
  * @example
  * ```ts
- * import { HttpServerResponse } from "@effect/platform"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
- * import { BusyError, Limiter, Resource } from "effect-concurrency-limiter"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
  *
  * const Db = Resource.make("Db", { capacity: 5 })
+ * const listMessages = Effect.succeed(["hello", "world"]) // a database query
  *
- * // Replace the default 503 with a response of your own.
- * const handler = HttpServerResponse.text("ok").pipe(
- *   Limiter.withResources([Db]),
- *   Effect.catchTag("BusyError", (error) =>
- *     HttpServerResponse.text(`${error.resource} is busy`, { status: 429 }))
+ * const router = HttpRouter.empty.pipe(
+ *   HttpRouter.get(
+ *     "/messages",
+ *     listMessages.pipe(
+ *       Effect.flatMap((messages) => HttpServerResponse.json(messages)),
+ *       Limiter.withResources([Db]),
+ *       // Without this, the BusyError answers 503 with Retry-After itself;
+ *       // here it is replaced with a response of your own.
+ *       Effect.catchTag("BusyError", (error) =>
+ *         HttpServerResponse.text(`${error.resource} is busy (${error.reason})`, {
+ *           status: 429,
+ *           headers: { "retry-after": String(error.retryAfterSeconds) }
+ *         }))
+ *     )
+ *   )
  * )
  * ```
  *
@@ -130,7 +161,25 @@ export class BusyError extends Data.TaggedError("BusyError")<{
     return Math.max(1, Math.ceil(Duration.toSeconds(this.waited)))
   }
 
-  /** @since 0.1.0 */
+  /**
+   * Renders the error as the response a server sends for it: status 503,
+   * the body `responseBody` and `Retry-After: retryAfterSeconds`.
+   *
+   * @example
+   * ```ts
+   * import { strictEqual } from "node:assert"
+   * import { HttpServerRespondable } from "@effect/platform"
+   * import { Duration, Effect } from "effect"
+   * import { BusyError } from "effect-concurrency-limiter"
+   *
+   * const error = new BusyError.BusyError({ resource: "Db", waited: Duration.millis(1_500) })
+   * const response = Effect.runSync(HttpServerRespondable.toResponse(error))
+   * strictEqual(response.status, 503)
+   * strictEqual(response.headers["retry-after"], "2")
+   * ```
+   *
+   * @since 0.1.0
+   */
   [HttpServerRespondable.symbol]() {
     return Effect.succeed(
       HttpServerResponse.text(responseBody, {
@@ -159,11 +208,32 @@ export class BusyError extends Data.TaggedError("BusyError")<{
   static get ast(): AST.AST {
     return HttpApiError.ast
   }
-  /** @since 0.5.0 */
+  /**
+   * The class as a schema (`HttpApiError`), with more annotations.
+   *
+   * @example
+   * ```ts
+   * import { HttpApiEndpoint } from "@effect/platform"
+   * import { Schema } from "effect"
+   * import { BusyError } from "effect-concurrency-limiter"
+   *
+   * // The same 503, described in the OpenAPI document in words of your own.
+   * const list = HttpApiEndpoint.get("list", "/messages")
+   *   .addSuccess(Schema.Array(Schema.String))
+   *   .addError(BusyError.BusyError.annotations({ description: "Too many readers: retry later." }))
+   * ```
+   *
+   * @since 0.5.0
+   */
   static annotations(annotations: Schema.Annotations.GenericSchema<BusyError>): Schema.Schema<BusyError, Encoded> {
     return HttpApiError.annotations(annotations)
   }
-  /** @since 0.5.0 */
+  /**
+   * Makes the class pipeable, as a schema is; it is of no use on its own.
+   *
+   * @ignore
+   * @since 0.5.0
+   */
   static pipe(this: unknown): unknown {
     // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments)
@@ -172,6 +242,16 @@ export class BusyError extends Data.TaggedError("BusyError")<{
 
 /**
  * The text of the 503 body's `detail`.
+ *
+ * @example
+ * ```ts
+ * import { BusyError } from "effect-concurrency-limiter"
+ *
+ * // In a client: did the server refuse for overload, rather than fail?
+ * const isServerBusy = (status: number, body: unknown): boolean =>
+ *   status === 503 && typeof body === "object" && body !== null && "detail" in body &&
+ *   body.detail === BusyError.detail
+ * ```
  *
  * @since 0.1.0
  * @category constants

@@ -9,12 +9,13 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }))
  * let state = limit.initial
  * state = limit.update(state, { endMillis: 1_000, rttMillis: 12, inflight: 18, outcome: "success" })
- * limit.limitOf(state) // 20
+ * strictEqual(limit.limitOf(state), 20) // the window is still open
  * ```
  *
  * @since 0.3.0
@@ -42,12 +43,31 @@ import type {
 } from "./LimitOptions.js"
 
 /**
+ * Brands limits (`Symbol.for("effect-concurrency-limiter/Limit")`).
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert"
+ * import { Limit } from "effect-concurrency-limiter"
+ *
+ * strictEqual(Limit.TypeId in Limit.fixed(10), true)
+ * ```
+ *
  * @since 0.3.0
  * @category type ids
  */
 export const TypeId: typeof core.TypeId = core.TypeId
 
 /**
+ * The type of `TypeId`.
+ *
+ * @example
+ * ```ts
+ * import type { Limit } from "effect-concurrency-limiter"
+ *
+ * type Branded = { readonly [K in Limit.TypeId]: Limit.TypeId }
+ * ```
+ *
  * @since 0.3.0
  * @category type ids
  */
@@ -58,9 +78,12 @@ export type TypeId = typeof TypeId
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
+ * // A call that ended at 1 s, took 12 ms, and was granted with 7 permits in use.
  * const sample: Limit.Sample = { endMillis: 1_000, rttMillis: 12, inflight: 7, outcome: "success" }
+ * const limit = Limit.aimd({ initial: 10 })
+ * const next = limit.update(limit.initial, sample)
  * ```
  *
  * @since 0.3.0
@@ -94,10 +117,14 @@ export interface Sample {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
+ * // The limit an algorithm reaches over recorded samples.
  * const replay = <S>(limit: Limit.Limit<S>, samples: ReadonlyArray<Limit.Sample>): number =>
  *   limit.limitOf(samples.reduce(limit.update, limit.initial))
+ *
+ * strictEqual(replay(Limit.fixed(10), [{ endMillis: 0, rttMillis: 5, inflight: 10, outcome: "failure" }]), 10)
  * ```
  *
  * @since 0.3.0
@@ -124,10 +151,11 @@ export interface Limit<S = unknown> {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.isLimit(Limit.fixed(10)) // true
- * Limit.isLimit({ limit: 10 }) // false
+ * strictEqual(Limit.isLimit(Limit.fixed(10)), true)
+ * strictEqual(Limit.isLimit({ limit: 10 }), false)
  * ```
  *
  * @since 0.3.0
@@ -142,9 +170,11 @@ export const isLimit = (u: unknown): u is Limit => hasProperty(u, TypeId)
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
+ * // Let the limit grow past the calls in use by √limit rather than by 4.
  * const queueSize: Limit.Tuning = (limit) => Math.ceil(Math.sqrt(limit))
+ * const limit = Limit.gradient2({ initial: 50, queueSize })
  * ```
  *
  * @since 0.3.0
@@ -158,10 +188,12 @@ export type Tuning = core.Tuning
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.fixed(10)
- * limit.limitOf(limit.initial) // 10
+ * const state = limit.update(limit.initial, { endMillis: 0, rttMillis: 5_000, inflight: 10, outcome: "failure" })
+ * strictEqual(limit.limitOf(state), 10)
  * ```
  *
  * @since 0.3.0
@@ -181,27 +213,19 @@ export const fixed: (n: number) => Limit<FixedState> = fixedImpl.fixed
  * latency starts to climb; Netflix's 5 s only reacts to a service that is
  * drowning.
  *
- * Differences from Netflix, and why:
- * - It grows only on a call granted with the whole limit in use
- *   (`inflight ≥ limit`; Netflix: half of it). A call granted before the
- *   last increase says nothing about the new limit, and counting it lets
- *   the limit double in one round trip past the knee.
- * - It backs off once per round trip: a drop from a call granted while more
- *   permits were in use than the limit now allows (`inflight > limit`)
- *   started before the last decrease, which already answered it (as TCP
- *   does). Netflix backs off per drop, so a wall of slow calls started under
- *   a high limit multiplies it down to `min`.
- * - `min` / `max` default to 20 / 200 widened to take in `initial` (Netflix
- *   only logs a warning when `initial` is outside them); `backoffRatio` may
- *   be anywhere in (0, 1) (Netflix: [0.5, 1)); the timeout is in millis.
+ * Where it differs from Netflix's, and why: docs/adaptive-simulation.md,
+ * "Differences from Netflix, per algorithm".
  *
  * @example
  * ```ts
- * import { Limit } from "effect-concurrency-limiter"
+ * import { strictEqual } from "node:assert"
+ * import { Limit, Resource } from "effect-concurrency-limiter"
  *
  * const limit = Limit.aimd({ initial: 10, min: 1 })
- * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 0, inflight: 10, outcome: "dropped" })
- * limit.limitOf(s) // 9: ⌊10 × 0.9⌋
+ * const s = limit.update(limit.initial, { endMillis: 0, rttMillis: 40, inflight: 10, outcome: "failure" })
+ * strictEqual(limit.limitOf(s), 9) // ⌊10 × 0.9⌋
+ *
+ * const Upstream = Resource.make("Upstream", { capacity: Limit.aimd({ initial: 10, timeoutMillis: 250 }) })
  * ```
  *
  * @since 0.3.0
@@ -224,35 +248,12 @@ export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
  * service that takes 6. For small limits give `alpha: 1, beta: 2,
  * threshold: 0`.
  *
- * Differences from Netflix, and why:
- * - The no-load rtt is measured on a call that ran alone: at the first
- *   sample, and every `probeMultiplier × limit` samples, the limit drops to
- *   `min` until a call granted and released with at most `min` in flight
- *   ends, whose rtt becomes `rtt_noload` (as TCP BBR's ProbeRTT). Netflix
- *   takes the first sample's rtt, and at each probe the next one's: under
- *   overload both are overloaded rtts, which Vegas then takes for no load
- *   and never comes down from. As a probe drains the limit for a round trip,
- *   it is rarer: every 1000 × limit samples (Netflix: 30, with jitter; here
- *   none, so that the state machine stays pure and replayable).
- * - Over `beta` it sheds the whole excess queue at once, and once per round
- *   trip: a call granted while more permits were in use than the limit now
- *   allows started before the last decrease. Netflix sheds `decrease` per
- *   sample: from 200 that takes a hundred calls as slow as the overload,
- *   and near the knee a round trip of samples saws the limit down by as
- *   many as there are calls.
- * - It grows only on a call granted with the whole limit in use (Netflix:
- *   half of it), so that calls granted before an increase do not raise it
- *   again.
- * - A call without an rtt (under the clock's resolution) only shrinks the
- *   limit if it failed (Netflix requires rtt > 0). `increase` / `decrease` are steps, where Netflix's functions
- *   return the new limit (the defaults are the same: limit ± log10(limit)).
- *   `min` is an option (Netflix: always 1). Above 1000, Netflix's
- *   `Log10RootFunction` switches to a square root; the default here stays
- *   log10, like Netflix's newer `Log10RootIntFunction`. `limitOf` rounds
- *   down, as Java's `(int)` does.
+ * Where it differs from Netflix's, and why: docs/adaptive-simulation.md,
+ * "Differences from Netflix, per algorithm".
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.vegas({ initial: 20 })
@@ -260,7 +261,7 @@ export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
  *   { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" }, // ran alone: rtt_noload 10
  *   { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" } // no queue, in full use: + beta
  * ]
- * limit.limitOf(samples.reduce(limit.update, limit.initial)) // 26
+ * strictEqual(limit.limitOf(samples.reduce(limit.update, limit.initial)), 26)
  * ```
  *
  * @since 0.3.0
@@ -290,31 +291,18 @@ export const vegas: (options: VegasOptions) => Limit<VegasState> = vegasImpl.veg
  * `queueSize: 1, rttTolerance: 1` and wrap it in `windowed` (200 ms
  * windows): per call, it saws one or two above the knee.
  *
- * Differences from Netflix, and why:
- * - The first long rtt is measured on a call that ran alone: until one
- *   granted and released with at most `min` in flight has ended, the limit
- *   is `min`. Then the limit resumes at the concurrency the first calls
- *   would have had without queuing — their load × the no-load rtt / their
- *   rtt (Little's law) — if that is lower. Netflix averages the first ten
- *   samples whatever the load: a limit started far too high learns the
- *   overload as normal and never comes down.
- * - It grows only on a call granted with the whole limit in use (Netflix:
- *   it neither grows nor shrinks under half of it), so calls granted before
- *   an increase do not raise it again; it shrinks on any slow call.
- * - Like Netflix, it ignores whether a call failed (its latency still
- *   counts); a sample without an rtt (a refusal, or a call under the clock's
- *   resolution) is skipped, where Netflix's nanosecond rtts are never 0.
- *   `min` / `max` default to 20 / 200 widened to take in `initial`.
- *   `limitOf` rounds down, as Java's `(int)` does.
+ * Where it differs from Netflix's, and why: docs/adaptive-simulation.md,
+ * "Differences from Netflix, per algorithm".
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.gradient2({ initial: 20, min: 1 })
  * const first = limit.update(limit.initial, { endMillis: 0, rttMillis: 10, inflight: 1, outcome: "success" })
  * const s = limit.update(first, { endMillis: 1, rttMillis: 10, inflight: 20, outcome: "success" })
- * limit.limitOf(s) // 20: 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8
+ * strictEqual(limit.limitOf(s), 20) // 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8, rounded down
  * ```
  *
  * @since 0.3.0
@@ -334,19 +322,18 @@ export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = g
  * calls want in than the limit lets through, not how the service fares).
  * Netflix's `WindowedLimit` with `AverageSampleWindow`.
  *
- * Differences from Netflix: a window starts at its first sample (Netflix's
- * ends where the previous one's end plus the duration falls, and its first
- * closes at once); a window with a failure is fed as a `"failure"`; the
- * aggregate also carries the highest count in use at a release
- * (`inflightAtRelease`). Netflix requires `windowSize` ≥ 10 and windows
- * ≥ 100 ms; here any positive value is allowed.
+ * Where it differs from Netflix's, and why: docs/adaptive-simulation.md,
+ * "Differences from Netflix, per algorithm".
  *
  * @example
  * ```ts
- * import { Limit } from "effect-concurrency-limiter"
+ * import { strictEqual } from "node:assert"
+ * import { Limit, Resource } from "effect-concurrency-limiter"
  *
  * const limit = Limit.windowed(Limit.gradient2({ initial: 20 }), { minWindowMillis: 500 })
- * limit.name // "windowed(gradient2)"
+ * strictEqual(limit.name, "windowed(gradient2)")
+ *
+ * const Upstream = Resource.make("Upstream", { capacity: limit })
  * ```
  *
  * @since 0.3.0
@@ -392,11 +379,12 @@ export * from "./LimitOptions.js"
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
  * const limit = Limit.auto({ max: 200 })
  * const first = limit.update(limit.initial, { endMillis: 0, rttMillis: 20, inflight: 10, outcome: "success" })
- * limit.limitOf(first) // 1: pinned at min while it measures the no-load latency
+ * strictEqual(limit.limitOf(first), 1) // pinned at min while it measures the no-load latency
  * ```
  *
  * @since 0.4.0

@@ -19,9 +19,11 @@ import type { Tuning } from "./internal/limit/core.js"
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.fixed(8).initial // { limit: 8 }
+ * const state: Limit.FixedState = Limit.fixed(8).initial
+ * deepStrictEqual(state, { limit: 8 })
  * ```
  *
  * @since 0.3.0
@@ -36,9 +38,11 @@ export interface FixedState {
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.AimdOptions = { initial: 10, min: 2, backoffRatio: 0.75 }
+ * // Call anything slower than 250 ms a drop, and back off by a quarter.
+ * const options: Limit.AimdOptions = { initial: 10, min: 2, backoffRatio: 0.75, timeoutMillis: 250 }
+ * const limit = Limit.aimd(options)
  * ```
  *
  * @since 0.3.0
@@ -62,9 +66,11 @@ export interface AimdOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.aimd({ initial: 10 }).initial // { limit: 10 }
+ * const state: Limit.AimdState = Limit.aimd({ initial: 10 }).initial
+ * deepStrictEqual(state, { limit: 10 })
  * ```
  *
  * @since 0.3.0
@@ -80,9 +86,11 @@ export interface AimdState {
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.VegasOptions = { initial: 20, max: 500, smoothing: 0.5 }
+ * // For a small limit: tolerate a queue of 1 to 2 calls.
+ * const options: Limit.VegasOptions = { initial: 4, max: 50, alpha: 1, beta: 2, threshold: 0 }
+ * const limit = Limit.vegas(options)
  * ```
  *
  * @since 0.3.0
@@ -116,9 +124,11 @@ export interface VegasOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.vegas({ initial: 20 }).initial // { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false }
+ * const state: Limit.VegasState = Limit.vegas({ initial: 20 }).initial
+ * deepStrictEqual(state, { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false })
  * ```
  *
  * @since 0.3.0
@@ -140,9 +150,11 @@ export interface VegasState {
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
- * const options: Limit.Gradient2Options = { initial: 50, min: 10, max: 400, rttTolerance: 2 }
+ * // For a small limit: one call of headroom, no latency tolerance, in 200 ms windows.
+ * const options: Limit.Gradient2Options = { initial: 8, min: 1, max: 50, queueSize: 1, rttTolerance: 1 }
+ * const limit = Limit.windowed(Limit.gradient2(options), { minWindowMillis: 200, maxWindowMillis: 200 })
  * ```
  *
  * @since 0.3.0
@@ -170,9 +182,11 @@ export interface Gradient2Options {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.gradient2({ initial: 20 }).initial // { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 }
+ * const state: Limit.Gradient2State = Limit.gradient2({ initial: 20 }).initial
+ * deepStrictEqual(state, { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 })
  * ```
  *
  * @since 0.3.0
@@ -195,9 +209,10 @@ export interface Gradient2State {
  *
  * @example
  * ```ts
- * import type { Limit } from "effect-concurrency-limiter"
+ * import { Limit } from "effect-concurrency-limiter"
  *
  * const options: Limit.WindowedOptions = { minWindowMillis: 500, maxWindowMillis: 2_000, windowSize: 20 }
+ * const limit = Limit.windowed(Limit.vegas({ initial: 20 }), options)
  * ```
  *
  * @since 0.3.0
@@ -221,7 +236,8 @@ export interface WindowedOptions {
  * ```ts
  * import type { Limit } from "effect-concurrency-limiter"
  *
- * const averageRtt = (w: Limit.SampleWindow) => (w.rttCount === 0 ? 0 : w.rttSum / w.rttCount)
+ * const averageRtt = (window: Limit.SampleWindow): number =>
+ *   window.rttCount === 0 ? 0 : window.rttSum / window.rttCount
  * ```
  *
  * @since 0.3.0
@@ -251,9 +267,11 @@ export interface SampleWindow {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.windowed(Limit.aimd({ initial: 10 })).initial // { delegate: { limit: 10 }, window: undefined }
+ * const state: Limit.WindowedState<Limit.AimdState> = Limit.windowed(Limit.aimd({ initial: 10 })).initial
+ * deepStrictEqual(state, { delegate: { limit: 10 }, window: undefined })
  * ```
  *
  * @since 0.3.0
@@ -300,9 +318,10 @@ export interface AutoOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Limit } from "effect-concurrency-limiter"
  *
- * Limit.auto().initial.mode // "running"
+ * strictEqual(Limit.auto().initial.mode, "running")
  * ```
  *
  * @since 0.4.0

@@ -432,11 +432,18 @@ export const isBusy: (error: unknown) => error is HttpClientError.RequestError &
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert"
  * import { Duration, Option } from "effect"
  * import { LimitedHttpClient } from "effect-concurrency-limiter"
  *
- * LimitedHttpClient.parseRetryAfter("3", { now: Date.now(), max: "30 seconds" }) // Option.some(3 seconds)
- * LimitedHttpClient.parseRetryAfter("soon", { now: Date.now(), max: "30 seconds" }) // Option.none()
+ * const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")
+ * const seconds = (value: string) =>
+ *   LimitedHttpClient.parseRetryAfter(value, { now, max: "30 seconds" }).pipe(Option.map(Duration.toSeconds))
+ *
+ * deepStrictEqual(seconds("3"), Option.some(3))
+ * deepStrictEqual(seconds("Wed, 21 Oct 2015 07:28:10 GMT"), Option.some(10))
+ * deepStrictEqual(seconds("86400"), Option.some(30)) // capped at max
+ * deepStrictEqual(seconds("soon"), Option.none())
  * ```
  *
  * @since 0.2.0

@@ -40,6 +40,20 @@ import type * as Semaphore from "./Semaphore.js"
 export const Limiter: typeof internal.LimiterTag = internal.LimiterTag
 
 /**
+ * The type of the `Limiter` tag, as it appears in an effect's requirements.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "effect-concurrency-limiter"
+ *
+ * // A helper that needs the limiter says so in its type.
+ * const resourceNames: Effect.Effect<ReadonlyArray<string>, never, Limiter.Limiter> = Effect.map(
+ *   Limiter.Limiter,
+ *   (limiter) => limiter.resources.map((resource) => resource.name)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -47,6 +61,22 @@ export type Limiter = internal.LimiterTag
 
 /**
  * What the `Limiter` service holds.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect } from "effect"
+ * import { Limiter } from "effect-concurrency-limiter"
+ *
+ * // For a health or admin endpoint.
+ * const settings = Effect.gen(function*() {
+ *   const limiter: Limiter.Service = yield* Limiter.Limiter
+ *   return {
+ *     enabled: limiter.enabled,
+ *     timeout: Duration.format(limiter.timeout),
+ *     order: limiter.resources.map((resource) => resource.name)
+ *   }
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -71,6 +101,19 @@ export interface Service {
 /**
  * The state of one resource.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "effect-concurrency-limiter"
+ *
+ * const isSaturated = (stats: Limiter.ResourceStats): boolean => stats.inUse >= stats.capacity && stats.waiting > 0
+ *
+ * const saturated = Effect.gen(function*() {
+ *   const limiter = yield* Limiter.Limiter
+ *   return (yield* limiter.stats).filter(isSaturated).map((stats) => stats.resource)
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -84,6 +127,14 @@ export interface ResourceStats extends Semaphore.Stats {
 
 /**
  * The state of one partition of a resource.
+ *
+ * @example
+ * ```ts
+ * import type { Limiter } from "effect-concurrency-limiter"
+ *
+ * // Is the partition using permits that another partition is guaranteed?
+ * const isBorrowing = (partition: Limiter.PartitionStats): boolean => partition.inUse > partition.guaranteed
+ * ```
  *
  * @since 0.3.0
  * @category models
@@ -101,6 +152,17 @@ export interface PartitionStats {
 /**
  * A non-empty list of resources.
  *
+ * @example
+ * ```ts
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ * const Fs = Resource.make("Fs", { capacity: 10 })
+ *
+ * const resources = [Db, Fs] as const satisfies Limiter.NonEmptyResources
+ * const LimiterLive = Limiter.layer({ timeout: "2 seconds", resources })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -108,6 +170,22 @@ export type NonEmptyResources = readonly [Resource.Resource.Any, ...Array<Resour
 
 /**
  * The options of `Limiter.layer`.
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: Config.integer("DB_CONCURRENCY") })
+ *
+ * const options: Limiter.Options<readonly [typeof Db]> = {
+ *   timeout: Config.string("LIMITER_TIMEOUT").pipe(Config.withDefault("2 seconds")),
+ *   resources: [Db],
+ *   enabled: Config.boolean("LIMITER_ENABLED").pipe(Config.withDefault(true)),
+ *   name: "api"
+ * }
+ * const LimiterLive = Limiter.layer(options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -148,6 +226,19 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
 /**
  * The options of one guard.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ * const buildReport = Effect.succeed("report") // a long query
+ *
+ * // A report may wait longer for its permit than a page does.
+ * const slow = { timeout: "30 seconds" } satisfies Limiter.WithResourcesOptions
+ * const report = buildReport.pipe(Limiter.withResources([Db], slow))
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -166,6 +257,18 @@ export interface WithResourcesOptions {
  * The partition names a guard over `Resources` may give: those that every
  * partitioned resource listed has (`string` when none is partitioned).
  *
+ * @example
+ * ```ts
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 10, partitions: { interactive: 0.8, batch: 0.2 } })
+ * const Search = Resource.make("Search", { capacity: 4, partitions: { interactive: 0.5, batch: 0.25, admin: 0.25 } })
+ *
+ * // "interactive" | "batch": "admin" is not a partition of Db.
+ * type Shared = Limiter.CommonPartition<[typeof Db, typeof Search]>
+ * const partition: Shared = "batch"
+ * ```
+ *
  * @since 0.3.0
  * @category models
  */
@@ -179,6 +282,18 @@ export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = s
  * partition, when no resource listed is partitioned; required, with one of
  * their common partitions, when one is. So an unknown partition, or a
  * missing one, does not compile.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 10, partitions: { interactive: 0.8, batch: 0.2 } })
+ *
+ * // A helper whose callers give the guard's options, checked as the guard checks them.
+ * const withDb = <A, E, R>(self: Effect.Effect<A, E, R>, ...options: Limiter.GuardOptions<[typeof Db]>) =>
+ *   Limiter.withResources(self, [Db], ...options)
+ * ```
  *
  * @since 0.3.0
  * @category models
@@ -217,6 +332,17 @@ export const layer: <const Resources extends NonEmptyResources>(
 /**
  * A resource listed twice in one guard, as a type error.
  *
+ * @example
+ * ```ts
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ * const Fs = Resource.make("Fs", { capacity: 10 })
+ *
+ * type Twice = Limiter.Duplicate<[typeof Db, typeof Fs, typeof Db]> // typeof Db
+ * type None = Limiter.Duplicate<[typeof Db, typeof Fs]> // never
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -225,6 +351,18 @@ export type Duplicate<Resources extends ReadonlyArray<unknown>> = Resources exte
 
 /**
  * `Resources`, or a type no list satisfies when one resource is listed twice.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter, Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * const withDbTwice = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+ *   // @ts-expect-error: Db is listed twice, so the list is not Distinct
+ *   self.pipe(Limiter.withResources([Db, Db])) // and would throw a TypeError if it compiled
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -247,12 +385,17 @@ export type Distinct<Resources extends ReadonlyArray<unknown>> = [Duplicate<Reso
  * @example
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
  * import { Limiter, Resource } from "effect-concurrency-limiter"
  *
  * const Db = Resource.make("Db", { capacity: 5 })
+ * const listMessages = Effect.succeed(["hello", "world"]) // a database query
  *
  * const router = HttpRouter.empty.pipe(
- *   HttpRouter.get("/messages", HttpServerResponse.text("rows").pipe(Limiter.withResources([Db])))
+ *   HttpRouter.get(
+ *     "/messages",
+ *     listMessages.pipe(Limiter.withResources([Db]), Effect.flatMap(HttpServerResponse.json))
+ *   )
  * )
  * ```
  *
@@ -300,7 +443,7 @@ export const withResources: {
  * )
  * ```
  *
- * @since 0.4.0
+ * @since 0.5.0
  * @category combinators
  */
 export const acquire: <const Resources extends NonEmptyResources>(
@@ -320,7 +463,6 @@ export const acquire: <const Resources extends NonEmptyResources>(
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import { Limiter, Resource } from "effect-concurrency-limiter"
  *
  * const Db = Resource.make("Db", { capacity: 5 })

@@ -13,15 +13,16 @@ import * as Schema from "effect/Schema"
  *
  * @example
  * ```ts
- * import { Effect, Layer } from "effect"
+ * import { Effect } from "effect"
  * import { Limiter, Resource } from "effect-concurrency-limiter"
  *
  * const Db = Resource.make("Db", { capacity: 0 })
  *
- * const program = Layer.launch(Limiter.layer({ timeout: "2 seconds", resources: [Db] })).pipe(
+ * const program = Effect.log("serving").pipe(
+ *   Effect.provide(Limiter.layer({ timeout: "2 seconds", resources: [Db] })),
+ *   // Logs: Invalid Limiter option resources[0].capacity (resource "Db"): expected a positive safe integer, got 0
  *   Effect.catchTag("LimiterConfigError", (error) => Effect.logError(error.message))
  * )
- * // Invalid Limiter option resources[0].capacity (resource "Db"): expected a positive safe integer, got 0
  * ```
  *
  * @since 0.1.0

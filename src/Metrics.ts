@@ -28,7 +28,7 @@
  *
  * @example
  * ```ts
- * import { Effect, Metric } from "effect"
+ * import { Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
  * // Read a series directly, e.g. in a test or a health check.
@@ -47,9 +47,13 @@ import * as MetricLabel from "effect/MetricLabel"
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.capacity // limiter_capacity{limiter="default",resource="Db"} 5
+ * // limiter_capacity{limiter="default",resource="Db"}
+ * const dbCapacity = Metric.value(Metrics.series(Metrics.capacity, { resource: "Db" })).pipe(
+ *   Effect.map((state) => state.value)
+ * )
  * ```
  *
  * @since 0.3.0
@@ -65,9 +69,13 @@ export const capacity = Metric.gauge("limiter_capacity", {
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.inUse // limiter_in_use{limiter="default",resource="Db"} 5
+ * // limiter_in_use{limiter="default",resource="Db"}
+ * const dbInUse = Metric.value(Metrics.series(Metrics.inUse, { resource: "Db" })).pipe(
+ *   Effect.map((state) => state.value)
+ * )
  * ```
  *
  * @since 0.3.0
@@ -82,9 +90,13 @@ export const inUse = Metric.gauge("limiter_in_use", {
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.waiting // limiter_waiting{limiter="default",resource="Db"} 12
+ * // limiter_waiting{limiter="default",resource="Db"}
+ * const dbWaiting = Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" })).pipe(
+ *   Effect.map((state) => state.value)
+ * )
  * ```
  *
  * @since 0.3.0
@@ -101,9 +113,13 @@ export const waiting = Metric.gauge("limiter_waiting", {
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.limit // limiter_limit{limiter="default",resource="Db",algorithm="gradient2"} 7
+ * // limiter_limit{limiter="default",resource="Upstream",algorithm="gradient2"}
+ * const upstreamLimit = Metric.value(
+ *   Metrics.series(Metrics.limit, { resource: "Upstream", algorithm: "gradient2" })
+ * ).pipe(Effect.map((state) => state.value))
  * ```
  *
  * @since 0.3.0
@@ -118,9 +134,13 @@ export const limit = Metric.gauge("limiter_limit", {
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionGuaranteed // limiter_partition_guaranteed{limiter="default",resource="Db",partition="batch"} 1
+ * // limiter_partition_guaranteed{limiter="default",resource="Db",partition="batch"}
+ * const batchGuaranteed = Metric.value(
+ *   Metrics.series(Metrics.partitionGuaranteed, { resource: "Db", partition: "batch" })
+ * ).pipe(Effect.map((state) => state.value))
  * ```
  *
  * @since 0.3.0
@@ -136,9 +156,13 @@ export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", 
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionInUse // limiter_partition_in_use{limiter="default",resource="Db",partition="interactive"} 4
+ * // limiter_partition_in_use{limiter="default",resource="Db",partition="interactive"}
+ * const interactiveInUse = Metric.value(
+ *   Metrics.series(Metrics.partitionInUse, { resource: "Db", partition: "interactive" })
+ * ).pipe(Effect.map((state) => state.value))
  * ```
  *
  * @since 0.3.0
@@ -153,9 +177,13 @@ export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.partitionWaiting // limiter_partition_waiting{limiter="default",resource="Db",partition="batch"} 7
+ * // limiter_partition_waiting{limiter="default",resource="Db",partition="batch"}
+ * const batchWaiting = Metric.value(
+ *   Metrics.series(Metrics.partitionWaiting, { resource: "Db", partition: "batch" })
+ * ).pipe(Effect.map((state) => state.value))
  * ```
  *
  * @since 0.3.0
@@ -172,9 +200,14 @@ export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
+ * import { Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.boundaries.values // [0.001, 0.002, 0.004, ..., 32.768, Infinity]
+ * strictEqual(Metrics.boundaries.values.length, 17) // 0.001, 0.002, 0.004, ..., 32.768, Infinity
+ *
+ * // The same buckets for a histogram of your own, in the same dashboards.
+ * const requestSeconds = Metric.histogram("http_request_seconds", Metrics.boundaries)
  * ```
  *
  * @since 0.3.0
@@ -188,9 +221,13 @@ export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.waitTime // limiter_wait_seconds_bucket{limiter="default",resource="Db",le="0.001"} ...
+ * // limiter_wait_seconds{limiter="default",resource="Db"}: the mean wait so far
+ * const meanWait = Metric.value(Metrics.series(Metrics.waitTime, { resource: "Db" })).pipe(
+ *   Effect.map((state) => (state.count === 0 ? 0 : state.sum / state.count))
+ * )
  * ```
  *
  * @since 0.3.0
@@ -207,9 +244,13 @@ export const waitTime = Metric.histogram(
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.holdTime // limiter_hold_seconds_bucket{limiter="default",resource="Db",le="0.008"} ...
+ * // limiter_hold_seconds{limiter="default",resource="Db"}: the longest hold so far
+ * const longestHold = Metric.value(Metrics.series(Metrics.holdTime, { resource: "Db" })).pipe(
+ *   Effect.map((state) => state.max)
+ * )
  * ```
  *
  * @since 0.3.0
@@ -227,9 +268,14 @@ export const holdTime = Metric.histogram(
  *
  * @example
  * ```ts
- * import type { Metrics } from "effect-concurrency-limiter"
+ * import { Effect, Metric } from "effect"
+ * import { Metrics } from "effect-concurrency-limiter"
  *
- * const outcome: Metrics.Outcome = "queue-full"
+ * const outcomes: ReadonlyArray<Metrics.Outcome> = ["acquired", "timeout", "queue-full", "interrupted"]
+ * const dbAcquisitions = Effect.forEach(outcomes, (outcome) =>
+ *   Metric.value(Metrics.series(Metrics.acquisitions, { resource: "Db", outcome })).pipe(
+ *     Effect.map((state) => [outcome, state.count] as const)
+ *   ))
  * ```
  *
  * @since 0.3.0
@@ -243,9 +289,13 @@ export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
  *
  * @example
  * ```ts
+ * import { Effect, Metric } from "effect"
  * import { Metrics } from "effect-concurrency-limiter"
  *
- * Metrics.acquisitions // limiter_acquisitions_total{limiter="default",resource="Db",outcome="timeout"} 42
+ * // limiter_acquisitions_total{limiter="default",resource="Db",outcome="timeout"}
+ * const dbTimeouts = Metric.value(Metrics.series(Metrics.acquisitions, { resource: "Db", outcome: "timeout" })).pipe(
+ *   Effect.map((state) => state.count)
+ * )
  * ```
  *
  * @since 0.3.0
@@ -258,6 +308,16 @@ export const acquisitions = Metric.counter("limiter_acquisitions", {
 
 /**
  * The labels that pick one series of a limiter's metric (see `series`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-concurrency-limiter"
+ *
+ * // limiter_partition_waiting{limiter="api",resource="Search",partition="batch"}
+ * const labels: Metrics.SeriesLabels = { limiter: "api", resource: "Search", partition: "batch" }
+ * const batchWaiting = Metric.value(Metrics.series(Metrics.partitionWaiting, labels))
+ * ```
  *
  * @since 0.5.0
  * @category models

@@ -5,7 +5,7 @@
  * to many by swapping its `Limiter.layer` for `RedisLimiter.layer`; nothing
  * else changes (`Resource.make`, `Limiter.withResources`, `BusyError`, 503).
  *
- * Semantics (see docs/distributed.md for the design):
+ * Semantics (see docs/replicas.md for the design):
  *
  * - **Bounded:** never more than `capacity` holders of a resource across all
  *   replicas, including when a replica dies or Redis restarts.

@@ -11,12 +11,31 @@ import type * as Limit from "./Limit.js"
 import type * as Semaphore from "./Semaphore.js"
 
 /**
+ * Brands resources (`Symbol.for("effect-concurrency-limiter/Resource")`).
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert"
+ * import { Resource } from "effect-concurrency-limiter"
+ *
+ * strictEqual(Resource.TypeId in Resource.make("Db", { capacity: 5 }), true)
+ * ```
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("effect-concurrency-limiter/Resource")
 
 /**
+ * The type of `TypeId`.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "effect-concurrency-limiter"
+ *
+ * type Branded = { readonly [K in Resource.TypeId]: Resource.TypeId }
+ * ```
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -64,9 +83,11 @@ export interface Resource<Name extends string, Partition extends string = never>
  *
  * @example
  * ```ts
- * import type { Resource } from "effect-concurrency-limiter"
+ * import { Resource } from "effect-concurrency-limiter"
  *
+ * // Under a sustained overload, serve the requests whose clients are still waiting.
  * const order: Resource.Order = "lifo"
+ * const Search = Resource.make("Search", { capacity: 8, order })
  * ```
  *
  * @since 0.3.0
@@ -75,11 +96,32 @@ export interface Resource<Name extends string, Partition extends string = never>
 export type Order = "fifo" | "lifo"
 
 /**
+ * The types that go with `Resource`.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-concurrency-limiter"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * const names = (resources: ReadonlyArray<Resource.Resource.Any>) => resources.map((resource) => resource.name)
+ * names([Db])
+ * ```
+ *
  * @since 0.1.0
  */
 export declare namespace Resource {
   /**
    * The identifier of a resource in the `R` channel.
+   *
+   * @example
+   * ```ts
+   * import type { Effect } from "effect"
+   * import type { Resource } from "effect-concurrency-limiter"
+   *
+   * // An effect that must run where the limiter provides Db.
+   * type NeedsDb<A> = Effect.Effect<A, never, Resource.Resource.Identifier<"Db">>
+   * ```
    *
    * @since 0.1.0
    * @category models
@@ -91,6 +133,14 @@ export declare namespace Resource {
   /**
    * Any resource.
    *
+   * @example
+   * ```ts
+   * import { Resource } from "effect-concurrency-limiter"
+   *
+   * const byName = (resources: ReadonlyArray<Resource.Resource.Any>, name: string) =>
+   *   resources.find((resource) => resource.name === name)
+   * ```
+   *
    * @since 0.1.0
    * @category models
    */
@@ -98,6 +148,16 @@ export declare namespace Resource {
 
   /**
    * The partition names of a resource; `never` for a resource without partitions.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "effect-concurrency-limiter"
+   *
+   * const Db = Resource.make("Db", { capacity: 10, partitions: { interactive: 0.8, batch: 0.2 } })
+   *
+   * type DbPartition = Resource.Resource.Partition<typeof Db> // "interactive" | "batch"
+   * const nightly: DbPartition = "batch"
+   * ```
    *
    * @since 0.3.0
    * @category models
@@ -107,6 +167,17 @@ export declare namespace Resource {
   /**
    * The identifiers of a list of resources, as they appear in `R`.
    *
+   * @example
+   * ```ts
+   * import { Resource } from "effect-concurrency-limiter"
+   *
+   * const Db = Resource.make("Db", { capacity: 5 })
+   * const Fs = Resource.make("Fs", { capacity: 10 })
+   *
+   * // Resource.Resource.Identifier<"Db"> | Resource.Resource.Identifier<"Fs">
+   * type Needed = Resource.Resource.Identifiers<[typeof Db, typeof Fs]>
+   * ```
+   *
    * @since 0.1.0
    * @category models
    */
@@ -115,6 +186,19 @@ export declare namespace Resource {
 
 /**
  * How to build a resource.
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import { Resource } from "effect-concurrency-limiter"
+ *
+ * const options: Resource.Options<"interactive" | "batch"> = {
+ *   capacity: Config.integer("DB_CONCURRENCY").pipe(Config.withDefault(10)),
+ *   maxWaiting: 100,
+ *   partitions: { interactive: 0.8, batch: 0.2 }
+ * }
+ * const Db = Resource.make("Db", options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -211,9 +295,11 @@ export const make = <const Name extends string, const Partition extends string =
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Resource } from "effect-concurrency-limiter"
  *
- * Resource.isResource(Resource.make("Db", { capacity: 5 })) // true
+ * strictEqual(Resource.isResource(Resource.make("Db", { capacity: 5 })), true)
+ * strictEqual(Resource.isResource({ name: "Db", capacity: 5 }), false)
  * ```
  *
  * @since 0.1.0

@@ -56,9 +56,10 @@ import * as internal from "./internal/semaphore.js"
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
  * import { Semaphore } from "effect-concurrency-limiter"
  *
- * Semaphore.TypeId in Semaphore.unsafeMake(1) // true
+ * strictEqual(Semaphore.TypeId in Semaphore.unsafeMake(1), true)
  * ```
  *
  * @since 0.1.0
@@ -89,10 +90,9 @@ export type TypeId = typeof TypeId
  * import { Effect } from "effect"
  * import { Semaphore } from "effect-concurrency-limiter"
  *
- * Effect.gen(function*() {
- *   const sem = yield* Semaphore.make(5)
- *   const { capacity, inUse, waiting } = yield* sem.stats
- * })
+ * const logStats = (sem: Semaphore.Semaphore) =>
+ *   Effect.flatMap(sem.stats, (stats: Semaphore.Stats) =>
+ *     Effect.log(`${stats.inUse}/${stats.capacity} in use, ${stats.waiting} waiting`))
  * ```
  *
  * @since 0.1.0
@@ -118,7 +118,10 @@ export interface Stats {
  *
  * const program = Effect.gen(function*() {
  *   const sem = yield* Semaphore.make(2)
- *   yield* Effect.log("guarded").pipe(sem.withPermits(1))
+ *   // At most two of the five run at once, in the order they asked.
+ *   yield* Effect.forEach([1, 2, 3, 4, 5], (n) => Effect.log(`job ${n}`).pipe(sem.withPermits(1)), {
+ *     concurrency: "unbounded"
+ *   })
  * })
  * ```
  *
@@ -165,10 +168,10 @@ export interface Semaphore extends Effect.Semaphore {
    *
    * // Runs `self` with a permit if one is free right now, else fails.
    * const withFreePermit = <A, E, R>(sem: Semaphore.Semaphore, self: Effect.Effect<A, E, R>) =>
-   *   Effect.uninterruptibleMask((restore) =>
+   *   Effect.uninterruptibleMask((restore): Effect.Effect<A, E | "busy", R> =>
    *     sem.unsafeTryTake(1)
    *       ? Effect.ensuring(restore(self), Effect.sync(() => sem.unsafeRelease(1)))
-   *       : Effect.fail("busy" as const)
+   *       : Effect.fail("busy")
    *   )
    * ```
    */
@@ -185,9 +188,13 @@ export interface Semaphore extends Effect.Semaphore {
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
  * import { Semaphore } from "effect-concurrency-limiter"
  *
- * const makeDbSemaphore = Semaphore.make(5)
+ * const program = Effect.gen(function*() {
+ *   const db = yield* Semaphore.make(5)
+ *   return yield* Effect.succeed("rows").pipe(db.withPermits(1))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -201,9 +208,12 @@ export const make: (permits: number) => Effect.Effect<Semaphore> = internal.make
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
  * import { Semaphore } from "effect-concurrency-limiter"
  *
- * const sem = Semaphore.unsafeMake(5)
+ * // One semaphore for the whole module, made when it loads.
+ * const uploads = Semaphore.unsafeMake(3)
+ * const upload = (file: string) => Effect.log(`uploading ${file}`).pipe(uploads.withPermits(1))
  * ```
  *
  * @since 0.1.0
@@ -216,9 +226,12 @@ export const unsafeMake: (permits: number) => Semaphore = internal.unsafeMake
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert"
+ * import { Effect } from "effect"
  * import { Semaphore } from "effect-concurrency-limiter"
  *
- * Semaphore.isSemaphore(Semaphore.unsafeMake(1)) // true
+ * strictEqual(Semaphore.isSemaphore(Semaphore.unsafeMake(1)), true)
+ * strictEqual(Semaphore.isSemaphore(Effect.unsafeMakeSemaphore(1)), false)
  * ```
  *
  * @since 0.1.0
