@@ -18,9 +18,9 @@ export type Mode = "with" | "without" | "bounded" | "adaptive"
 export const allModes: ReadonlyArray<Mode> = ["with", "without", "bounded", "adaptive"]
 
 /** The adaptive algorithms the example app offers (`DB_LIMIT`). */
-export type Algorithm = "gradient2" | "vegas" | "aimd"
+export type Algorithm = "auto" | "gradient2" | "vegas" | "aimd"
 
-export const algorithms: ReadonlyArray<Algorithm> = ["gradient2", "vegas", "aimd"]
+export const algorithms: ReadonlyArray<Algorithm> = ["auto", "gradient2", "vegas", "aimd"]
 
 /** Where an adaptive `Db` starts: 20 × the fixed capacity of the published runs. */
 export const adaptiveInitial = 100

@@ -16,10 +16,12 @@
  *          (modes: with, without, bounded = with limiting, DB_MAX_WAITING and FS_MAX_WAITING at 2 × the
  *           capacities; a set with bounded is published apart: docs/bench/bounded, its own block in
  *           docs/benchmarks.md, and a side-by-side table of bounded against with)
- *          (adaptive = with limiting, Db's capacity an adaptive limit started at 100, --algorithm gradient2|vegas|aimd
+ *          (adaptive = with limiting, Db's capacity an adaptive limit started at 100, --algorithm auto|gradient2|vegas|aimd
  *           (default gradient2); a set with adaptive is published apart: docs/bench/adaptive, its own block in
  *           docs/benchmarks.md, a side-by-side table of adaptive against with, and the Db capacity charted)
  *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
+ *          --db-sweep 3,8,12 (also run `with` at these fixed Db capacities in every pass, after the modes;
+ *                             reported in a table of their own against adaptive: bench/sweep.ts)
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
@@ -47,6 +49,7 @@ import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
 import { buildServer } from "./build.js"
 import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
+import { parseSweep, sweepSection } from "./sweep.js"
 import {
   adaptiveInitial,
   limitingOf,
@@ -91,7 +94,8 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "string" },
     tsx: { type: "boolean", default: false },
     "retry-after": { type: "boolean", default: false },
-    algorithm: { type: "string", default: "gradient2" }
+    algorithm: { type: "string", default: "gradient2" },
+    "db-sweep": { type: "string" }
   }
 })
 
@@ -121,6 +125,8 @@ const parallelWorkers = Number.parseInt(args["parallel-workers"] ?? "0", 10)
 const dbConcurrency = Number.parseInt(args["db-concurrency"], 10)
 if (!(dbConcurrency >= 1)) throw new Error(`--db-concurrency must be a positive integer, got ${args["db-concurrency"]}`)
 const fsConcurrency = 10
+/** Fixed `Db` capacities also run as `with` in every pass (bench/sweep.ts). */
+const sweep = parseSweep(args["db-sweep"])
 
 /** The database's core and the server's (and generator's), when pinned. */
 const dbCpus = "1"
@@ -164,8 +170,8 @@ const nodeOptions = [heapFlag, args["node-options"]].filter((x) => x !== undefin
  * The server's settings, identical in every mode except `LIMITER_ENABLED`,
  * the queue bounds and `Db`'s capacity (`modes.ts`).
  */
-const serverEnv = (db: Database | undefined, mode: Mode): Record<string, string | undefined> => ({
-  ...modeEnv(mode, { db: dbConcurrency, fs: fsConcurrency }, algorithm),
+const serverEnv = (db: Database | undefined, mode: Mode, dbCapacity: number): Record<string, string | undefined> => ({
+  ...modeEnv(mode, { db: dbCapacity, fs: fsConcurrency }, algorithm),
   LIMITER_TIMEOUT: "2 seconds",
   FS_CONCURRENCY: String(fsConcurrency),
   DATABASE_URL: db?.url,
@@ -224,19 +230,27 @@ const settle = async (db: Database | undefined) => {
   await sleep(3000)
 }
 
-const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass: number): Promise<RunReport> => {
-  const id = `${database}-${mode}-${peak}`
+const runOnce = async (
+  db: Database | undefined,
+  mode: Mode,
+  peak: number,
+  pass: number,
+  sweepCapacity?: number
+): Promise<RunReport> => {
+  const id = `${database}-${mode}-${peak}${sweepCapacity === undefined ? "" : `-db${sweepCapacity}`}`
   // The last pass is the published one; earlier passes keep their files out of docs/.
   const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
   const labelled = { database, mode, peak, pinned }
-  console.log(`\n## Pass ${pass}/${passes}: ${label(labelled)} (${p.durationMs / 1000} s, server on port ${port})`)
+  console.log(
+    `\n## Pass ${pass}/${passes}: ${label(labelled)}${sweepCapacity === undefined ? "" : `, Db fixed at ${sweepCapacity}`} (${p.durationMs / 1000} s, server on port ${port})`
+  )
   const server = await startServer({
     entry: serverEntry,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
-    env: serverEnv(db, mode),
+    env: serverEnv(db, mode, sweepCapacity ?? dbConcurrency),
     ...(args["cpu-prof"] === undefined
       ? {}
       : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`] }),
@@ -329,7 +343,8 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
     csv: path.relative(process.cwd(), csv),
     errorKinds: result.errorKinds,
     spikeCost: cost,
-    messages
+    messages,
+    sweep: sweepCapacity
   }
 }
 
@@ -426,15 +441,22 @@ const main = async () => {
           if (allRuns.length > 0) await settle(db)
           allRuns.push(await runOnce(db, mode, peak, pass))
         }
+        for (const capacity of sweep) {
+          await settle(db)
+          allRuns.push(await runOnce(db, "with", peak, pass, capacity))
+        }
       }
     }
   } finally {
     db?.stop()
   }
-  const runs = allRuns.filter((r) => r.pass === passes)
+  const sweepBlock = sweepSection(allRuns, dbConcurrency)
+  // The sweep's runs only in its own table.
+  const mainRuns = allRuns.filter((r) => r.sweep === undefined)
+  const runs = mainRuns.filter((r) => r.pass === passes)
   // Every pass where both ran; empty (and left out) without `bounded` (`adaptive`) runs.
-  const queueBound = queueBoundSection(allRuns)
-  const adaptiveBlock = adaptiveSection(allRuns)
+  const queueBound = queueBoundSection(mainRuns)
+  const adaptiveBlock = adaptiveSection(mainRuns)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
       args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
@@ -452,11 +474,12 @@ const main = async () => {
     "",
     ...(queueBound === "" ? [] : [queueBound, ""]),
     ...(adaptiveBlock === "" ? [] : [adaptiveBlock, ""]),
+    ...(sweepBlock === "" ? [] : [sweepBlock]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
     "",
-    ...(passes > 1 ? [`Every pass (${passes}), criterion by criterion:`, "", passesTable(allRuns), ""] : []),
+    ...(passes > 1 ? [`Every pass (${passes}), criterion by criterion:`, "", passesTable(mainRuns), ""] : []),
     ...runs.map((r) => `![${label(r)}](${path.relative("docs", r.chart)})`)
   ].join("\n")
   console.log(`\n${summary}`)

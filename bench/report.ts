@@ -34,6 +34,8 @@ export interface RunReport {
   readonly spikeCost?: SpikeCost | undefined
   /** /messages' 2xx rates and latencies, and the Db capacity (runs from before they were measured lack them). */
   readonly messages?: MessagesFigures | undefined
+  /** A `--db-sweep` run: `with` at this fixed `Db` capacity (left out of the other tables). */
+  readonly sweep?: number | undefined
 }
 
 /** Before the spike, over acceptance's spike window, and after it. */

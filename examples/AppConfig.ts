@@ -51,11 +51,11 @@ export const dbConcurrency = positiveInteger("DB_CONCURRENCY").pipe(Config.withD
 
 /**
  * `DB_LIMIT`: how `Db`'s capacity is set. `fixed` (the default):
- * `DB_CONCURRENCY` permits. `gradient2`, `vegas` or `aimd`: an adaptive
+ * `DB_CONCURRENCY` permits. `auto` (untuned), `gradient2`, `vegas` or `aimd`: an adaptive
  * limit that starts at `DB_CONCURRENCY` and moves with the database's
  * latency (see `Resources.ts`).
  */
-export const dbLimit = Config.literal("fixed", "gradient2", "vegas", "aimd")("DB_LIMIT").pipe(Config.withDefault("fixed" as const))
+export const dbLimit = Config.literal("fixed", "auto", "gradient2", "vegas", "aimd")("DB_LIMIT").pipe(Config.withDefault("fixed" as const))
 
 /**
  * `DB_SLOW_MILLIS`: for `DB_LIMIT=aimd`, the query latency it calls too slow

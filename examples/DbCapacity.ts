@@ -13,6 +13,8 @@ import * as AppConfig from "./AppConfig.js"
  * database is what keeps it busy (its latency rises from 2 queries in
  * flight, its throughput up to ~5).
  *
+ * - `auto`: untuned, the recommended default: latency against the no-load
+ *   latency it measures itself (examples/DbCapacity.ts gives it only `max`).
  * - `gradient2`: latency against its own recent average (tolerance 1.5, a
  *   queue of 4), one decision per window of at least 10 queries and 1 s.
  * - `vegas`: the queue estimated from the no-load latency; it keeps 3 to 6
@@ -21,12 +23,15 @@ import * as AppConfig from "./AppConfig.js"
  *   once per round trip when one is.
  */
 export const adaptiveLimit = (
-  algorithm: "gradient2" | "vegas" | "aimd",
+  algorithm: "auto" | "gradient2" | "vegas" | "aimd",
   initial: number,
   slowMillis: number
 ): Limit.Limit<any> => {
   const bounds = { initial, min: 1, max: Math.max(200, initial) }
   switch (algorithm) {
+    case "auto":
+      // Untuned: it measures the database's no-load latency itself.
+      return Limit.auto({ initial, max: bounds.max })
     case "gradient2":
       return Limit.windowed(Limit.gradient2({ ...bounds }))
     case "vegas":

@@ -3,7 +3,7 @@
  * that takes 20 ms while at most `knee` calls are in flight and × √2 per
  * call past it (capped at 2 s), a closed loop of 200 fibers, the knee at 6,
  * then 12, then 6 again. Each algorithm, configured for a small knee as the
- * README advises, started at 1 and at 200, must settle within ±30 % of the
+ * README advises (`auto` untuned), started at 1 and at 200, must settle within ±30 % of the
  * knee, stay there (≥ 90 % of each phase's second half, sampled every
  * 100 ms), and follow the knee when it moves:
  *
@@ -13,6 +13,11 @@
  * - `vegas`, alpha 1, beta 2, threshold 0: it measures the no-load rtt on a
  *   call that ran alone (a probe at min), and sheds the whole excess queue
  *   at once.
+ * - `auto`, untuned (the recommended default): it measures the no-load
+ *   latency with the limit pinned at 1, then judges windows of calls
+ *   granted under the limit against it; the real limiter's samples give it
+ *   the same knees (6, 12, 6) as the pure simulation family
+ *   (test/utils/limitSimulation.ts).
  * - `windowed(gradient2)`, queue 1, tolerance 1, 200 ms windows: its first
  *   long rtt is measured alone, and it resumes at the concurrency the first
  *   calls sustained (Little's law), so from 200 it starts near the knee.
@@ -40,6 +45,8 @@ import { analyze, simulateKnee } from "./utils/kneeSimulation.js"
 const bounds = { min: 1, max: 200 } as const
 
 const algorithms: ReadonlyArray<readonly [string, (initial: number) => Limit.Limit<any>]> = [
+  // Untuned: only its bounds.
+  ["auto", (initial) => Limit.auto({ initial, max: 200 })],
   ["aimd", (initial) => Limit.aimd({ initial, ...bounds, timeoutMillis: 25, backoffRatio: 0.75 })],
   ["vegas", (initial) => Limit.vegas({ initial, ...bounds, alpha: 1, beta: 2, threshold: 0 })],
   [

@@ -986,7 +986,7 @@ describe("the example app's environment, fuzzed through ConfigProvider.fromMap",
     ["SEED_ROWS", AppConfig.seedRows, count(1)],
     ["EMBEDDED_ROWS", AppConfig.embeddedRows, count(1)],
     ["DB_LIMIT", AppConfig.dbLimit, (raw, v) =>
-      ["fixed", "gradient2", "vegas", "aimd"].includes(raw) ? v === raw : v === undefined],
+      ["fixed", "auto", "gradient2", "vegas", "aimd"].includes(raw) ? v === raw : v === undefined],
     ["LIMITER_ENABLED", AppConfig.limiterEnabled, (raw, v) => v === BOOLEAN_WORDS[raw]],
     ["LIMITER_TIMEOUT", AppConfig.limiterTimeout, (raw, v) => v === raw],
     ["LIMITER_REDIS_PREFIX", AppConfig.limiterRedisPrefix, (raw, v) => v === raw]

@@ -1,0 +1,135 @@
+/**
+ * `Limit.auto` as a pure state machine: option checks, the measurement of
+ * the no-load latency (pinned at `min`), windows judged against it, and a
+ * property test: any samples give an integer limit in [min, max], the same
+ * samples the same states (replayable), and no state is mutated.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "effect/FastCheck"
+import { Limit, LimiterConfigError } from "effect-concurrency-limiter"
+
+/** A closed loop at the limit, `n` calls a step apart, each taking `rtt(limit)` millis. */
+const drive = <S>(limit: Limit.Limit<S>, state: S, calls: number, rtt: (limit: number) => number, from = 0) => {
+  let t = from
+  for (let i = 0; i < calls; i++) {
+    const n = limit.limitOf(state)
+    const ms = rtt(n)
+    t += ms / n
+    state = limit.update(state, { endMillis: t, rttMillis: ms, inflight: n, inflightAtRelease: n, outcome: "success" })
+  }
+  return { state, t }
+}
+
+describe("Limit.auto", () => {
+  it("checks its options, naming the field and the value", () => {
+    const error = (f: () => unknown) => {
+      try {
+        f()
+      } catch (e) {
+        return e
+      }
+      return undefined
+    }
+    for (const [options, field] of [
+      [{ min: 0 }, "Limit.auto.min"],
+      [{ max: 1.5 }, "Limit.auto.max"],
+      [{ min: 10, max: 5 }, "Limit.auto.max"],
+      [{ initial: 2_000 }, "Limit.auto.initial"],
+      [{ tolerance: 1 }, "Limit.auto.tolerance"],
+      [{ tolerance: Number.NaN }, "Limit.auto.tolerance"],
+      [{ remeasureMillis: 0 }, "Limit.auto.remeasureMillis"]
+    ] as const) {
+      const e = error(() => Limit.auto(options))
+      expect(e).toBeInstanceOf(LimiterConfigError.LimiterConfigError)
+      expect((e as LimiterConfigError.LimiterConfigError).field).toBe(field)
+    }
+    expect((error(() => Limit.auto({ tolerance: 0.5 })) as LimiterConfigError.LimiterConfigError).value).toBe("0.5")
+  })
+
+  it("defaults: min 1, max 1000, starts at 10", () => {
+    const limit = Limit.auto()
+    expect([limit.min, limit.max, limit.limitOf(limit.initial), limit.name]).toEqual([1, 1_000, 10, "auto"])
+    expect(Limit.auto({ max: 5 }).limitOf(Limit.auto({ max: 5 }).initial)).toBe(5)
+  })
+
+  it("pins the limit at min until calls that ran alone measured the no-load latency, then resumes", () => {
+    const limit = Limit.auto({ initial: 50 })
+    let state = limit.update(limit.initial, { endMillis: 0, rttMillis: 20, inflight: 50, outcome: "success" })
+    expect(limit.limitOf(state)).toBe(1)
+    // Calls granted before the pin teach nothing; then 32 alone, and the wait for stragglers.
+    state = limit.update(state, { endMillis: 1, rttMillis: 20, inflight: 50, inflightAtRelease: 49, outcome: "success" })
+    expect(state.measuredCount).toBe(0)
+    state = drive(limit, state, 40, () => 20, 1).state
+    expect(state.mode).toBe("running")
+    expect(state.floor).toBe(20)
+    expect(limit.limitOf(state)).toBe(50)
+  })
+
+  it("after an overload, resumes no higher than the concurrency that ran without queuing", () => {
+    const limit = Limit.auto({ initial: 1_000 })
+    // 1000 calls in flight took 2 s; alone, 20 ms: 1000 × 20 / 2000 = 10.
+    let state = limit.update(limit.initial, { endMillis: 2_000, rttMillis: 2_000, inflight: 1_000, outcome: "success" })
+    state = drive(limit, state, 40, () => 20, 2_000).state
+    expect(limit.limitOf(state)).toBe(10)
+  })
+
+  it("grows while the latency holds, comes back down when it rises past the tolerance", () => {
+    const limit = Limit.auto({ initial: 4 })
+    // A knee of 8: latency × n / 8 past it.
+    const rtt = (n: number) => 20 * Math.max(1, n / 8)
+    const { state } = drive(limit, limit.initial, 3_000, rtt)
+    expect(limit.limitOf(state)).toBeGreaterThanOrEqual(7)
+    expect(limit.limitOf(state)).toBeLessThanOrEqual(9)
+  })
+
+  it("ignores refusals and calls without a latency", () => {
+    const limit = Limit.auto()
+    const state = limit.initial
+    expect(limit.update(state, { endMillis: 5, rttMillis: 0, inflight: 3, outcome: "dropped" })).toBe(state)
+    expect(limit.update(state, { endMillis: 5, rttMillis: 0, inflight: 3, outcome: "success" })).toBe(state)
+  })
+
+  it("measures the no-load latency again after remeasureMillis", () => {
+    const limit = Limit.auto({ initial: 4, remeasureMillis: 1_000 })
+    const { state, t } = drive(limit, limit.initial, 400, () => 20)
+    expect(t).toBeGreaterThan(1_000)
+    expect(state.measuredAtMillis).toBeGreaterThan(0)
+    const later = limit.update(state, { endMillis: state.measuredAtMillis + 1_000, rttMillis: 20, inflight: 4, outcome: "success" })
+    expect(later.mode).toBe("measuring")
+  })
+
+  const sample = fc.record({
+    dt: fc.double({ min: 0, max: 50, noNaN: true }),
+    rttMillis: fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 5_000, noNaN: true })),
+    inflight: fc.integer({ min: 1, max: 1_200 }),
+    inflightAtRelease: fc.integer({ min: 1, max: 1_200 }),
+    outcome: fc.constantFrom("success" as const, "failure" as const, "dropped" as const)
+  })
+  const options = fc.record({
+    min: fc.integer({ min: 1, max: 5 }),
+    max: fc.integer({ min: 5, max: 1_000 }),
+    tolerance: fc.double({ min: 1.01, max: 3, noNaN: true })
+  })
+
+  it.prop("stays an integer in [min, max], replays to the same states, and mutates nothing", [options, fc.array(sample, { maxLength: 400 })], ([o, raw]) => {
+    const limit = Limit.auto(o)
+    let t = 0
+    const samples: Array<Limit.Sample> = raw.map(({ dt, ...s }) => ({ ...s, endMillis: (t += dt) }))
+    const states: Array<Limit.AutoState> = []
+    let state = limit.initial
+    for (const s of samples) {
+      const frozen = JSON.stringify(state)
+      const next = limit.update(state, s)
+      expect(JSON.stringify(state)).toBe(frozen)
+      const n = limit.limitOf(next)
+      expect(Number.isSafeInteger(n) && n >= limit.min && n <= limit.max).toBe(true)
+      states.push(next)
+      state = next
+    }
+    let again = limit.initial
+    samples.forEach((s, i) => {
+      again = limit.update(again, s)
+      expect(again).toEqual(states[i])
+    })
+  })
+})

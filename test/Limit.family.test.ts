@@ -1,0 +1,52 @@
+/**
+ * A few cases of `npm run sim:adaptive`'s family (test/utils/
+ * limitSimulation.ts) for the recommended default, `Limit.auto` untuned:
+ * a knee of 6 with latency × (n / 6)² past it, of 60 linear, of 200
+ * exponential, each started at min and at max, the knee doubling and coming
+ * back. The targets: settled within ±30 % of the knee ≥ 90 % of the time
+ * after settling, throughput ≥ 0.9 × the knee's, latency ≤ 1.5 × the
+ * no-load latency, re-settled within 10 s of each move. A discrete-event
+ * simulation of the pure state machine: about a second of real time.
+ *
+ * What breaks it: a floor measured under load (from max it never comes
+ * down), windows that mix calls granted under another limit (it saws past
+ * the knee), a growth that does not wait near the last overload (a knee of
+ * 6 is overshot half the time), or no probing up (the doubled knee is
+ * never found).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Limit } from "effect-concurrency-limiter"
+import type { Curve } from "./utils/limitSimulation.js"
+import { analyze, simulate } from "./utils/limitSimulation.js"
+
+const cases: ReadonlyArray<readonly [number, Curve]> = [[6, "quadratic"], [60, "linear"], [200, "exponential"]]
+
+describe("Limit.auto, untuned, in the simulation family", () => {
+  for (const [knee, curve] of cases) {
+    for (const initial of [1, 1_000]) {
+      it(`knee ${knee}, ${curve}, from ${initial}: meets the targets`, () => {
+        const result = simulate({
+          limit: Limit.auto({ initial, max: 1_000 }),
+          curve,
+          phases: [{ knee, seconds: 30 }, { knee: 2 * knee, seconds: 15 }, { knee, seconds: 15 }],
+          seed: knee + initial
+        })
+        const phases = analyze(result)
+        const trace = JSON.stringify(phases)
+        for (const [i, phase] of phases.entries()) {
+          expect(phase.settleSeconds, trace).toBeLessThanOrEqual(i === 0 ? 10 : 10)
+          expect(phase.withinShare, trace).toBeGreaterThanOrEqual(0.9)
+          expect(phase.throughputRatio, trace).toBeGreaterThanOrEqual(0.9)
+          expect(phase.latencyRatio, trace).toBeLessThanOrEqual(1.5)
+        }
+      })
+    }
+  }
+
+  it("fixed at the knee is the reference: throughput 1 × and latency 1 ×", () => {
+    const [phase] = analyze(simulate({ limit: Limit.fixed(20), curve: "mmc", phases: [{ knee: 20, seconds: 20 }] }))
+    expect(phase.settleSeconds).toBe(0)
+    expect(phase.throughputRatio).toBeGreaterThan(0.95)
+    expect(phase.latencyRatio).toBeLessThan(1.05)
+  })
+})
