@@ -23,6 +23,14 @@
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
+ *          --baseline <git-ref> (also build the server from the library's src/ at that ref, and run it
+ *                                alternated with this checkout's in every pass: before/after from one run;
+ *                                a side-by-side table; its runs' files are suffixed -baseline)
+ *
+ * The server runs with a probe (`probe.ts`, `--import`ed): its event-loop
+ * delay (p50/p99/max) and GC pauses (count, total, longest, scavenges) per
+ * second go beside each second's rows in the run's CSV and in a panel of
+ * its chart.
  * Experiment options (the published runs use none of them):
  *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
  *          --tsx (run the server through tsx)
@@ -45,7 +53,9 @@ import { spikeCost } from "./load/spike-cost.js"
 import { latenciesBetween, median, percentile, type SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
-import { buildServer } from "./build.js"
+import { serverFigures, serverFiguresLine, type ServerSecond, serverSecondsFromProbe } from "./load/server-seconds.js"
+import { type Baseline, baselineTable, prepareBaseline } from "./baseline.js"
+import { buildScript, buildServer } from "./build.js"
 import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
 import {
   adaptiveInitial,
@@ -70,6 +80,7 @@ import {
   summaryTable
 } from "./report.js"
 import { freePort, startServer } from "./server.js"
+import { pathToFileURL } from "node:url"
 
 const { values: args } = parseArgs({
   options: {
@@ -91,7 +102,8 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "string" },
     tsx: { type: "boolean", default: false },
     "retry-after": { type: "boolean", default: false },
-    algorithm: { type: "string", default: "gradient2" }
+    algorithm: { type: "string", default: "gradient2" },
+    baseline: { type: "string" }
   }
 })
 
@@ -147,6 +159,11 @@ const pinningUnavailable = (): string | undefined => {
 /** Set once the database is known: the server's CPU list, if pinned. */
 let serverCpus: string | undefined
 let serverEntry = "examples/server.ts"
+/** With `--baseline`: the server built from the ref's library. */
+let baselineEntry: string | undefined
+let baseline: Baseline | undefined
+/** The probe preload, built to plain JS (the `--tsx` server loads the TypeScript). */
+let probeModule = path.resolve("bench/probe.ts")
 let pinningNote = ""
 let pinned = false
 
@@ -224,22 +241,35 @@ const settle = async (db: Database | undefined) => {
   await sleep(3000)
 }
 
-const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass: number): Promise<RunReport> => {
-  const id = `${database}-${mode}-${peak}`
+const runOnce = async (
+  db: Database | undefined,
+  mode: Mode,
+  peak: number,
+  pass: number,
+  build: "current" | "baseline" = "current"
+): Promise<RunReport> => {
+  const id = `${database}-${mode}-${peak}${build === "baseline" ? "-baseline" : ""}`
   // The last pass is the published one; earlier passes keep their files out of docs/.
   const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
-  const labelled = { database, mode, peak, pinned }
+  const labelled = { database, mode, peak, pinned, build }
   console.log(`\n## Pass ${pass}/${passes}: ${label(labelled)} (${p.durationMs / 1000} s, server on port ${port})`)
+  const probeFile = path.resolve(".bench-out", "probe", `${id}-pass${pass}.jsonl`)
+  fs.mkdirSync(path.dirname(probeFile), { recursive: true })
+  fs.rmSync(probeFile, { force: true })
   const server = await startServer({
-    entry: serverEntry,
+    entry: build === "baseline" ? baselineEntry! : serverEntry,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
-    env: serverEnv(db, mode),
-    ...(args["cpu-prof"] === undefined
-      ? {}
-      : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`] }),
+    env: { ...serverEnv(db, mode), PROBE_FILE: probeFile },
+    nodeFlags: [
+      ...(args["cpu-prof"] === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`]),
+      "--import",
+      pathToFileURL(probeModule).href
+    ],
     readyPath: "/file",
     // The embedded database loads its rows at start-up.
     readyTimeoutMs: 180_000
@@ -250,6 +280,10 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
   let result: Awaited<ReturnType<typeof runLoad>>
   let processStats: ReturnType<ReturnType<typeof startSampler>["stop"]>
   let capacity: ReadonlyArray<CapacitySample> = []
+  // The load starts on a whole wall-clock second, the probe's clock: its
+  // lines then describe the run's own seconds.
+  await sleep(1000 - (Date.now() % 1000))
+  const wallSecond0 = Math.round(Date.now() / 1000)
   try {
     result = await runLoad({
       baseUrl: server.baseUrl,
@@ -260,6 +294,8 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
         if (!args.quiet) console.log(liveLine(rows, sampler.latest()))
       }
     })
+    // The probe writes each second's line just after it ends: wait for the last one.
+    await sleep(1100)
   } finally {
     // Stop sampling before the server exits, so VmHWM is still readable.
     processStats = sampler.stop()
@@ -280,7 +316,12 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
   fs.mkdirSync(runDir, { recursive: true })
   const csv = path.join(runDir, `${id}.csv`)
   const chart = path.join(runDir, `${id}.svg`)
-  fs.writeFileSync(csv, secondsToCsv(result.rows))
+  const runSeconds = result.rows.length === 0 ? 0 : result.rows[result.rows.length - 1]!.t + 1
+  const serverSeconds: ReadonlyArray<ServerSecond> = fs.existsSync(probeFile)
+    ? serverSecondsFromProbe(fs.readFileSync(probeFile, "utf8"), wallSecond0, runSeconds)
+    : []
+  const serverLoop = serverFigures(serverSeconds, p.spike, limiterTimeoutMs)
+  fs.writeFileSync(csv, secondsToCsv(result.rows, serverSeconds))
   fs.writeFileSync(
     path.join(runDir, `${id}-process.csv`),
     toCsv(
@@ -294,7 +335,7 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
       toCsv(["t", "capacity"], capacity as unknown as ReadonlyArray<Record<string, number>>)
     )
   }
-  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`, capacity)
+  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`, capacity, serverSeconds)
   const messages = messagesFigures(result, p.spike, capacity)
   console.log(
     `/messages 2xx/s before ${messages.okPerSecond.before}, spike ${messages.okPerSecond.spike}, after ${messages.okPerSecond.after}; ` +
@@ -304,6 +345,8 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
         : `; Db capacity median before ${messages.capacity.before}, spike ${messages.capacity.spike}, after ${messages.capacity.after} (${messages.capacity.min}–${messages.capacity.max})`)
   )
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
+  const fileP99WorstSecondMs = fileP99WorstSecond(result.rows, p.spike)
+  console.log(`/file p99 worst spike second ${fileP99WorstSecondMs.toFixed(0)} ms; ${serverFiguresLine(serverLoop)}`)
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
   const s = processStats.summary
@@ -329,8 +372,19 @@ const runOnce = async (db: Database | undefined, mode: Mode, peak: number, pass:
     csv: path.relative(process.cwd(), csv),
     errorKinds: result.errorKinds,
     spikeCost: cost,
-    messages
+    messages,
+    server: serverLoop,
+    fileP99WorstSecondMs,
+    build
   }
+}
+
+/** /file's worst per-second p99 over acceptance's spike window (ms). */
+const fileP99WorstSecond = (rows: ReadonlyArray<SecondRow>, spike: { readonly startMs: number; readonly endMs: number }) => {
+  const startS = Math.floor(spike.startMs / 1000)
+  const untilS = Math.ceil(spike.endMs / 1000) + Math.ceil(limiterTimeoutMs / 1000)
+  const p99s = rows.filter((r) => r.endpoint === "/file" && r.t >= startS && r.t < untilS && Number.isFinite(r.p99)).map((r) => r.p99)
+  return p99s.length === 0 ? Number.NaN : Math.max(...p99s)
 }
 
 /**
@@ -375,8 +429,16 @@ const main = async () => {
     const built = await buildServer()
     serverEntry = path.relative(process.cwd(), built.entry)
     console.log(`server: ${serverEntry} under node ${process.version} (built from examples/ and src/ with esbuild)`)
+    probeModule = await buildScript("bench/probe.ts", ".bench-out/build-probe/probe.mjs")
   } else {
     console.log(`server: ${serverEntry} under node --import tsx`)
+  }
+  if (args.baseline !== undefined) {
+    if (args.tsx) throw new Error("--baseline builds the server; it cannot be combined with --tsx")
+    baseline = prepareBaseline(args.baseline, ".bench-out")
+    const built = await buildServer(".bench-out/build-baseline", "examples/server.ts", baseline.librarySrc)
+    baselineEntry = path.relative(process.cwd(), built.entry)
+    console.log(`baseline: ${baselineEntry}, the library's src/ at ${baseline.ref} (${baseline.commit})`)
   }
   if (database === "postgres") {
     const unavailable = pinningUnavailable()
@@ -423,8 +485,12 @@ const main = async () => {
     for (let pass = 1; pass <= passes; pass++) {
       for (const peak of peaks) {
         for (const mode of modes) {
-          if (allRuns.length > 0) await settle(db)
-          allRuns.push(await runOnce(db, mode, peak, pass))
+          // With a baseline, each mode runs twice in a row, the order swapped every pass.
+          const builds = baseline === undefined ? (["current"] as const) : pass % 2 === 1 ? (["baseline", "current"] as const) : (["current", "baseline"] as const)
+          for (const build of builds) {
+            if (allRuns.length > 0) await settle(db)
+            allRuns.push(await runOnce(db, mode, peak, pass, build))
+          }
         }
       }
     }
@@ -435,6 +501,7 @@ const main = async () => {
   // Every pass where both ran; empty (and left out) without `bounded` (`adaptive`) runs.
   const queueBound = queueBoundSection(allRuns)
   const adaptiveBlock = adaptiveSection(allRuns)
+  const beforeAfter = baselineTable(allRuns, baseline)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
       args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
@@ -452,6 +519,9 @@ const main = async () => {
     "",
     ...(queueBound === "" ? [] : [queueBound, ""]),
     ...(adaptiveBlock === "" ? [] : [adaptiveBlock, ""]),
+    ...(beforeAfter === ""
+      ? []
+      : [`Before/after, alternated in this run (${passes} pass${passes > 1 ? "es" : ""}; medians, ranges in brackets):`, "", beforeAfter, ""]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
@@ -462,9 +532,10 @@ const main = async () => {
   console.log(`\n${summary}`)
   fs.writeFileSync(
     path.join(outDir, "results.json"),
-    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs: allRuns }, null, 2)
+    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, baseline, runs: allRuns }, null, 2)
   )
-  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir)) {
+  // A before/after set is an experiment: it never replaces the published block.
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir) && baseline === undefined) {
     const doc = "docs/benchmarks.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
     // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-adaptive, … (-unpinned).

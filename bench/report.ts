@@ -7,6 +7,7 @@ import { median } from "./load/aggregate.js"
 import type { SpikeCost } from "./load/spike-cost.js"
 import type { Mode } from "./modes.js"
 import type { ProcessSummary } from "./procstat.js"
+import type { ServerFigures } from "./load/server-seconds.js"
 
 /** Everything measured in one run. */
 export interface RunReport {
@@ -34,6 +35,12 @@ export interface RunReport {
   readonly spikeCost?: SpikeCost | undefined
   /** /messages' 2xx rates and latencies, and the Db capacity (runs from before they were measured lack them). */
   readonly messages?: MessagesFigures | undefined
+  /** The server's event-loop delay and GC over the spike, from its probe (runs from before it was measured lack them). */
+  readonly server?: ServerFigures | undefined
+  /** /file's worst per-second p99 over the spike window, ms. */
+  readonly fileP99WorstSecondMs?: number | undefined
+  /** Which library build served the run: this checkout's, or `--baseline`'s (absent: this checkout). */
+  readonly build?: "current" | "baseline" | undefined
 }
 
 /** Before the spike, over acceptance's spike window, and after it. */
@@ -70,9 +77,10 @@ const modeLabels: Record<Mode, string> = {
  * A short label for a run, e.g. "PostgreSQL, with limiting, peak 150" (", unpinned" when it was);
  * a `bounded` run: "PostgreSQL, with limiting, queue bound 2×capacity, peak 600".
  */
-export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned">): string =>
+export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned"> & Pick<Partial<RunReport>, "build">): string =>
   `${r.database === "postgres" ? "PostgreSQL" : "embedded"}, ${modeLabels[r.mode]}, peak ${r.peak}` +
-  (r.pinned || r.database !== "postgres" ? "" : ", unpinned")
+  (r.pinned || r.database !== "postgres" ? "" : ", unpinned") +
+  (r.build === "baseline" ? ", baseline library" : "")
 
 /** The summary table: one row per run. */
 export const summaryTable = (runs: ReadonlyArray<RunReport>): string => {
