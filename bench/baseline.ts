@@ -57,6 +57,7 @@ const columns: ReadonlyArray<Column> = [
   { title: "slowest 503 (ms)", of: (r) => r.figures.busyMaxMs, show: f0 },
   { title: "server loop p99 worst spike second (ms)", of: (r) => r.server?.loopP99SpikeWorstMs ?? Number.NaN, show: f0 },
   { title: "GC ms per spike second (median / worst)", of: (r) => r.server?.gcPerSpikeSecondMedianMs ?? Number.NaN, show: f0 },
+  { title: "server main thread waiting for a CPU, ms per spike second (median)", of: (r) => r.starved?.medianMs ?? Number.NaN, show: f0 },
   { title: "peak RSS (MB)", of: (r) => r.process.serverPeakRssMb, show: f0 }
 ]
 

@@ -37,6 +37,8 @@
  *          --cpu-prof <dir> (the server writes a V8 CPU profile there when each run ends;
  *                            `tsx bench/profile-summary.ts <file>` summarises it)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
+ *          --node-flags="<flags>" (flags on the server's node command line, for those NODE_OPTIONS refuses,
+ *                                  e.g. --node-flags=--single-threaded-gc)
  *          --heap-mb N (the server's V8 old-space budget; default 192, 0 for V8's own default)
  *          --retry-after (a /messages or /file VU that gets a 503 waits its Retry-After before its next
  *                         request, as a polite client would; the original's k6 VUs retry at once)
@@ -94,6 +96,7 @@ const { values: args } = parseArgs({
     scale: { type: "string", default: "1" },
     "parallel-workers": { type: "string" },
     "node-options": { type: "string" },
+    "node-flags": { type: "string" },
     "heap-mb": { type: "string", default: "192" },
     "db-concurrency": { type: "string", default: "5" },
     "db-nice": { type: "string" },
@@ -264,6 +267,7 @@ const runOnce = async (
     port,
     env: { ...serverEnv(db, mode), PROBE_FILE: probeFile },
     nodeFlags: [
+      ...(args["node-flags"]?.split(/\s+/).filter((x) => x !== "") ?? []),
       ...(args["cpu-prof"] === undefined
         ? []
         : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`]),
@@ -325,7 +329,17 @@ const runOnce = async (
   fs.writeFileSync(
     path.join(runDir, `${id}-process.csv`),
     toCsv(
-      ["t", "serverRssMb", "serverCpuPct", "dbCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
+      [
+        "t",
+        "serverRssMb",
+        "serverCpuPct",
+        "dbCpuPct",
+        "generatorCpuPct",
+        "machineCpuPct",
+        "generatorLoopP99Ms",
+        "serverMainRunMs",
+        "serverMainWaitMs"
+      ],
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
   )
@@ -346,7 +360,12 @@ const runOnce = async (
   )
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
   const fileP99WorstSecondMs = fileP99WorstSecond(result.rows, p.spike)
+  const starved = runQueueWait(processStats.samples, p.spike)
   console.log(`/file p99 worst spike second ${fileP99WorstSecondMs.toFixed(0)} ms; ${serverFiguresLine(serverLoop)}`)
+  console.log(
+    `server main thread waiting for a CPU per spike second: median ${starved.medianMs.toFixed(0)} ms, worst ${starved.worstMs.toFixed(0)} ms ` +
+      `(on a CPU: median ${starved.runMedianMs.toFixed(0)} ms)`
+  )
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
   const s = processStats.summary
@@ -375,7 +394,24 @@ const runOnce = async (
     messages,
     server: serverLoop,
     fileP99WorstSecondMs,
-    build
+    build,
+    starved
+  }
+}
+
+/**
+ * The server's main thread over acceptance's spike window: ms per second it
+ * was runnable but given no CPU (the run queue), and ms it ran.
+ */
+const runQueueWait = (samples: ReadonlyArray<ProcessSample>, spike: { readonly startMs: number; readonly endMs: number }) => {
+  const startS = Math.floor(spike.startMs / 1000)
+  const untilS = Math.ceil(spike.endMs / 1000) + Math.ceil(limiterTimeoutMs / 1000)
+  const during = samples.filter((x) => x.t >= startS && x.t < untilS)
+  const waits = during.map((x) => x.serverMainWaitMs).filter(Number.isFinite)
+  return {
+    medianMs: median(waits),
+    worstMs: waits.length === 0 ? Number.NaN : Math.max(...waits),
+    runMedianMs: median(during.map((x) => x.serverMainRunMs).filter(Number.isFinite))
   }
 }
 
@@ -511,6 +547,7 @@ const main = async () => {
       `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +
       (db === undefined ? "" : ` PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers}.`) +
       (nodeOptions === "" ? " Server heap: V8's default budget." : ` Server NODE_OPTIONS: ${nodeOptions}.`) +
+      (args["node-flags"] === undefined ? "" : ` Server node flags: ${args["node-flags"]}.`) +
       (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`) +
       (bounded
         ? ` Queue bound (bounded runs): Db ${queueBoundFactor * dbConcurrency}, Fs ${queueBoundFactor * fsConcurrency} waiters.`
