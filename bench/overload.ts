@@ -338,7 +338,8 @@ const runOnce = async (
         "machineCpuPct",
         "generatorLoopP99Ms",
         "serverMainRunMs",
-        "serverMainWaitMs"
+        "serverMainWaitMs",
+        "serverMainPreemptions"
       ],
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
@@ -364,7 +365,7 @@ const runOnce = async (
   console.log(`/file p99 worst spike second ${fileP99WorstSecondMs.toFixed(0)} ms; ${serverFiguresLine(serverLoop)}`)
   console.log(
     `server main thread waiting for a CPU per spike second: median ${starved.medianMs.toFixed(0)} ms, worst ${starved.worstMs.toFixed(0)} ms ` +
-      `(on a CPU: median ${starved.runMedianMs.toFixed(0)} ms)`
+      `(on a CPU: median ${starved.runMedianMs.toFixed(0)} ms; preempted ${starved.preemptionsMedian.toFixed(0)} times per second, median)`
   )
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
@@ -411,7 +412,8 @@ const runQueueWait = (samples: ReadonlyArray<ProcessSample>, spike: { readonly s
   return {
     medianMs: median(waits),
     worstMs: waits.length === 0 ? Number.NaN : Math.max(...waits),
-    runMedianMs: median(during.map((x) => x.serverMainRunMs).filter(Number.isFinite))
+    runMedianMs: median(during.map((x) => x.serverMainRunMs).filter(Number.isFinite)),
+    preemptionsMedian: median(during.map((x) => x.serverMainPreemptions).filter(Number.isFinite))
   }
 }
 

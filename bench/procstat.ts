@@ -67,12 +67,17 @@ export const readClusterCpuSeconds = (postmasterPid: number): number => {
  * kernel does not keep it). Waiting is what CPU starvation costs the event
  * loop: a timer or a socket that is ready, and no core to run it on.
  */
-export const readSchedstat = (pid: number): { readonly runNs: number; readonly waitNs: number } => {
+export const readSchedstat = (
+  pid: number
+): { readonly runNs: number; readonly waitNs: number; readonly preemptions: number } => {
   try {
     const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number)
-    return { runNs: run ?? Number.NaN, waitNs: wait ?? Number.NaN }
+    // Times the kernel took the CPU away while the thread still had work (/proc/<pid>/status: the main thread's).
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8")
+    const preemptions = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN)
+    return { runNs: run ?? Number.NaN, waitNs: wait ?? Number.NaN, preemptions }
   } catch {
-    return { runNs: Number.NaN, waitNs: Number.NaN }
+    return { runNs: Number.NaN, waitNs: Number.NaN, preemptions: Number.NaN }
   }
 }
 
@@ -99,6 +104,8 @@ export interface ProcessSample {
   /** The server's main thread: ms on a CPU, and ms runnable but waiting for one, in the interval. */
   readonly serverMainRunMs: number
   readonly serverMainWaitMs: number
+  /** Times the server's main thread was preempted (taken off a CPU while runnable) in the interval. */
+  readonly serverMainPreemptions: number
 }
 
 /** Summary of a sampled run. */
@@ -157,7 +164,8 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
       dbCpuPct: ((db - lastDb) / wall) * 100,
       generatorLoopP99Ms: loop.percentile(99) / 1e6,
       serverMainRunMs: (sched.runNs - lastSched.runNs) / 1e6,
-      serverMainWaitMs: (sched.waitNs - lastSched.waitNs) / 1e6
+      serverMainWaitMs: (sched.waitNs - lastSched.waitNs) / 1e6,
+      serverMainPreemptions: sched.preemptions - lastSched.preemptions
     })
     lastSched = sched
     loop.reset()

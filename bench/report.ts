@@ -42,7 +42,9 @@ export interface RunReport {
   /** Which library build served the run: this checkout's, or `--baseline`'s (absent: this checkout). */
   readonly build?: "current" | "baseline" | undefined
   /** The server's main thread per spike second: ms waiting for a CPU (median, worst), ms on one (median). */
-  readonly starved?: { readonly medianMs: number; readonly worstMs: number; readonly runMedianMs: number } | undefined
+  readonly starved?:
+    | { readonly medianMs: number; readonly worstMs: number; readonly runMedianMs: number; readonly preemptionsMedian: number }
+    | undefined
 }
 
 /** Before the spike, over acceptance's spike window, and after it. */
