@@ -50,7 +50,7 @@ export const buildServer = async (
         setup(build) {
           // The library itself, from source (what tsconfig's `paths` does for tsc and tsx).
           build.onResolve({ filter: /^effect-concurrency-limiter(\/.*)?$/ }, (args) => ({
-            path: path.join(root, librarySrc, args.path === "effect-concurrency-limiter" ? "index.ts" : `${args.path.slice(27)}.ts`)
+            path: path.join(path.resolve(root, librarySrc), args.path === "effect-concurrency-limiter" ? "index.ts" : `${args.path.slice(27)}.ts`)
           }))
           // Every other bare specifier (a package, or node:*) stays external.
           build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }))

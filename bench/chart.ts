@@ -13,7 +13,8 @@ import type { TopLevelSpec } from "vega-lite"
 import * as vl from "vega-lite"
 import type { SecondRow } from "./load/aggregate.js"
 import type { CapacitySample } from "./load/capacity.js"
-import { secondsFromCsv } from "./load/csv.js"
+import { secondsFromCsv, serverSecondsFromCsv } from "./load/csv.js"
+import type { ServerSecond } from "./load/server-seconds.js"
 
 interface Point {
   readonly t: number
@@ -29,7 +30,10 @@ const series = [
   ["/messages timeouts+errors/s", "#d62728"],
   ["/file failed/s", "#a1d99b"],
   ["/messages VUs", "#ff8c00"],
-  ["/file VUs", "#9370db"]
+  ["/file VUs", "#9370db"],
+  ["server GC pause ms/s", "#bdbdbd"],
+  ["server loop delay p99 ms", "#e377c2"],
+  ["server loop delay max ms", "#7f7f7f"]
 ] as const
 
 /** Turns per-second rows into the long-format points the spec plots. */
@@ -105,6 +109,37 @@ const panel = (endpoint: string, height: number) => {
   }
 }
 
+/** The server's points: its event-loop delay (p99, max) and GC pause time, per second. */
+export const serverPoints = (seconds: ReadonlyArray<ServerSecond>): ReadonlyArray<Point> =>
+  seconds.flatMap((s): Array<Point> => [
+    { t: s.t, series: "server GC pause ms/s", value: s.gcPauseMs },
+    { t: s.t, series: "server loop delay p99 ms", value: s.loopP99Ms },
+    { t: s.t, series: "server loop delay max ms", value: s.loopMaxMs }
+  ]).filter((p) => Number.isFinite(p.value))
+
+/**
+ * The server under test, from its probe: GC pause time per second shaded,
+ * event-loop delay p99 and max as lines, all in milliseconds — a stall of
+ * the loop shows here in the second `/file` slows down.
+ */
+const serverPanel = {
+  title: { text: "Server: event-loop delay and GC pauses (per second)", anchor: "start" as const, fontSize: 13 },
+  width: 1000,
+  height: 140,
+  layer: [
+    {
+      transform: [{ filter: "datum.series == 'server GC pause ms/s'" }],
+      mark: { type: "area" as const, opacity: 0.5, line: false, interpolate: "step-after" as const },
+      encoding: { x, y: { field: "value", type: "quantitative" as const, stack: null, title: "ms" }, color }
+    },
+    {
+      transform: [{ filter: "indexof(datum.series, 'server loop delay') == 0" }],
+      mark: { type: "line" as const, strokeWidth: 1.5 },
+      encoding: { x, y: { field: "value", type: "quantitative" as const, title: "ms" }, color }
+    }
+  ]
+}
+
 /** The `Db` capacity over the run, as a step line: the adaptive limit moving, or the fixed one. */
 const capacityPanel = {
   title: { text: "Db capacity (limiter_capacity, sampled every second)", anchor: "start" as const, fontSize: 13 },
@@ -119,12 +154,14 @@ const capacityPanel = {
  * The vega-lite spec of one run's chart: `/messages` above, `/file` below,
  * each on its own scale — `/file` runs at ~1,000 requests per second and
  * would flatten `/messages`' ~10 successes per second on a shared axis —
- * and, when given, the `Db` capacity over time at the bottom.
+ * then, when given, the server's event-loop delay and GC pauses, and the
+ * `Db` capacity over time at the bottom.
  */
 export const chartSpec = (
   rows: ReadonlyArray<SecondRow>,
   title: string,
-  capacity: ReadonlyArray<CapacitySample> = []
+  capacity: ReadonlyArray<CapacitySample> = [],
+  server: ReadonlyArray<ServerSecond> = []
 ): TopLevelSpec => ({
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   title: { text: title, fontSize: 16 },
@@ -132,10 +169,16 @@ export const chartSpec = (
   data: {
     values: [
       ...chartPoints(rows),
-      ...capacity.map((c): Point => ({ t: c.t, series: "Db capacity", value: c.capacity }))
+      ...capacity.map((c): Point => ({ t: c.t, series: "Db capacity", value: c.capacity })),
+      ...serverPoints(server)
     ] as Array<Point>
   },
-  vconcat: [panel("/messages", 300), panel("/file", 160), ...(capacity.length > 0 ? [capacityPanel] : [])],
+  vconcat: [
+    panel("/messages", 300),
+    panel("/file", 160),
+    ...(server.length > 0 ? [serverPanel] : []),
+    ...(capacity.length > 0 ? [capacityPanel] : [])
+  ],
   config: { axis: { gridDash: [3, 3], gridColor: "#ddd" }, view: { stroke: "#333" } }
 })
 
@@ -153,17 +196,19 @@ export const renderSpec = async (spec: TopLevelSpec): Promise<string> => {
 export const renderChart = (
   rows: ReadonlyArray<SecondRow>,
   title: string,
-  capacity: ReadonlyArray<CapacitySample> = []
-): Promise<string> => renderSpec(chartSpec(rows, title, capacity))
+  capacity: ReadonlyArray<CapacitySample> = [],
+  server: ReadonlyArray<ServerSecond> = []
+): Promise<string> => renderSpec(chartSpec(rows, title, capacity, server))
 
 /** Renders and writes a chart to `file`. */
 export const writeChart = async (
   file: string,
   rows: ReadonlyArray<SecondRow>,
   title: string,
-  capacity: ReadonlyArray<CapacitySample> = []
+  capacity: ReadonlyArray<CapacitySample> = [],
+  server: ReadonlyArray<ServerSecond> = []
 ): Promise<void> => {
-  await fs.writeFile(file, await renderChart(rows, title, capacity))
+  await fs.writeFile(file, await renderChart(rows, title, capacity, server))
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -172,7 +217,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error("usage: tsx bench/chart.ts <run.csv> <out.svg> [title]")
     process.exit(2)
   }
-  const rows = secondsFromCsv(await fs.readFile(input, "utf8"))
-  await writeChart(output, rows, title ?? input)
+  const text = await fs.readFile(input, "utf8")
+  await writeChart(output, secondsFromCsv(text), title ?? input, [], serverSecondsFromCsv(text))
   console.log(`wrote ${output}`)
 }

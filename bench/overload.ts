@@ -25,12 +25,22 @@
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
+ *          --baseline <git-ref> (also build the server from the library's src/ at that ref, and run it
+ *                                alternated with this checkout's in every pass: before/after from one run;
+ *                                a side-by-side table; its runs' files are suffixed -baseline)
+ *
+ * The server runs with a probe (`probe.ts`, `--import`ed): its event-loop
+ * delay (p50/p99/max) and GC pauses (count, total, longest, scavenges) per
+ * second go beside each second's rows in the run's CSV and in a panel of
+ * its chart.
  * Experiment options (the published runs use none of them):
  *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
  *          --tsx (run the server through tsx)
  *          --cpu-prof <dir> (the server writes a V8 CPU profile there when each run ends;
  *                            `tsx bench/profile-summary.ts <file>` summarises it)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
+ *          --node-flags="<flags>" (flags on the server's node command line, for those NODE_OPTIONS refuses,
+ *                                  e.g. --node-flags=--single-threaded-gc)
  *          --heap-mb N (the server's V8 old-space budget; default 192, 0 for V8's own default)
  *          --retry-after (a /messages or /file VU that gets a 503 waits its Retry-After before its next
  *                         request, as a polite client would; the original's k6 VUs retry at once)
@@ -47,7 +57,9 @@ import { spikeCost } from "./load/spike-cost.js"
 import { latenciesBetween, median, percentile, type SecondRow } from "./load/aggregate.js"
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
-import { buildServer } from "./build.js"
+import { serverFigures, serverFiguresLine, type ServerSecond, serverSecondsFromProbe } from "./load/server-seconds.js"
+import { type Baseline, baselineTable, prepareBaseline } from "./baseline.js"
+import { buildScript, buildServer } from "./build.js"
 import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
 import { parseSweep, sweepSection } from "./sweep.js"
 import {
@@ -73,6 +85,7 @@ import {
   summaryTable
 } from "./report.js"
 import { freePort, startServer } from "./server.js"
+import { pathToFileURL } from "node:url"
 
 const { values: args } = parseArgs({
   options: {
@@ -86,6 +99,7 @@ const { values: args } = parseArgs({
     scale: { type: "string", default: "1" },
     "parallel-workers": { type: "string" },
     "node-options": { type: "string" },
+    "node-flags": { type: "string" },
     "heap-mb": { type: "string", default: "192" },
     "db-concurrency": { type: "string", default: "5" },
     "db-nice": { type: "string" },
@@ -95,7 +109,8 @@ const { values: args } = parseArgs({
     tsx: { type: "boolean", default: false },
     "retry-after": { type: "boolean", default: false },
     algorithm: { type: "string", default: "gradient2" },
-    "db-sweep": { type: "string" }
+    "db-sweep": { type: "string" },
+    baseline: { type: "string" }
   }
 })
 
@@ -153,6 +168,11 @@ const pinningUnavailable = (): string | undefined => {
 /** Set once the database is known: the server's CPU list, if pinned. */
 let serverCpus: string | undefined
 let serverEntry = "examples/server.ts"
+/** With `--baseline`: the server built from the ref's library. */
+let baselineEntry: string | undefined
+let baseline: Baseline | undefined
+/** The probe preload, built to plain JS (the `--tsx` server loads the TypeScript). */
+let probeModule = path.resolve("bench/probe.ts")
 let pinningNote = ""
 let pinned = false
 
@@ -235,25 +255,34 @@ const runOnce = async (
   mode: Mode,
   peak: number,
   pass: number,
+  build: "current" | "baseline" = "current",
   sweepCapacity?: number
 ): Promise<RunReport> => {
-  const id = `${database}-${mode}-${peak}${sweepCapacity === undefined ? "" : `-db${sweepCapacity}`}`
+  const id = `${database}-${mode}-${peak}${sweepCapacity === undefined ? "" : `-db${sweepCapacity}`}${build === "baseline" ? "-baseline" : ""}`
   // The last pass is the published one; earlier passes keep their files out of docs/.
   const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
-  const labelled = { database, mode, peak, pinned }
+  const labelled = { database, mode, peak, pinned, build }
   console.log(
     `\n## Pass ${pass}/${passes}: ${label(labelled)}${sweepCapacity === undefined ? "" : `, Db fixed at ${sweepCapacity}`} (${p.durationMs / 1000} s, server on port ${port})`
   )
+  const probeFile = path.resolve(".bench-out", "probe", `${id}-pass${pass}.jsonl`)
+  fs.mkdirSync(path.dirname(probeFile), { recursive: true })
+  fs.rmSync(probeFile, { force: true })
   const server = await startServer({
-    entry: serverEntry,
+    entry: build === "baseline" ? baselineEntry! : serverEntry,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
-    env: serverEnv(db, mode, sweepCapacity ?? dbConcurrency),
-    ...(args["cpu-prof"] === undefined
-      ? {}
-      : { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`] }),
+    env: { ...serverEnv(db, mode, sweepCapacity ?? dbConcurrency), PROBE_FILE: probeFile },
+    nodeFlags: [
+      ...(args["node-flags"]?.split(/\s+/).filter((x) => x !== "") ?? []),
+      ...(args["cpu-prof"] === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"], `${id}-pass${pass}`)}`]),
+      "--import",
+      pathToFileURL(probeModule).href
+    ],
     readyPath: "/file",
     // The embedded database loads its rows at start-up.
     readyTimeoutMs: 180_000
@@ -264,6 +293,10 @@ const runOnce = async (
   let result: Awaited<ReturnType<typeof runLoad>>
   let processStats: ReturnType<ReturnType<typeof startSampler>["stop"]>
   let capacity: ReadonlyArray<CapacitySample> = []
+  // The load starts on a whole wall-clock second, the probe's clock: its
+  // lines then describe the run's own seconds.
+  await sleep(1000 - (Date.now() % 1000))
+  const wallSecond0 = Math.round(Date.now() / 1000)
   try {
     result = await runLoad({
       baseUrl: server.baseUrl,
@@ -274,6 +307,8 @@ const runOnce = async (
         if (!args.quiet) console.log(liveLine(rows, sampler.latest()))
       }
     })
+    // The probe writes each second's line just after it ends: wait for the last one.
+    await sleep(1100)
   } finally {
     // Stop sampling before the server exits, so VmHWM is still readable.
     processStats = sampler.stop()
@@ -294,11 +329,27 @@ const runOnce = async (
   fs.mkdirSync(runDir, { recursive: true })
   const csv = path.join(runDir, `${id}.csv`)
   const chart = path.join(runDir, `${id}.svg`)
-  fs.writeFileSync(csv, secondsToCsv(result.rows))
+  const runSeconds = result.rows.length === 0 ? 0 : result.rows[result.rows.length - 1]!.t + 1
+  const serverSeconds: ReadonlyArray<ServerSecond> = fs.existsSync(probeFile)
+    ? serverSecondsFromProbe(fs.readFileSync(probeFile, "utf8"), wallSecond0, runSeconds)
+    : []
+  const serverLoop = serverFigures(serverSeconds, p.spike, limiterTimeoutMs)
+  fs.writeFileSync(csv, secondsToCsv(result.rows, serverSeconds))
   fs.writeFileSync(
     path.join(runDir, `${id}-process.csv`),
     toCsv(
-      ["t", "serverRssMb", "serverCpuPct", "dbCpuPct", "generatorCpuPct", "machineCpuPct", "generatorLoopP99Ms"],
+      [
+        "t",
+        "serverRssMb",
+        "serverCpuPct",
+        "dbCpuPct",
+        "generatorCpuPct",
+        "machineCpuPct",
+        "generatorLoopP99Ms",
+        "serverMainRunMs",
+        "serverMainWaitMs",
+        "serverMainPreemptions"
+      ],
       processStats.samples as unknown as ReadonlyArray<Record<string, number>>
     )
   )
@@ -308,7 +359,7 @@ const runOnce = async (
       toCsv(["t", "capacity"], capacity as unknown as ReadonlyArray<Record<string, number>>)
     )
   }
-  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`, capacity)
+  await writeChart(chart, result.rows, `${label(labelled)} — ${p.durationMs / 1000} s`, capacity, serverSeconds)
   const messages = messagesFigures(result, p.spike, capacity)
   console.log(
     `/messages 2xx/s before ${messages.okPerSecond.before}, spike ${messages.okPerSecond.spike}, after ${messages.okPerSecond.after}; ` +
@@ -318,6 +369,13 @@ const runOnce = async (
         : `; Db capacity median before ${messages.capacity.before}, spike ${messages.capacity.spike}, after ${messages.capacity.after} (${messages.capacity.min}–${messages.capacity.max})`)
   )
   const total = result.rows.reduce((a, r) => a + r.requests, 0)
+  const fileP99WorstSecondMs = fileP99WorstSecond(result.rows, p.spike)
+  const starved = runQueueWait(processStats.samples, p.spike)
+  console.log(`/file p99 worst spike second ${fileP99WorstSecondMs.toFixed(0)} ms; ${serverFiguresLine(serverLoop)}`)
+  console.log(
+    `server main thread waiting for a CPU per spike second: median ${starved.medianMs.toFixed(0)} ms, worst ${starved.worstMs.toFixed(0)} ms ` +
+      `(on a CPU: median ${starved.runMedianMs.toFixed(0)} ms; preempted ${starved.preemptionsMedian.toFixed(0)} times per second, median)`
+  )
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.criterion}: ${c.value}`)
   if (Object.keys(result.errorKinds).length > 0) console.log(`other errors: ${JSON.stringify(result.errorKinds)}`)
   const s = processStats.summary
@@ -344,8 +402,37 @@ const runOnce = async (
     errorKinds: result.errorKinds,
     spikeCost: cost,
     messages,
-    sweep: sweepCapacity
+    sweep: sweepCapacity,
+    server: serverLoop,
+    fileP99WorstSecondMs,
+    build,
+    starved
   }
+}
+
+/**
+ * The server's main thread over acceptance's spike window: ms per second it
+ * was runnable but given no CPU (the run queue), and ms it ran.
+ */
+const runQueueWait = (samples: ReadonlyArray<ProcessSample>, spike: { readonly startMs: number; readonly endMs: number }) => {
+  const startS = Math.floor(spike.startMs / 1000)
+  const untilS = Math.ceil(spike.endMs / 1000) + Math.ceil(limiterTimeoutMs / 1000)
+  const during = samples.filter((x) => x.t >= startS && x.t < untilS)
+  const waits = during.map((x) => x.serverMainWaitMs).filter(Number.isFinite)
+  return {
+    medianMs: median(waits),
+    worstMs: waits.length === 0 ? Number.NaN : Math.max(...waits),
+    runMedianMs: median(during.map((x) => x.serverMainRunMs).filter(Number.isFinite)),
+    preemptionsMedian: median(during.map((x) => x.serverMainPreemptions).filter(Number.isFinite))
+  }
+}
+
+/** /file's worst per-second p99 over acceptance's spike window (ms). */
+const fileP99WorstSecond = (rows: ReadonlyArray<SecondRow>, spike: { readonly startMs: number; readonly endMs: number }) => {
+  const startS = Math.floor(spike.startMs / 1000)
+  const untilS = Math.ceil(spike.endMs / 1000) + Math.ceil(limiterTimeoutMs / 1000)
+  const p99s = rows.filter((r) => r.endpoint === "/file" && r.t >= startS && r.t < untilS && Number.isFinite(r.p99)).map((r) => r.p99)
+  return p99s.length === 0 ? Number.NaN : Math.max(...p99s)
 }
 
 /**
@@ -390,8 +477,16 @@ const main = async () => {
     const built = await buildServer()
     serverEntry = path.relative(process.cwd(), built.entry)
     console.log(`server: ${serverEntry} under node ${process.version} (built from examples/ and src/ with esbuild)`)
+    probeModule = await buildScript("bench/probe.ts", ".bench-out/build-probe/probe.mjs")
   } else {
     console.log(`server: ${serverEntry} under node --import tsx`)
+  }
+  if (args.baseline !== undefined) {
+    if (args.tsx) throw new Error("--baseline builds the server; it cannot be combined with --tsx")
+    baseline = prepareBaseline(args.baseline, ".bench-out")
+    const built = await buildServer(".bench-out/build-baseline", "examples/server.ts", baseline.librarySrc)
+    baselineEntry = path.relative(process.cwd(), built.entry)
+    console.log(`baseline: ${baselineEntry}, the library's src/ at ${baseline.ref} (${baseline.commit})`)
   }
   if (database === "postgres") {
     const unavailable = pinningUnavailable()
@@ -438,12 +533,16 @@ const main = async () => {
     for (let pass = 1; pass <= passes; pass++) {
       for (const peak of peaks) {
         for (const mode of modes) {
-          if (allRuns.length > 0) await settle(db)
-          allRuns.push(await runOnce(db, mode, peak, pass))
+          // With a baseline, each mode runs twice in a row, the order swapped every pass.
+          const builds = baseline === undefined ? (["current"] as const) : pass % 2 === 1 ? (["baseline", "current"] as const) : (["current", "baseline"] as const)
+          for (const build of builds) {
+            if (allRuns.length > 0) await settle(db)
+            allRuns.push(await runOnce(db, mode, peak, pass, build))
+          }
         }
         for (const capacity of sweep) {
           await settle(db)
-          allRuns.push(await runOnce(db, "with", peak, pass, capacity))
+          allRuns.push(await runOnce(db, "with", peak, pass, "current", capacity))
         }
       }
     }
@@ -457,6 +556,7 @@ const main = async () => {
   // Every pass where both ran; empty (and left out) without `bounded` (`adaptive`) runs.
   const queueBound = queueBoundSection(mainRuns)
   const adaptiveBlock = adaptiveSection(mainRuns)
+  const beforeAfter = baselineTable(mainRuns, baseline)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
       args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
@@ -466,6 +566,7 @@ const main = async () => {
       `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +
       (db === undefined ? "" : ` PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers}.`) +
       (nodeOptions === "" ? " Server heap: V8's default budget." : ` Server NODE_OPTIONS: ${nodeOptions}.`) +
+      (args["node-flags"] === undefined ? "" : ` Server node flags: ${args["node-flags"]}.`) +
       (args["db-nice"] === undefined ? "" : ` PostgreSQL reniced to ${args["db-nice"]}.`) +
       (bounded
         ? ` Queue bound (bounded runs): Db ${queueBoundFactor * dbConcurrency}, Fs ${queueBoundFactor * fsConcurrency} waiters.`
@@ -475,6 +576,9 @@ const main = async () => {
     ...(queueBound === "" ? [] : [queueBound, ""]),
     ...(adaptiveBlock === "" ? [] : [adaptiveBlock, ""]),
     ...(sweepBlock === "" ? [] : [sweepBlock]),
+    ...(beforeAfter === ""
+      ? []
+      : [`Before/after, alternated in this run (${passes} pass${passes > 1 ? "es" : ""}; medians, ranges in brackets):`, "", beforeAfter, ""]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
@@ -485,9 +589,10 @@ const main = async () => {
   console.log(`\n${summary}`)
   fs.writeFileSync(
     path.join(outDir, "results.json"),
-    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, runs: allRuns }, null, 2)
+    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, baseline, runs: allRuns }, null, 2)
   )
-  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir)) {
+  // A before/after set is an experiment: it never replaces the published block.
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir) && baseline === undefined) {
     const doc = "docs/benchmarks.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
     // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-adaptive, … (-unpinned).

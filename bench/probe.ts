@@ -1,9 +1,11 @@
 /**
  * A preload for the server process that writes, every second (just after
  * each whole wall-clock second), one JSON line
- * to `PROBE_FILE`: the event-loop delay, CPU and heap, and the heap left by
- * the latest major GC, so a slow endpoint can be told apart (a blocked event
- * loop, a starved process, or waiting elsewhere) and a leak seen.
+ * to `PROBE_FILE`: the event-loop delay, CPU and heap, the heap left by
+ * the latest major GC, and the GC pauses of the second (count, total, the
+ * longest, and the scavenges' share), so a slow endpoint can be told apart
+ * (a blocked event loop, a GC pause, a starved process, or waiting
+ * elsewhere) and a leak seen. The overload benchmark and the soak load it.
  *
  *   NODE_OPTIONS="--import tsx --import ./bench/probe.ts" PROBE_FILE=out.jsonl
  *
@@ -18,7 +20,7 @@
  * spike, megabytes later.
  */
 import * as fs from "node:fs"
-import { monitorEventLoopDelay } from "node:perf_hooks"
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from "node:perf_hooks"
 import * as v8 from "node:v8"
 import { isMainThread } from "node:worker_threads"
 
@@ -33,6 +35,30 @@ if (file !== undefined && isMainThread) {
   histogram.enable()
   let profiler = new v8.GCProfiler()
   profiler.start()
+  // GC pauses by the whole wall-clock second they started in: an entry is
+  // delivered after its GC, possibly in the next second, and lands in its own.
+  interface Pauses {
+    count: number
+    totalMs: number
+    maxMs: number
+    scavengeMs: number
+  }
+  const pauses = new Map<number, Pauses>()
+  const noteGc = (entry: { readonly startTime: number; readonly duration: number }) => {
+    const second = Math.floor((performance.timeOrigin + entry.startTime) / 1000)
+    let p = pauses.get(second)
+    if (p === undefined) {
+      p = { count: 0, totalMs: 0, maxMs: 0, scavengeMs: 0 }
+      pauses.set(second, p)
+    }
+    p.count++
+    p.totalMs += entry.duration
+    if (entry.duration > p.maxMs) p.maxMs = entry.duration
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) p.scavengeMs += entry.duration
+  }
+  const gcObserver = new PerformanceObserver((list) => list.getEntries().forEach(noteGc))
+  gcObserver.observe({ entryTypes: ["gc"] })
   let last = process.cpuUsage()
   let t = 0
   const delayMs = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs)
@@ -45,12 +71,17 @@ if (file !== undefined && isMainThread) {
     const latestMajor = majors[majors.length - 1]
     const cpu = process.cpuUsage()
     const memory = process.memoryUsage()
+    // Entries of GCs that ended since the observer's last delivery.
+    gcObserver.takeRecords().forEach(noteGc)
+    const second = Math.floor(Date.now() / 1000) - 1
+    const paused = pauses.get(second) ?? { count: 0, totalMs: 0, maxMs: 0, scavengeMs: 0 }
+    for (const s of pauses.keys()) if (s <= second) pauses.delete(s)
     fs.appendFileSync(
       file,
       JSON.stringify({
         t: t++,
         // The whole wall-clock second the line describes: another process can place it on its own clock.
-        second: Math.floor(Date.now() / 1000) - 1,
+        second,
         at: Date.now(),
         loopP50Ms: delayMs(histogram.percentile(50)),
         loopP99Ms: delayMs(histogram.percentile(99)),
@@ -61,7 +92,11 @@ if (file !== undefined && isMainThread) {
         rssMb: memory.rss / MiB,
         majorGcs: majors.length,
         // null (no major GC this second) rather than NaN, which JSON cannot hold.
-        heapAfterGcMb: latestMajor === undefined ? null : latestMajor.afterGC.heapStatistics.usedHeapSize / MiB
+        heapAfterGcMb: latestMajor === undefined ? null : latestMajor.afterGC.heapStatistics.usedHeapSize / MiB,
+        gcCount: paused.count,
+        gcPauseMs: paused.totalMs,
+        gcMaxPauseMs: paused.maxMs,
+        scavengeMs: paused.scavengeMs
       }) + "\n"
     )
     last = cpu

@@ -61,6 +61,26 @@ export const readClusterCpuSeconds = (postmasterPid: number): number => {
   }
 }
 
+/**
+ * The main thread of `pid`: nanoseconds it ran on a CPU, and waited on a run
+ * queue, runnable but not given a CPU (/proc/<pid>/schedstat; NaN where the
+ * kernel does not keep it). Waiting is what CPU starvation costs the event
+ * loop: a timer or a socket that is ready, and no core to run it on.
+ */
+export const readSchedstat = (
+  pid: number
+): { readonly runNs: number; readonly waitNs: number; readonly preemptions: number } => {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number)
+    // Times the kernel took the CPU away while the thread still had work (/proc/<pid>/status: the main thread's).
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8")
+    const preemptions = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN)
+    return { runNs: run ?? Number.NaN, waitNs: wait ?? Number.NaN, preemptions }
+  } catch {
+    return { runNs: Number.NaN, waitNs: Number.NaN, preemptions: Number.NaN }
+  }
+}
+
 /** Busy and total jiffies of the whole machine, from /proc/stat. */
 const readMachine = (): { busy: number; total: number } => {
   const line = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!
@@ -81,6 +101,11 @@ export interface ProcessSample {
   readonly dbCpuPct: number
   /** p99 event-loop delay of the generator during the interval, ms. */
   readonly generatorLoopP99Ms: number
+  /** The server's main thread: ms on a CPU, and ms runnable but waiting for one, in the interval. */
+  readonly serverMainRunMs: number
+  readonly serverMainWaitMs: number
+  /** Times the server's main thread was preempted (taken off a CPU while runnable) in the interval. */
+  readonly serverMainPreemptions: number
 }
 
 /** Summary of a sampled run. */
@@ -110,6 +135,7 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
   let peakRss = 0
   let lastAt = performance.now()
   let lastServer = readCpuSeconds(pid)
+  let lastSched = readSchedstat(pid)
   let lastGenerator = process.cpuUsage()
   let lastMachine = readMachine()
   let rssThisSecond = 0
@@ -127,6 +153,7 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
     const generator = process.cpuUsage()
     const machine = readMachine()
     const db = readDb()
+    const sched = readSchedstat(pid)
     samples.push({
       // Ticks come just after each whole second since t0 (below), so this is the second that just ended.
       t: Math.floor((now - t0) / 1000) - 1,
@@ -135,8 +162,12 @@ export const startSampler = (pid: number, postmasterPid?: number, intervalMs = 2
       generatorCpuPct: ((generator.user - lastGenerator.user + generator.system - lastGenerator.system) / 1e6 / wall) * 100,
       machineCpuPct: ((machine.busy - lastMachine.busy) / Math.max(1, machine.total - lastMachine.total)) * 100,
       dbCpuPct: ((db - lastDb) / wall) * 100,
-      generatorLoopP99Ms: loop.percentile(99) / 1e6
+      generatorLoopP99Ms: loop.percentile(99) / 1e6,
+      serverMainRunMs: (sched.runNs - lastSched.runNs) / 1e6,
+      serverMainWaitMs: (sched.waitNs - lastSched.waitNs) / 1e6,
+      serverMainPreemptions: sched.preemptions - lastSched.preemptions
     })
+    lastSched = sched
     loop.reset()
     lastAt = now
     lastServer = server

@@ -7,6 +7,7 @@ import { median } from "./load/aggregate.js"
 import type { SpikeCost } from "./load/spike-cost.js"
 import type { Mode } from "./modes.js"
 import type { ProcessSummary } from "./procstat.js"
+import type { ServerFigures } from "./load/server-seconds.js"
 
 /** Everything measured in one run. */
 export interface RunReport {
@@ -36,6 +37,16 @@ export interface RunReport {
   readonly messages?: MessagesFigures | undefined
   /** A `--db-sweep` run: `with` at this fixed `Db` capacity (left out of the other tables). */
   readonly sweep?: number | undefined
+  /** The server's event-loop delay and GC over the spike, from its probe (runs from before it was measured lack them). */
+  readonly server?: ServerFigures | undefined
+  /** /file's worst per-second p99 over the spike window, ms. */
+  readonly fileP99WorstSecondMs?: number | undefined
+  /** Which library build served the run: this checkout's, or `--baseline`'s (absent: this checkout). */
+  readonly build?: "current" | "baseline" | undefined
+  /** The server's main thread per spike second: ms waiting for a CPU (median, worst), ms on one (median). */
+  readonly starved?:
+    | { readonly medianMs: number; readonly worstMs: number; readonly runMedianMs: number; readonly preemptionsMedian: number }
+    | undefined
 }
 
 /** Before the spike, over acceptance's spike window, and after it. */
@@ -72,9 +83,10 @@ const modeLabels: Record<Mode, string> = {
  * A short label for a run, e.g. "PostgreSQL, with limiting, peak 150" (", unpinned" when it was);
  * a `bounded` run: "PostgreSQL, with limiting, queue bound 2×capacity, peak 600".
  */
-export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned">): string =>
+export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned"> & Pick<Partial<RunReport>, "build">): string =>
   `${r.database === "postgres" ? "PostgreSQL" : "embedded"}, ${modeLabels[r.mode]}, peak ${r.peak}` +
-  (r.pinned || r.database !== "postgres" ? "" : ", unpinned")
+  (r.pinned || r.database !== "postgres" ? "" : ", unpinned") +
+  (r.build === "baseline" ? ", baseline library" : "")
 
 /** The summary table: one row per run. */
 export const summaryTable = (runs: ReadonlyArray<RunReport>): string => {

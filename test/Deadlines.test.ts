@@ -118,4 +118,33 @@ describe("Deadlines", () => {
       yield* settle
       assert.deepStrictEqual(expired, [2, 1, 3], "a closed timer expires nothing twice")
     }))
+
+  it.effect("a batch due at once expires in slices, with a pause between, each entry at its own deadline", () =>
+    Effect.gen(function*() {
+      const runtime = yield* Effect.runtime<never>()
+      const log: Array<string> = []
+      // A pause that notes itself: where the live clock would give the event loop a turn.
+      const deadlines = new Deadlines(yield* Effect.clock, Runtime.runFork(runtime), 4, Effect.sync(() => log.push("|")))
+      const entry = (deadline: number, id: number): Expirable => ({
+        deadline,
+        heapIndex: -1,
+        sequence: 0,
+        expire: () => log.push(`${id}@${deadlines.now()}`)
+      })
+      for (let id = 0; id < 10; id++) deadlines.add(entry(100, id))
+      deadlines.add(entry(150, 10))
+      yield* settle
+      yield* TestClock.adjust(100)
+      yield* settle
+      assert.deepStrictEqual(log, [
+        "0@100", "1@100", "2@100", "3@100", "|",
+        "4@100", "5@100", "6@100", "7@100", "|",
+        "8@100", "9@100"
+      ])
+      assert.strictEqual(deadlines.size, 1, "the later deadline is still waiting")
+      yield* TestClock.adjust(50)
+      yield* settle
+      assert.deepStrictEqual(log.slice(12), ["10@150"], "a deadline after the batch expires on time, alone")
+      yield* deadlines.close()
+    }))
 })

@@ -85,7 +85,10 @@ describe("soak timeline", () => {
       generatorCpuPct: 0,
       machineCpuPct: 0,
       dbCpuPct: 0,
-      generatorLoopP99Ms: 0
+      generatorLoopP99Ms: 0,
+      serverMainRunMs: 0,
+      serverMainWaitMs: 0,
+      serverMainPreemptions: 0
     })
     const timeline = buildTimeline({ seconds: 4, wallT0, process: [sample(0), sample(2)], probe: seconds, fullGcs, spikes: [] })
     expect(timeline.map((s) => [s.t, s.rssMb, s.cpuPct, s.heapUsedMb, s.loopMaxMs])).toEqual([

@@ -11,11 +11,15 @@
  * the next. Registering, cancelling (a waiter that got its permit, or was
  * interrupted) and expiring are O(log n); no fiber is forked per waiter.
  *
- * Deadlines mostly arrive in time order (one timeout per limiter, a
- * monotonic clock), so the sleeping fiber rarely needs to be woken early:
- * only a deadline earlier than the one it sleeps towards (a guard with a
- * shorter timeout of its own) replaces it with a new fiber. The fiber ends
- * when no deadline is left, and is started again by the next one.
+ * Due deadlines expire in slices (`sliceSize`, 256 by default) with a pause
+ * between (`sleep(0)` on the clock: a timer turn of the event loop, so the
+ * server reads its sockets and answers other requests in between). Every
+ * expired waiter's 503 is written in the same turn as its expiry, about
+ * 10 µs each (`npm run bench:expiry-burst`): a timer that woke late (a GC
+ * pause, a starved process) and found thousands due would otherwise write
+ * them all in one turn. A slice is bounded to a few milliseconds; batches
+ * of the usual size (tens, after a late wake under a spike) are not split,
+ * so their last 503 is not pushed back by the turns a split costs.
  *
  * @internal
  */
@@ -75,7 +79,17 @@ export class Deadlines {
   private fiber: Fiber.RuntimeFiber<void> | null = null
   private closed = false
 
-  constructor(private readonly clock: Clock.Clock, private readonly runFork: RunFork) {}
+  /**
+   * `sliceSize` due deadlines expire per event-loop turn; `pause` is what
+   * runs between two slices (by default a zero sleep on `clock`: a timer
+   * turn on the live clock, nothing under `TestClock`).
+   */
+  constructor(
+    private readonly clock: Clock.Clock,
+    private readonly runFork: RunFork,
+    private readonly sliceSize = 256,
+    private readonly pause: Effect.Effect<void> = clock.sleep(Duration.zero)
+  ) {}
 
   /** The current time, on the clock deadlines are measured against. */
   now(): number {
@@ -150,12 +164,19 @@ export class Deadlines {
       const now = this.now()
       let top = this.heap[0]
       let defect: Cause.Cause<never> | undefined
-      while (top !== undefined && top.deadline <= now) {
+      let expired = 0
+      while (top !== undefined && top.deadline <= now && expired < this.sliceSize) {
         this.removeTop()
         defect = expireSafely(top, defect)
         top = this.heap[0]
+        expired++
       }
-      const next = top === undefined ? Effect.void : this.sleepUntil(top.deadline, now, generation)
+      const next = top === undefined
+        ? Effect.void
+        : top.deadline <= now
+        // More are due: the rest after a turn of the event loop.
+        ? Effect.zipRight(this.pause, this.loop(generation))
+        : this.sleepUntil(top.deadline, now, generation)
       if (top === undefined) {
         this.armedAt = Infinity
         this.fiber = null
