@@ -353,7 +353,7 @@ export const windowed: <S>(delegate: Limit<S>, options?: WindowedOptions) => Lim
  * const options: Limit.VegasOptions = { initial: 20, max: 500 }
  * ```
  *
- * @since 0.6.0
+ * @since 0.5.0
  * @category models
  */
 export * from "./LimitOptions.js"
@@ -387,7 +387,7 @@ export * from "./LimitOptions.js"
  * strictEqual(limit.limitOf(first), 1) // pinned at min while it measures the no-load latency
  * ```
  *
- * @since 0.6.0
+ * @since 0.5.0
  * @category constructors
  */
 export const auto: (options?: AutoOptions) => Limit<AutoState> = autoImpl.auto

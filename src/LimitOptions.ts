@@ -10,7 +10,7 @@
  * const options: Limit.AutoOptions = { max: 200 }
  * ```
  *
- * @since 0.6.0
+ * @since 0.5.0
  */
 import type { Tuning } from "./internal/limit/core.js"
 
@@ -294,7 +294,7 @@ export interface WindowedState<S> {
  * const options: Limit.AutoOptions = { max: 200 }
  * ```
  *
- * @since 0.6.0
+ * @since 0.5.0
  * @category models
  */
 export interface AutoOptions {
@@ -324,7 +324,7 @@ export interface AutoOptions {
  * strictEqual(Limit.auto().initial.mode, "running")
  * ```
  *
- * @since 0.6.0
+ * @since 0.5.0
  * @category models
  */
 export interface AutoState {

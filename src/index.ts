@@ -124,19 +124,35 @@ export * as Semaphore from "./Semaphore.js"
 export * as Metrics from "./Metrics.js"
 
 /**
- * Adaptive concurrency-limit algorithms (AIMD, Vegas, Gradient2), for a
- * capacity that follows the upstream's latency.
+ * Adaptive concurrency limits, for a capacity that follows the service's
+ * latency: `auto` (the recommended default, untuned), and Netflix's AIMD,
+ * Vegas and Gradient2.
  *
  * @example
  * ```ts
  * import { Limit, Resource } from "effect-concurrency-limiter"
  *
- * const Upstream = Resource.make("Upstream", { capacity: Limit.gradient2({ initial: 20, min: 1, max: 200 }) })
+ * const Upstream = Resource.make("Upstream", { capacity: Limit.auto({ max: 200 }) })
  * ```
  *
  * @since 0.3.0
  */
 export * as Limit from "./Limit.js"
+
+/**
+ * The options and states of the `Limit` algorithms (types only; `Limit`
+ * re-exports them, as `Limit.AutoOptions` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimitOptions } from "effect-concurrency-limiter"
+ *
+ * export const options: LimitOptions.AutoOptions = { max: 200 }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimitOptions from "./LimitOptions.js"
 
 /**
  * One limit across replicas: the `Limiter` with its permits held in Redis.
