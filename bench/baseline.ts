@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { median } from "./load/aggregate.js"
+import { buildServer } from "./build.js"
 import type { RunReport } from "./report.js"
 
 /** The library's sources at a ref, ready for `buildServer`'s `librarySrc`. */
@@ -78,6 +79,31 @@ const cell = (runs: ReadonlyArray<RunReport>, column: Column): string => {
  * Current build against the baseline, per peak and mode: medians over the
  * passes (ranges in brackets). Empty when no run was a baseline run.
  */
+/** A server script built from this checkout, and from `--baseline`'s library when given. */
+export interface Build {
+  readonly name: string
+  readonly entry: string
+}
+
+/**
+ * `script` built against the baseline's library (first, when `ref` is given)
+ * and against this checkout's, each into `.bench-out/<outName>[-baseline]`.
+ */
+export const buildsWithBaseline = async (
+  outName: string,
+  script: string,
+  ref: string | undefined
+): Promise<Array<Build>> => {
+  const builds: Array<Build> = []
+  if (ref !== undefined) {
+    const baseline = prepareBaseline(ref, ".bench-out")
+    const built = await buildServer(`.bench-out/${outName}-baseline`, script, baseline.librarySrc)
+    builds.push({ name: `${baseline.ref} (${baseline.commit.slice(0, 7)})`, entry: built.entry })
+  }
+  builds.push({ name: "this checkout", entry: (await buildServer(`.bench-out/${outName}`, script)).entry })
+  return builds
+}
+
 export const baselineTable = (runs: ReadonlyArray<RunReport>, baseline: Baseline | undefined): string => {
   if (baseline === undefined || !runs.some((r) => r.build === "baseline")) return ""
   const header = ["Peak, mode", "Library", ...columns.map((c) => c.title)]

@@ -16,8 +16,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { parseArgs } from "node:util"
-import { prepareBaseline } from "./baseline.js"
-import { buildServer } from "./build.js"
+import { buildsWithBaseline } from "./baseline.js"
 import { median } from "./load/aggregate.js"
 
 const { values: args } = parseArgs({
@@ -32,17 +31,7 @@ const runs = Number.parseInt(args.runs, 10)
 if (!(n >= 10 && n <= 8000)) throw new Error(`--n must be 10 to 8000, got ${args.n}`)
 if (!(runs >= 1 && runs <= 20)) throw new Error(`--runs must be 1 to 20, got ${args.runs}`)
 
-interface Build {
-  readonly name: string
-  readonly entry: string
-}
-const builds: Array<Build> = []
-if (args.baseline !== undefined) {
-  const baseline = prepareBaseline(args.baseline, ".bench-out")
-  const built = await buildServer(".bench-out/expiry-burst-baseline", "bench/expiry-burst-run.ts", baseline.librarySrc)
-  builds.push({ name: `${baseline.ref} (${baseline.commit.slice(0, 7)})`, entry: built.entry })
-}
-builds.push({ name: "this checkout", entry: (await buildServer(".bench-out/expiry-burst", "bench/expiry-burst-run.ts")).entry })
+const builds = await buildsWithBaseline("expiry-burst", "bench/expiry-burst-run.ts", args.baseline)
 
 interface Result {
   readonly stallMs: number

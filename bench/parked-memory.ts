@@ -17,8 +17,7 @@
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { prepareBaseline } from "./baseline.js"
-import { buildServer } from "./build.js"
+import { buildsWithBaseline } from "./baseline.js"
 import { median } from "./load/aggregate.js"
 
 const { values: args } = parseArgs({
@@ -37,17 +36,7 @@ const httpN = Number.parseInt(args["http-n"], 10)
 if (!(httpN >= 100 && httpN <= 8000)) throw new Error(`--http-n must be 100 to 8000, got ${args["http-n"]}`)
 if (!(runs >= 1 && runs <= 20)) throw new Error(`--runs must be 1 to 20, got ${args.runs}`)
 
-interface Build {
-  readonly name: string
-  readonly entry: string
-}
-const builds: Array<Build> = []
-if (args.baseline !== undefined) {
-  const baseline = prepareBaseline(args.baseline, ".bench-out")
-  const built = await buildServer(".bench-out/parked-memory-baseline", "bench/parked-memory-run.ts", baseline.librarySrc)
-  builds.push({ name: `${baseline.ref} (${baseline.commit.slice(0, 7)})`, entry: built.entry })
-}
-builds.push({ name: "this checkout", entry: (await buildServer(".bench-out/parked-memory", "bench/parked-memory-run.ts")).entry })
+const builds = await buildsWithBaseline("parked-memory", "bench/parked-memory-run.ts", args.baseline)
 
 const variants = ["fiber", "guard", "node-http", "http-bare", "http"] as const
 const results = new Map<string, Array<number>>()
