@@ -62,6 +62,8 @@ const starts = ["min", "initial", "max"] as const
 const seconds = quick ? { first: 25, moved: 15 } : { first: 40, moved: 20 }
 
 const target = { within: 0.9, throughput: 0.9, latency: 1.5, resettle: 10 }
+/** On `pipelining`, whose throughput keeps rising past the knee, the bar is 0.95 × the best fixed limit's. */
+const throughputTarget = (curve: Curve) => (curve === "pipelining" ? 0.95 : target.throughput)
 
 interface Worst {
   settle: number
@@ -81,12 +83,12 @@ const fold = (w: Worst, phases: ReadonlyArray<PhaseReport>): void => {
     w.latency = Math.max(w.latency, p.latencyRatio)
   }
 }
-const fails = (w: Worst): Array<string> => {
+const fails = (w: Worst, curve: Curve): Array<string> => {
   const why: Array<string> = []
   if (w.settle === Infinity) why.push("never settles")
   if (w.resettle > target.resettle) why.push(`re-settles in ${fmtS(w.resettle)}`)
   if (w.within < target.within) why.push(`${pct(w.within)} within`)
-  if (w.throughput < target.throughput) why.push(`throughput ${w.throughput.toFixed(3)}×`)
+  if (w.throughput < throughputTarget(curve)) why.push(`throughput ${w.throughput.toFixed(3)}×`)
   if (w.latency > target.latency) why.push(`latency ${w.latency.toFixed(3)}×`)
   return why
 }
@@ -123,7 +125,7 @@ for (const algorithm of algorithms) {
         fold(w, phases)
         fold(cell, phases)
         total++
-        const why = fails(w)
+        const why = fails(w, curve)
         if (why.length === 0) passed++
         else cellFails.push(`from ${start}${seeds > 1 ? ` (seed ${seed})` : ""}: ${why.join(", ")}`)
         if (verbose) {

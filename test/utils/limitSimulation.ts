@@ -19,9 +19,14 @@
  * - `quadratic`: × (n / knee)² (throughput falls as knee / n);
  * - `exponential`: × e^(3 (n / knee − 1)) (× 2.5 at 1.3 × the knee);
  * - `mmc`: an M/M/c queue of `knee` servers with exponential service times
- *   of mean `noLoadMillis` and a FIFO queue in front (latency = wait + service).
+ *   of mean `noLoadMillis` and a FIFO queue in front (latency = wait + service);
+ * - `pipelining`: no flat stretch: throughput(n) = X · (1 − e^(−n / k)) with
+ *   k = knee / ln 20, so that `knee` in flight is the least concurrency
+ *   serving 95 % of the plateau X, and latency n / throughput(n) rises from
+ *   the second call in flight (`noLoadMillis` at 1) — a database on one core
+ *   (knee 3: 1.5 × the calls a second at 3 in flight as at 1, each 2 × slower).
  *
- * The first three fix a call's latency when it starts, from the calls in the
+ * The delay curves fix a call's latency when it starts, from the calls in the
  * service once every call granted at that instant has started (calls
  * started together load it together), times a lognormal noise of mean 1
  * and σ `noise` (0.2: ±20 %), capped at 100 × the no-load latency. The knee
@@ -30,9 +35,26 @@
  */
 import type { Limit } from "effect-concurrency-limiter"
 
-export type Curve = "linear" | "quadratic" | "exponential" | "mmc"
+export type Curve = "linear" | "quadratic" | "exponential" | "mmc" | "pipelining"
 
-export const curves: ReadonlyArray<Curve> = ["linear", "quadratic", "exponential", "mmc"]
+export const curves: ReadonlyArray<Curve> = ["linear", "quadratic", "exponential", "mmc", "pipelining"]
+
+/** The pipelining curve's throughput at `n` in flight, ÷ its throughput at 1. */
+const pipelined = (n: number, knee: number): number => {
+  const k = knee / Math.log(20)
+  return (1 - Math.exp(-n / k)) / (1 - Math.exp(-1 / k))
+}
+
+/**
+ * The best a fixed limit does, in calls a second: `knee` calls every no-load
+ * latency on the curves with a flat stretch; the plateau on `pipelining`.
+ */
+export const bestRate = (curve: Curve, knee: number, noLoadMillis: number): number =>
+  curve === "pipelining" ? 1_000 / noLoadMillis / (1 - Math.exp(-Math.log(20) / knee)) : knee / (noLoadMillis / 1_000)
+
+/** The latency at the knee: the no-load latency, or on `pipelining` knee ÷ its throughput there. */
+export const kneeLatency = (curve: Curve, knee: number, noLoadMillis: number): number =>
+  curve === "pipelining" ? noLoadMillis * knee / pipelined(knee, knee) : noLoadMillis
 
 /** A stretch of the run with one knee. */
 export interface Phase {
@@ -60,6 +82,7 @@ export interface Step {
 }
 
 export interface SimulationResult {
+  readonly curve: Curve
   readonly phases: ReadonlyArray<Phase>
   readonly noLoadMillis: number
   /** Every change of the limit, the first at 0. */
@@ -138,6 +161,7 @@ class Heap {
 }
 
 const curveFactor = (curve: Curve, inService: number, knee: number): number => {
+  if (curve === "pipelining") return inService / pipelined(inService, knee)
   if (inService <= knee) return 1
   const x = inService / knee
   switch (curve) {
@@ -264,7 +288,7 @@ export const simulate = (options: SimulationOptions): SimulationResult => {
     }
     grant(now)
   }
-  return { phases, noLoadMillis: noLoad, steps, completed, rttSum }
+  return { curve, phases, noLoadMillis: noLoad, steps, completed, rttSum }
 }
 
 /** How one phase went, measured from its start to its end. */
@@ -278,9 +302,9 @@ export interface PhaseReport {
   readonly settleSeconds: number
   /** The share of the time from settling to the phase's end within the band, in [0, 1]; 0 if it never settled. */
   readonly withinShare: number
-  /** Calls per second from the first whole second after settling to the phase's end, ÷ the knee's (knee / no-load latency). */
+  /** Calls per second from the first whole second after settling to the phase's end, ÷ the best a fixed limit does (`bestRate`). */
   readonly throughputRatio: number
-  /** Their mean rtt ÷ the no-load latency. */
+  /** Their mean rtt ÷ the latency at the knee (`kneeLatency`: the no-load latency but on `pipelining`). */
   readonly latencyRatio: number
 }
 
@@ -321,13 +345,13 @@ export const analyze = (result: SimulationResult, tolerance = 0.3, holdMillis = 
       calls += result.completed[s]
       rtt += result.rttSum[s]
     }
-    const kneeRate = phase.knee / (result.noLoadMillis / 1_000)
+    const kneeRate = bestRate(result.curve, phase.knee, result.noLoadMillis)
     const report: PhaseReport = {
       knee: phase.knee,
       settleSeconds: (settleAt - from) / 1_000,
       withinShare,
       throughputRatio: calls / (lastSecond - firstSecond) / kneeRate,
-      latencyRatio: calls === 0 ? Infinity : rtt / calls / result.noLoadMillis
+      latencyRatio: calls === 0 ? Infinity : rtt / calls / kneeLatency(result.curve, phase.knee, result.noLoadMillis)
     }
     from = to
     return report
