@@ -5,7 +5,8 @@
  * concurrency limit. The *limiter* owns the state, feeds it a `Sample` as
  * each call ends and applies `limitOf`; the *limit* only computes, so it can
  * be tested, replayed and swapped without a clock, a fiber or a lock.
- * `auto` is the recommended default: it finds the service's knee untuned.
+ * `auto` is the recommended default for a service whose latency is flat
+ * until it saturates: it finds that knee untuned.
  *
  * @example
  * ```ts
@@ -375,7 +376,10 @@ export * from "./LimitOptions.js"
  *
  * Pure and replayable, like every `Limit`: windows are measured with the
  * samples' own `endMillis`. `npm run sim:adaptive` measures it against
- * knees of 3 to 200 and four latency curves (docs/adaptive-simulation.md).
+ * knees of 3 to 200 and five latency curves (docs/adaptive-simulation.md).
+ * It judges by latency, so a service that pipelines (slower at 2 in flight
+ * than at 1, yet serving more) keeps it near `min`, below the throughput a
+ * fixed capacity gets: give such a service a load-tested number.
  *
  * @example
  * ```ts
