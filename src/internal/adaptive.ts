@@ -18,7 +18,7 @@ import type * as Clock from "effect/Clock"
 import type * as Limit from "../Limit.js"
 import type { ResourceMetrics } from "./metrics.js"
 import { renderValue } from "./options.js"
-import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
+import type { Ending, HandOff, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
 
 /** @internal */
 export class AdaptiveCapacity implements Observer {
@@ -52,11 +52,11 @@ export class AdaptiveCapacity implements Observer {
     return Number(this.clock.unsafeCurrentTimeNanos()) / 1_000_000
   }
 
-  changed(semaphore: SemaphoreImpl, queue: Queue): void {
+  changed(semaphore: HandOff, queue: Queue): void {
     this.inner?.changed(semaphore, queue)
   }
 
-  resized(semaphore: SemaphoreImpl): void {
+  resized(semaphore: HandOff): void {
     this.inner?.resized(semaphore)
   }
 

@@ -30,7 +30,7 @@ import type * as Scope from "effect/Scope"
 import type { LimiterConfigError } from "../LimiterConfigError.js"
 import * as Metrics from "../Metrics.js"
 import { fromEither, orDefault, refuse, resolveUnknown, validateName } from "./options.js"
-import type { Ending, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
+import type { Ending, HandOff, Observer, Queue, SemaphoreImpl, Waiter } from "./semaphore.js"
 
 type Labels = ReadonlyArray<MetricLabel.MetricLabel>
 
@@ -197,7 +197,7 @@ export class ResourceMetrics implements Observer {
     return this.clock.unsafeCurrentTimeMillis()
   }
 
-  changed(semaphore: SemaphoreImpl, queue: Queue): void {
+  changed(semaphore: HandOff, queue: Queue): void {
     if (this.closed) return
     const resource = this.resource
     Metrics.inUse.unsafeUpdate(semaphore.taken, resource)
@@ -209,7 +209,7 @@ export class ResourceMetrics implements Observer {
     }
   }
 
-  resized(semaphore: SemaphoreImpl): void {
+  resized(semaphore: HandOff): void {
     if (this.closed) return
     Metrics.capacity.unsafeUpdate(semaphore.capacity, this.resource)
     if (!semaphore.partitioned) return

@@ -1,0 +1,222 @@
+/**
+ * The semaphore as the public `Semaphore` (an `Effect.Semaphore` with
+ * extras): takes and releases by count, guarded regions, resizing and stats,
+ * over the waits and hand-off it extends.
+ *
+ * Permits taken by count (`take`, `tryTake`) have no receipt, so the
+ * semaphore counts them: a raw `release` may give back only those.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
+import type * as Option from "effect/Option"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import type * as Semaphore from "../../Semaphore.js"
+import { renderValue } from "../options.js"
+import { holding } from "./receipts.js"
+import { Done, Granted, Held, type Waiter } from "./waiter.js"
+import { Waits } from "./waits.js"
+
+/**
+ * Typed through the public module (as effect's own internals do) so that the
+ * public `TypeId` and this one are the same `unique symbol` type.
+ *
+ * @internal
+ */
+export const TypeId: Semaphore.TypeId = Symbol.for("effect-concurrency-limiter/Semaphore") as Semaphore.TypeId
+
+const invalidPermits = (method: string, permits: number): RangeError =>
+  new RangeError(`Semaphore.${method}: permits must be a positive integer, got ${renderValue(permits)}`)
+
+const isPermitCount = (permits: number): boolean => Number.isSafeInteger(permits) && permits > 0
+
+/** @internal */
+export const validateCapacity = (method: string, permits: number): void => {
+  if (!(Number.isSafeInteger(permits) && permits >= 0)) {
+    throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${renderValue(permits)}`)
+  }
+}
+
+/** @internal */
+export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
+  readonly [TypeId]: Semaphore.TypeId = TypeId
+
+  /**
+   * Permits taken without a receipt (`take`, `tryTake`), the only ones a raw
+   * `release` may give back: the permits of a guard or of `withPermits` are
+   * returned by their own grant, to their own partition.
+   */
+  private unreceipted = 0
+  /**
+   * Set by the limiter that owns the semaphore: checks a capacity asked for
+   * through the `Effect.Semaphore` API (`resize`) as the limiter checks its
+   * own options, and throws when the limiter would refuse it.
+   */
+  checkResize: ((capacity: number) => void) | null = null
+
+  /**
+   * Gives back the permits of a grant its fiber never claimed (see `take`),
+   * when that fiber exits. Lenient: it runs inside the runtime's exit
+   * observers, where a defect has nowhere to go.
+   */
+  reclaim(waiter: Waiter): void {
+    if (waiter.state !== Granted) return
+    waiter.state = Done
+    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) {
+      waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
+      this.giveBack(waiter.permits, waiter.queue)
+    }
+  }
+
+  /**
+   * `take` for a caller whose region is interruptible, e.g.
+   * `Effect.acquireRelease(Effect.interruptible(sem.take(1)), release)`.
+   *
+   * Whatever runs between our uninterruptible region and the caller's next
+   * step gives the runtime one point where it can observe an interruption
+   * while the permits are ours but not yet the caller's (reverting to an
+   * interruptible region always ends a run-loop step). So the grant stays
+   * `Granted` across that point, guarded by an exit observer on the fiber,
+   * and becomes the caller's in a final `sync` whose result goes straight to
+   * the caller's continuation. If the interruption lands in between, the
+   * observer returns the permits when the fiber exits.
+   */
+  takeInterruptibly(permits: number, fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<number> {
+    let waiter: Waiter
+    let observer: (exit: Exit.Exit<unknown, unknown>) => void
+    return Effect.flatMap(
+      Effect.uninterruptibleMask((restore) =>
+        // The mask's body runs when the effect runs, so `acquire` sees the
+        // state of that moment.
+        Effect.map(this.acquire(permits, restore), (granted) => {
+          waiter = granted
+          observer = () => this.reclaim(granted)
+          fiber.addObserver(observer)
+        })
+      ),
+      () =>
+        Effect.sync(() => {
+          waiter.state = Done
+          fiber.removeObserver(observer)
+          this.unreceipt(waiter)
+          return permits
+        })
+    )
+  }
+
+  /** The permits of a `take` are now the caller's, to `release` by count (unless `releaseAll` took them back). */
+  private unreceipt(waiter: Waiter): void {
+    if (waiter.epoch === this.epoch) this.unreceipted += waiter.permits
+  }
+
+  /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
+  unsafeRelease(permits: number): number {
+    if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
+    if (permits > this.unreceipted) {
+      throw new RangeError(
+        `Semaphore.release: releasing ${permits} permit(s) but only ${this.unreceipted} are taken by take or ` +
+          "tryTake (a permit released twice, or one that withPermits or a guard holds)"
+      )
+    }
+    this.checkRelease(permits)
+    this.unreceipted -= permits
+    const own = this.queues[0]
+    own.inUse = Math.max(0, own.inUse - permits)
+    this.giveBack(permits, own)
+    return this.capacity - this.taken
+  }
+
+  // --- Effect.Semaphore ----------------------------------------------------
+
+  readonly take = (permits: number): Effect.Effect<number> =>
+    isPermitCount(permits)
+      ? Effect.withFiberRuntime<number>((fiber, status) =>
+        RuntimeFlags.interruption(status.runtimeFlags)
+          ? this.takeInterruptibly(permits, fiber)
+          // Uninterruptible caller: nothing can interrupt between the grant
+          // and the caller's next step, and the wait is uninterruptible too.
+          : Effect.map(this.acquire(permits, identity), (waiter) => {
+            waiter.state = Done
+            this.unreceipt(waiter)
+            return permits
+          })
+      )
+      : Effect.die(invalidPermits("take", permits))
+
+  readonly release = (permits: number): Effect.Effect<number> =>
+    isPermitCount(permits)
+      ? Effect.sync(() => this.unsafeRelease(permits))
+      : Effect.die(invalidPermits("release", permits))
+
+  readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
+    this.taken = 0
+    this.unreceipted = 0
+    for (const queue of this.queues) queue.inUse = 0
+    this.epoch++
+    for (const queue of this.queues) this.changed(queue)
+    this.wake()
+    return this.capacity - this.taken
+  })
+
+  readonly resize = (permits: number): Effect.Effect<void> =>
+    Effect.sync(() => {
+      validateCapacity("resize", permits)
+      if (this.checkResize !== null) this.checkResize(permits)
+      this.resizeTo(permits)
+    })
+
+  readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    isPermitCount(permits)
+      ? Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(this.acquire(permits, restore), (waiter) => {
+          // Everything from the grant to here ran uninterruptibly, and the
+          // release is installed before `self` becomes interruptible.
+          waiter.state = Held
+          return holding(restore(self), [waiter])
+        })
+      )
+      : Effect.die(invalidPermits("withPermits", permits))
+
+  readonly withPermitsIfAvailable = (permits: number) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<Option.Option<A>, E, R> =>
+    isPermitCount(permits)
+      ? Effect.uninterruptibleMask((restore) => {
+        const grant = this.tryHold(permits)
+        return grant === null ? Effect.succeedNone : holding(Effect.asSome(restore(self)), [grant])
+      })
+      : Effect.die(invalidPermits("withPermitsIfAvailable", permits))
+
+  // --- extras ----------------------------------------------------------------
+
+  readonly tryTake = (permits: number): Effect.Effect<boolean> =>
+    isPermitCount(permits)
+      ? Effect.sync(() => this.unsafeTryTake(permits))
+      : Effect.die(invalidPermits("tryTake", permits))
+
+  unsafeTryTake(permits: number): boolean {
+    if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
+    if (!this.canTakeNow(permits)) return false
+    this.taken += permits
+    this.unreceipted += permits
+    this.queues[0].inUse += permits
+    this.changed(this.queues[0])
+    return true
+  }
+
+  readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())
+
+  unsafeStats(): Semaphore.Stats {
+    return { capacity: this.capacity, inUse: this.taken, waiting: this.waiting }
+  }
+
+  toJSON(): unknown {
+    return { _id: "Semaphore", ...this.unsafeStats() }
+  }
+
+  toString(): string {
+    return `Semaphore(${JSON.stringify(this.unsafeStats())})`
+  }
+}
