@@ -32,11 +32,8 @@ export const defaults = {
   hold: 16
 } as const
 
-const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, pin: number): Limit.AutoState => ({
-  ...state,
-  mode: "measuring",
-  pin,
-  resumeAt,
+/** A measurement not begun: its accumulators, and those of the drain before it. */
+const noMeasurement = {
   measuredCount: 0,
   measuredSum: 0,
   measuredSquares: 0,
@@ -44,7 +41,15 @@ const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, 
   measuredCut: 0,
   drainCount: 0,
   drainLoad: 0,
-  drainRtt: 0,
+  drainRtt: 0
+} as const
+
+const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, pin: number): Limit.AutoState => ({
+  ...state,
+  mode: "measuring",
+  pin,
+  resumeAt,
+  ...noMeasurement,
   measuredAtMillis: endMillis
 })
 
@@ -129,14 +134,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
         floorError: error,
         peakGood: 0,
         measuredAtMillis: end,
-        measuredCount: 0,
-        measuredSum: 0,
-        measuredSquares: 0,
-        measuredLastGrant: 0,
-        measuredCut: 0,
-        drainCount: 0,
-        drainLoad: 0,
-        drainRtt: 0,
+        ...noMeasurement,
         step: 1,
         hold: 0,
         decreases: 0
@@ -266,14 +264,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
       peakGood: 0,
       measuredAtMillis: 0,
       resumeAt: initial,
-      measuredCount: 0,
-      measuredSum: 0,
-      measuredSquares: 0,
-      measuredLastGrant: 0,
-      measuredCut: 0,
-      drainCount: 0,
-      drainLoad: 0,
-      drainRtt: 0,
+      ...noMeasurement,
       windowStart: 0,
       windowCount: 0,
       windowSum: 0,
