@@ -44,180 +44,26 @@ import * as internal from "./internal/limitedHttpClient.js"
 import { parseRetryAfter as parseRetryAfterInternal } from "./internal/retryAfter.js"
 import type * as Limiter from "./Limiter.js"
 import type { LimiterConfigError } from "./LimiterConfigError.js"
+import type { Hosts, HostsResources, Options } from "./LimitedHttpClientOptions.js"
 import type * as Resource from "./Resource.js"
 
+
 /**
- * A request rate, enforced by Effect's `RateLimiter`: only the moment a
- * request is sent is rate limited; the resources bound how many are in
- * flight.
- *
- * To stay under an upstream's limit of N per window W, give the limiter
- * the allowance in slices and mind each algorithm's burst:
- *
- * - `fixed-window` lets `limit` through, then waits until `interval` has
- *   passed since the window opened; a window opens only when the previous
- *   one has passed. `{ limit: N / 10, interval: W / 10 }` sends at most N
- *   per W under steady demand, and nearly N (a window is late by the
- *   timer's lateness, never early); when demand stops and starts within a
- *   window, one window's worth can fall late into the next W: up to
- *   1.1 N. Against a sliding window, never use `{ limit: N, interval: W }`:
- *   two bursts of N at a boundary are 2 N within one W.
- * - `token-bucket` starts full (`limit` tokens) and adds one every
- *   `interval / limit` (rounded up to a millisecond), so any W sees at
- *   most `limit + W / (interval / limit)`: `{ limit: 5, interval: "50 millis" }`
- *   sends at most 105 in any second — in practice about 90–95, because each
- *   of the hundred 10 ms refill timers fires a little late.
- *
- * The retry policy covers what gets through all the same.
+ * The options of the limited clients (`Options`, `RateOptions`,
+ * `RetryOptions`, `Hosts`, …), documented in the `LimitedHttpClientOptions`
+ * module.
  *
  * @example
  * ```ts
  * import type { LimitedHttpClient } from "effect-concurrency-limiter"
  *
- * // An upstream that allows 100 requests per second: 10 per 100 ms.
- * const rate: LimitedHttpClient.RateOptions = { limit: 10, interval: "100 millis", algorithm: "fixed-window" }
+ * const retry: LimitedHttpClient.RetryOptions = { times: 5 }
  * ```
  *
- * @since 0.2.0
+ * @since 0.5.0
  * @category models
  */
-export interface RateOptions {
-  /** Requests per `interval`: a positive safe integer. */
-  readonly limit: number
-  /** A positive finite duration. */
-  readonly interval: Duration.DurationInput
-  /** Default `"token-bucket"`. */
-  readonly algorithm?: "token-bucket" | "fixed-window" | undefined
-}
-
-/**
- * What to do when the upstream refuses a request all the same.
- *
- * On one of `statuses` (default 429 and 503) the request is retried, at
- * most `times` times, after the delay its `Retry-After` header gives
- * (delta-seconds or an HTTP date, see `parseRetryAfter`) or, without a
- * usable one, an exponential backoff from `backoff` (×2 per retry,
- * jittered ×0.8–1.2); no delay exceeds `maxDelay`. The permits are given
- * back while waiting, so that other requests are not blocked behind a
- * sleeping retry, and taken again (with a new rate token) for the retry.
- * When the retries are spent the caller gets the last answer, a response
- * like any other.
- *
- * Only idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) are
- * retried unless `nonIdempotent` is `true`: a 503 does not say whether a POST
- * took effect.
- *
- * @example
- * ```ts
- * import type { LimitedHttpClient } from "effect-concurrency-limiter"
- *
- * const retry: LimitedHttpClient.RetryOptions = { times: 5, maxDelay: "10 seconds" }
- * ```
- *
- * @since 0.2.0
- * @category models
- */
-export interface RetryOptions {
-  /** Retries after the first attempt: a non-negative safe integer. Default 3. */
-  readonly times?: number | undefined
-  /** Statuses (400-599) that are retried. Default `[429, 503]`. */
-  readonly statuses?: ReadonlyArray<number> | undefined
-  /** The first backoff delay when there is no usable `Retry-After`. Default `"200 millis"`. */
-  readonly backoff?: Duration.DurationInput | undefined
-  /** The longest single wait, `Retry-After` included. Default `"30 seconds"`. */
-  readonly maxDelay?: Duration.DurationInput | undefined
-  /** Retry POST and PATCH too. Default `false`. */
-  readonly nonIdempotent?: boolean | undefined
-}
-
-/**
- * The limits of one upstream.
- *
- * @example
- * ```ts
- * import { type LimitedHttpClient, Resource } from "effect-concurrency-limiter"
- *
- * const Api = Resource.make("Api", { capacity: 10 })
- *
- * const options: LimitedHttpClient.Options<[typeof Api]> = {
- *   resources: [Api],
- *   rate: { limit: 10, interval: "100 millis", algorithm: "fixed-window" },
- *   retry: { times: 5 }
- * }
- * ```
- *
- * @since 0.2.0
- * @category models
- */
-export interface Options<Resources extends Limiter.NonEmptyResources> {
-  /** Every request holds one permit of each, as `Limiter.withResources` would. */
-  readonly resources: Resources
-  /** Overrides the limiter's timeout for the wait for permits. */
-  readonly timeout?: Duration.DurationInput | undefined
-  /**
-   * The partition the requests belong to, on the resources that have
-   * partitions: required then (checked when the client is made, with a
-   * `LimiterConfigError`), and one they all have.
-   */
-  readonly partition?: Limiter.CommonPartition<Resources> | undefined
-  /** A request rate. Without it, only the resources bound the requests. */
-  readonly rate?: RateOptions | undefined
-  /** A response policy for 429 and 503. Without it, every response goes to the caller as it came. */
-  readonly retry?: RetryOptions | undefined
-  /**
-   * How long after its headers a response whose body nobody has started to
-   * read keeps its permits; then they go back (the body stays readable,
-   * without them). A non-negative finite duration. Default `"1 second"`.
-   */
-  readonly unreadBodyTimeout?: Duration.DurationInput | undefined
-}
-
-/**
- * The options of a keyed client: one entry per host, spelled as `URL.host`
- * spells it (lower case, with a port only when it is not the scheme's
- * default): `"api.example.com"`, `"127.0.0.1:8080"`.
- *
- * @example
- * ```ts
- * import { type LimitedHttpClient, Resource } from "effect-concurrency-limiter"
- *
- * const Payments = Resource.make("Payments", { capacity: 4 })
- * const Search = Resource.make("Search", { capacity: 20 })
- *
- * const hosts = {
- *   "api.payments.example": { resources: [Payments], rate: { limit: 10, interval: "1 second" } },
- *   "search.example:8443": { resources: [Search], retry: {} }
- * } satisfies LimitedHttpClient.Hosts
- * ```
- *
- * @since 0.2.0
- * @category models
- */
-export interface Hosts {
-  readonly [host: string]: Options<Limiter.NonEmptyResources>
-}
-
-/**
- * The resources a keyed client's hosts list, as they appear in `R`.
- *
- * @example
- * ```ts
- * import { LimitedHttpClient, Resource } from "effect-concurrency-limiter"
- *
- * const Payments = Resource.make("Payments", { capacity: 4 })
- * const Search = Resource.make("Search", { capacity: 20 })
- * const hosts = { "a.example": { resources: [Payments] }, "b.example": { resources: [Search] } } as const
- *
- * // Resource.Resource.Identifier<"Payments"> | Resource.Resource.Identifier<"Search">
- * type Needed = LimitedHttpClient.HostsResources<typeof hosts>
- * ```
- *
- * @since 0.2.0
- * @category models
- */
-export type HostsResources<H extends Hosts> = {
-  [K in keyof H]: Resource.Resource.Identifiers<H[K]["resources"]>
-}[keyof H]
+export * from "./LimitedHttpClientOptions.js"
 
 /**
  * Decorates a client: every request runs under the options' resources,

@@ -46,6 +46,21 @@ export * as BusyError from "./BusyError.js"
 export * as LimitedHttpClient from "./LimitedHttpClient.js"
 
 /**
+ * The options of `LimitedHttpClient` (types only; `LimitedHttpClient`
+ * re-exports them, as `LimitedHttpClient.Options` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimitedHttpClientOptions } from "effect-concurrency-limiter"
+ *
+ * export const retry: LimitedHttpClientOptions.RetryOptions = { times: 5 }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimitedHttpClientOptions from "./LimitedHttpClientOptions.js"
+
+/**
  * The limiter service, its layer, and the guards that take permits.
  *
  * @example
@@ -62,6 +77,22 @@ export * as LimitedHttpClient from "./LimitedHttpClient.js"
  * @since 0.1.0
  */
 export * as Limiter from "./Limiter.js"
+
+/**
+ * The options of `Limiter.layer` and its guards, and the checks of a
+ * guard's list of resources (types only; `Limiter` re-exports them, as
+ * `Limiter.Options` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimiterOptions } from "effect-concurrency-limiter"
+ *
+ * export const slow: LimiterOptions.WithResourcesOptions = { timeout: "30 seconds" }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimiterOptions from "./LimiterOptions.js"
 
 /**
  * The error of a `Limiter` layer built from bad options.
