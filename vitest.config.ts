@@ -2,9 +2,13 @@ import * as path from "node:path"
 import { defineConfig, defineProject } from "vitest/config"
 import { projects } from "./test/projects.js"
 
-const alias = {
-  "effect-concurrency-limiter": path.join(import.meta.dirname, "src/index.ts")
-}
+// The sources themselves, not a build: the package's name and the shared
+// core's, as tsconfig.json's "paths" map them for the type checker.
+const alias = [
+  { find: /^effect-concurrency-limiter$/, replacement: path.join(import.meta.dirname, "src/index.ts") },
+  { find: /^effect-concurrency-limiter\/(.*)$/, replacement: path.join(import.meta.dirname, "src/$1.ts") },
+  { find: /^@effect-concurrency-limiter\/core\/(.*)$/, replacement: path.join(import.meta.dirname, "packages/core/src/$1.ts") }
+]
 
 /**
  * `npm test` runs four projects, so that a failure says which kind of test
