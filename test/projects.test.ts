@@ -25,7 +25,7 @@ describe("vitest projects", () => {
       const byFile = new Map<string, Array<string>>()
       for (const spec of specifications) byFile.set(spec.moduleId, [...(byFile.get(spec.moduleId) ?? []), spec.project.name])
       const placement = Object.fromEntries(
-        testFiles(path.join(root, "test")).map((file) => [path.relative(root, file), byFile.get(file) ?? []])
+        [...testFiles(path.join(root, "test")), ...testFiles(path.join(root, "packages/core/test"))].map((file) => [path.relative(root, file), byFile.get(file) ?? []])
       )
       const misplaced = Object.entries(placement).filter(([, names]) => names.length !== 1)
       expect(misplaced).toEqual([])

@@ -10,6 +10,8 @@
  *   config fuzz and the adaptive simulation: long and CPU-heavy
  *   (`stress-*`, `soak*`, `*.fuzz.test.ts`, `*.simulation.test.ts`).
  * - `unit`: everything else: pure code, and effects on the TestClock.
+ * - `core`: the tests of the Effect-free core shared by both Effect lines
+ *   (packages/core/test), run once, here, under the Effect 3 line's Node.
  *
  * Every file is in exactly one project (test/projects.test.ts checks it).
  */
@@ -19,12 +21,13 @@ const stress = ["test/**/stress-*.test.ts", "test/**/soak*.test.ts", "test/**/*.
 
 /** A project's name and file globs (relative to the repository root). */
 export interface Project {
-  readonly name: "unit" | "e2e" | "services" | "stress"
+  readonly name: "core" | "unit" | "e2e" | "services" | "stress"
   readonly include: ReadonlyArray<string>
   readonly exclude: ReadonlyArray<string>
 }
 
 export const projects: ReadonlyArray<Project> = [
+  { name: "core", include: ["packages/core/test/**/*.test.ts"], exclude: [] },
   { name: "unit", include: ["test/**/*.test.ts"], exclude: [...services, ...e2e, ...stress] },
   { name: "e2e", include: e2e, exclude: [] },
   { name: "services", include: services, exclude: [] },
