@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import { Done, Granted, Held } from "@effect-concurrency-limiter/core/semaphore/waiter"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -17,7 +18,7 @@ import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../../Semaphore.js"
 import { renderValue } from "../options.js"
 import { holding } from "./receipts.js"
-import { Done, Granted, Held, type Waiter } from "./waiter.js"
+import type { Waiter } from "./outcomes.js"
 import { Waits } from "./waits.js"
 
 /**
@@ -65,10 +66,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   reclaim(waiter: Waiter): void {
     if (waiter.state !== Granted) return
     waiter.state = Done
-    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) {
-      waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
-      this.giveBack(waiter.permits, waiter.queue)
-    }
+    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) this.giveBack(waiter.permits, waiter.queue)
   }
 
   /**
@@ -123,9 +121,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
     }
     this.checkRelease(permits)
     this.unreceipted -= permits
-    const own = this.queues[0]
-    own.inUse = Math.max(0, own.inUse - permits)
-    this.giveBack(permits, own)
+    this.giveBack(permits, this.queues[0])
     return this.capacity - this.taken
   }
 
@@ -152,12 +148,8 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
       : Effect.die(invalidPermits("release", permits))
 
   readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
-    this.taken = 0
     this.unreceipted = 0
-    for (const queue of this.queues) queue.inUse = 0
-    this.epoch++
-    for (const queue of this.queues) this.changed(queue)
-    this.wake()
+    this.revokeAll()
     return this.capacity - this.taken
   })
 
