@@ -8,13 +8,14 @@ import type { Ending, Waiter } from "@effect-concurrency-limiter/core/semaphore/
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type { Outcome } from "./waits.js"
 
 /**
  * Releases held grants, the last one first.
  *
  * @internal
  */
-export const releaseGrants = (grants: ReadonlyArray<Waiter<unknown>>, ending: Ending): void => {
+export const releaseGrants = (grants: ReadonlyArray<Waiter<Outcome>>, ending: Ending): void => {
   // A release that throws (permits released twice, after a `releaseAll` let a
   // raw `release` take them) must not keep the others from being released.
   let failed = false
@@ -49,7 +50,7 @@ export const endingOf = (exit: Exit.Exit<unknown, unknown>): Ending =>
  */
 export const holding = <A, E, R>(
   self: Effect.Effect<A, E, R>,
-  grants: ReadonlyArray<Waiter<unknown>>
+  grants: ReadonlyArray<Waiter<Outcome>>
 ): Effect.Effect<A, E, R> =>
   Effect.onExitPrimitive(self, (exit) => {
     releaseGrants(grants, endingOf(exit))
