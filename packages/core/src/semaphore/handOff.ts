@@ -149,8 +149,9 @@ export class HandOff<R> {
    * yield between `tryGrant` and here: free permits are granted at once, a
    * `bounded` wait finding the queue full is refused, a `deadline` (millis
    * on `deadlines`' clock) already passed expires it; each resumes it at
-   * once. Otherwise the waiter queues until `wake` grants it, its deadline
-   * `expire`s it, or the Effect line `abandon`s it.
+   * once. Otherwise the waiter queues until `wake` grants it (at once, if
+   * it is the next waiter and fits), its deadline `expire`s it, or the
+   * Effect line `abandon`s it.
    */
   park(
     waiter: Waiter<R>,
@@ -180,6 +181,10 @@ export class HandOff<R> {
         waiter.deadline = deadline
         deadlines.add(waiter)
       }
+      // Queued behind someone who does not fit, it may still be next: the
+      // newest under LIFO, or the only one of a partition owed permits. Then
+      // it has the free permits now, not at the next release.
+      if (nextWaiter(this.queues, this.lifo) === waiter) this.wake()
     }
   }
 
