@@ -5,32 +5,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { LimiterConfigError } from "../LimiterConfigError.js"
 import * as Resource from "../Resource.js"
+import { renderValue } from "./invalidOption.js"
 
-/** Renders a bad value so that the error shows exactly what was given. */
-export const renderValue = (value: unknown): string => render(value, new Set())
-
-const render = (value: unknown, seen: Set<unknown>): string => {
-  if (typeof value === "string") return JSON.stringify(value)
-  if (typeof value === "bigint") return `${value}n`
-  if (typeof value !== "object" || value === null) return String(value)
-  if (seen.has(value)) return "[Circular]"
-  seen.add(value)
-  try {
-    if (Array.isArray(value)) return `[${value.map((item) => render(item, seen)).join(", ")}]`
-    if (Duration.isDuration(value)) return Duration.format(value)
-    const proto = Object.getPrototypeOf(value)
-    // `Object.create(null)` has no `toString`: `String` would throw on it.
-    if (proto === Object.prototype || proto === null) {
-      const entries = Object.entries(value)
-      return entries.length === 0 ? "{}" : `{ ${entries.map(([k, v]) => `${k}: ${render(v, seen)}`).join(", ")} }`
-    }
-    return String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  } finally {
-    seen.delete(value)
-  }
-}
+export { renderValue }
+export { orDefault } from "@effect-concurrency-limiter/core/options/orDefault"
 
 const invalid = (field: string, value: unknown, expected: string) =>
   Either.left(new LimiterConfigError({ field, value: renderValue(value), expected }))
@@ -169,13 +147,6 @@ export const validatePartitions = (
 /** A switch: `"false"` from a `Config.string` would otherwise read as on. */
 export const validateBoolean = (field: string, value: unknown): Either.Either<boolean, LimiterConfigError> =>
   typeof value === "boolean" ? Either.right(value) : invalid(field, value, "a boolean")
-
-/**
- * An option's value, or its default when absent. Only `undefined` is absent:
- * a `null` (from JSON, say) is a value like any other and is checked, not
- * quietly replaced (`??` would make a `maxWaiting: null` unbounded).
- */
-export const orDefault = <A, B>(value: A | undefined, fallback: B): A | B => value === undefined ? fallback : value
 
 /**
  * A limiter's name, the `limiter` label of its metric series: any

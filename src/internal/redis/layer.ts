@@ -39,7 +39,7 @@ import { Heartbeat } from "./leases.js"
 import { makeSeries } from "../metrics.js"
 import { RemoteMetrics } from "./metrics.js"
 import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
-import { grantChannel, keysOf } from "./scripts.js"
+import { grantChannel, keysOf } from "@effect-concurrency-limiter/core/redis/keys"
 
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
 export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
