@@ -10,6 +10,7 @@
  * - `partitions.ts`: the partitions and their guaranteed permits.
  * - `handOff.ts`: the synchronous core: the permit count, parking and
  *   enqueueing, the O(1) hand-off of freed permits, and waiters giving up.
+ * - `counted.ts`: permits taken and released by count, without a receipt.
  *
  * And here, in `./semaphore/`, the Effect 3 side:
  *

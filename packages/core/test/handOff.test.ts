@@ -3,7 +3,8 @@
  * configurations (capacity, FIFO / LIFO, `maxWaiting`, partitions) driven by
  * random waits (bounded or not, with or without a deadline, through
  * `tryGrant` first or straight to `park`), claims, releases (twice, too),
- * interruptions, clock steps, resizes, `revokeAll`s and `tryHold`s. The
+ * interruptions, clock steps, resizes, `revokeAll`s, `tryHold`s, and
+ * takes and releases by count (`Counted`), reclaims included. The
  * core is synchronous, so every step ends at quiescence; after each, the
  * core and the model must agree on every waiter's state and outcome, the
  * order of grants and how long each waited, the queues' contents and
@@ -16,7 +17,8 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { DeadlineHeap, type DeadlineTimer, type Expirable } from "../src/deadlines/heap.js"
-import { HandOff, type Observer } from "../src/semaphore/handOff.js"
+import { Counted } from "../src/semaphore/counted.js"
+import type { Observer } from "../src/semaphore/handOff.js"
 import { nextWaiter } from "../src/semaphore/queue.js"
 import { Done, Granted, Held, type Outcomes, type Waiter, Waiting } from "../src/semaphore/waiter.js"
 import { type Config, Model, type ModelWaiter, type Outcome, type Phase } from "./model.js"
@@ -78,7 +80,20 @@ const command = fc.oneof(
     })
   }
 )
-type Command = typeof command extends fc.Arbitrary<infer T> ? T : never
+const byCount = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("tryTakeCounted" as const), permits: fc.integer({ min: 1, max: 3 }) })
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("countGrant" as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("releaseCounted" as const), permits: fc.integer({ min: 1, max: 3 }) })
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("reclaim" as const), pick: fc.nat() }) }
+)
+const anyCommand = fc.oneof({ weight: 5, arbitrary: command }, { weight: 2, arbitrary: byCount })
+type Command = typeof anyCommand extends fc.Arbitrary<infer T> ? T : never
 
 const phaseOf = (waiter: Waiter<Outcome>): Phase => {
   switch (waiter.state) {
@@ -98,7 +113,7 @@ const phaseOf = (waiter: Waiter<Outcome>): Phase => {
 /** The core side of one run: the semaphore, its waiters by model id, and what they and the observer saw. */
 class Driver {
   readonly timer = new ManualTimer()
-  readonly semaphore: HandOff<Outcome>
+  readonly semaphore: Counted<Outcome>
   readonly waiters: Array<Waiter<Outcome>> = []
   readonly outcomes: Array<Outcome | undefined> = []
   readonly ids = new Map<Waiter<Outcome>, number>()
@@ -109,7 +124,7 @@ class Driver {
   constructor(readonly config: Config) {
     const p = config.partitions
     const total = p === null ? 1 : p.weights.reduce((a, b) => a + b, 0) + p.slack
-    this.semaphore = new HandOff(config.capacity, outcomes, {
+    this.semaphore = new Counted(config.capacity, outcomes, {
       order: config.lifo ? "lifo" : "fifo",
       maxWaiting: config.maxWaiting,
       partitions: p?.weights.map((w, i) => [`p${i}`, w / total] as const)
@@ -185,9 +200,10 @@ const check = (driver: Driver, model: Model): void => {
   expect(driver.grants).toEqual(model.grants)
   expect(driver.failed).toEqual(model.failed)
   expect(driver.released).toBe(model.released)
-  expect([s.capacity, s.taken, s.waiting, s.epoch]).toEqual([
+  expect([s.capacity, s.taken, s.unreceipted, s.waiting, s.epoch]).toEqual([
     model.capacity,
     model.taken,
+    model.unreceipted,
     model.waiting().length,
     model.epoch
   ])
@@ -207,9 +223,9 @@ const check = (driver: Driver, model: Model): void => {
   })
   // Only waiting ones with a deadline are in the heap.
   expect(driver.timer.heap.size).toBe(model.waiting().filter((w) => w.deadline !== Infinity).length)
-  // No permit leaked: what is taken is exactly what this epoch's grants hold.
+  // No permit leaked: what is taken is exactly what this epoch's grants hold, plus what was taken by count.
   const live = model.waiters.filter((w) => (w.phase === "granted" || w.phase === "held") && w.epoch === model.epoch)
-  expect(s.taken).toBe(live.reduce((sum, w) => sum + w.permits, 0))
+  expect(s.taken).toBe(live.reduce((sum, w) => sum + w.permits, model.unreceipted))
   // The available count never exceeds the capacity.
   expect(s.taken).toBeGreaterThanOrEqual(0)
   // Strict, and no one who fits is left waiting.
@@ -260,13 +276,38 @@ const step = (driver: Driver, model: Model, cmd: Command): void => {
     case "revokeAll":
       model.revokeAll()
       return driver.semaphore.revokeAll()
+    case "tryTakeCounted":
+      expect(driver.semaphore.tryTakeCounted(cmd.permits)).toBe(model.tryTakeCounted(cmd.permits))
+      return
+    case "countGrant": {
+      // A `take`'s grant: of the own queue.
+      const w = pick(model, ["granted"], cmd.pick)
+      if (w === undefined || w.partition !== 0) return
+      model.countGrant(w)
+      return driver.semaphore.countGrant(driver.waiters[w.id])
+    }
+    case "releaseCounted": {
+      const available = model.releaseCounted(cmd.permits)
+      if (available === null) {
+        expect(() => driver.semaphore.releaseCounted(cmd.permits)).toThrow(RangeError)
+      } else {
+        expect(driver.semaphore.releaseCounted(cmd.permits)).toBe(available)
+      }
+      return
+    }
+    case "reclaim": {
+      const w = pick(model, ["granted"], cmd.pick)
+      if (w === undefined) return
+      model.reclaim(w)
+      return driver.semaphore.reclaim(driver.waiters[w.id])
+    }
   }
 }
 
 describe("HandOff against a model", () => {
   it("agrees with the model at every step, and leaks no permit", () =>
     fc.assert(
-      fc.property(config, fc.array(command, { maxLength: 60 }), (cfg, commands) => {
+      fc.property(config, fc.array(anyCommand, { maxLength: 60 }), (cfg, commands) => {
         const driver = new Driver(cfg)
         const model = new Model(cfg)
         for (const cmd of commands) {
@@ -284,11 +325,38 @@ describe("HandOff against a model", () => {
           model.release(w)
           driver.waiters[w.id].release()
         }
+        if (model.unreceipted > 0) {
+          expect(driver.semaphore.releaseCounted(model.unreceipted)).toBe(model.releaseCounted(model.unreceipted))
+        }
         check(driver, model)
         const s = driver.semaphore
         expect([s.taken, s.waiting, driver.timer.heap.size]).toEqual([0, 0, 0])
         expect(s.queues.every((q) => q.inUse === 0 && q.head === null)).toBe(true)
       }),
-      { numRuns: 300 }
+      { numRuns: 1000 }
     ))
+
+  it("a grant revokeAll took back before its caller claimed it returns nothing, however it ends", () => {
+    const semaphore = new Counted<Outcome>(2, outcomes)
+    const parked: Array<Outcome> = []
+    expect(semaphore.tryTakeCounted(2)).toBe(true)
+    const reclaimed = semaphore.newWaiter(1, semaphore.queues[0])
+    const counted = semaphore.newWaiter(1, semaphore.queues[0])
+    semaphore.park(reclaimed, (o) => parked.push(o), undefined, Infinity, false)
+    semaphore.park(counted, (o) => parked.push(o), undefined, Infinity, false)
+    expect(parked).toEqual([])
+    // The counted permits come back and go to the two waiters; then those grants are taken back too.
+    semaphore.revokeAll()
+    expect(parked).toEqual(["granted", "granted"])
+    semaphore.revokeAll()
+    const holder = semaphore.tryHold(2)
+    expect(holder).not.toBeNull()
+    // Neither older grant may free the holder's permits, nor count them as taken by count.
+    semaphore.reclaim(reclaimed)
+    semaphore.countGrant(counted)
+    expect([semaphore.taken, semaphore.unreceipted]).toEqual([2, 0])
+    expect(() => semaphore.releaseCounted(1)).toThrow(RangeError)
+    holder!.release()
+    expect(semaphore.taken).toBe(0)
+  })
 })

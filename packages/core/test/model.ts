@@ -10,7 +10,8 @@
  * blocks everyone): the oldest (LIFO: newest) waiter of a partition holding
  * less than its guarantee, else the oldest (newest) of any. `revokeAll`
  * frees every permit and starts a new epoch; the release of a grant of an
- * older epoch returns nothing.
+ * older epoch returns nothing. Permits taken by count (no receipt) belong
+ * to the own queue, and only they can be released by count.
  */
 
 /** What a parked waiter is resumed with, in the test. */
@@ -64,6 +65,8 @@ export class Model {
   now = 0
   capacity: number
   taken = 0
+  /** Permits taken by count, without a receipt. */
+  unreceipted = 0
   epoch = 0
   private arrivals = 0
   /** Per queue (0: own, then the partitions): permits held, and permits guaranteed. */
@@ -211,8 +214,44 @@ export class Model {
 
   revokeAll(): void {
     this.taken = 0
+    this.unreceipted = 0
     this.inUse.fill(0)
     this.epoch++
+    this.wake()
+  }
+
+  // --- by count ----------------------------------------------------------------
+
+  tryTakeCounted(permits: number): boolean {
+    if (!this.canTakeNow(permits)) return false
+    this.taken += permits
+    this.unreceipted += permits
+    this.inUse[0] += permits
+    return true
+  }
+
+  /** A granted `take` becomes permits held by count. */
+  countGrant(w: ModelWaiter): void {
+    if (w.phase !== "granted") return
+    w.phase = "done"
+    if (w.epoch === this.epoch) this.unreceipted += w.permits
+  }
+
+  /** The permits free afterwards, or `null` when fewer were taken by count (the core throws). */
+  releaseCounted(permits: number): number | null {
+    if (permits > this.unreceipted) return null
+    this.unreceipted -= permits
+    this.taken -= permits
+    this.inUse[0] = Math.max(0, this.inUse[0] - permits)
+    this.wake()
+    return this.capacity - this.taken
+  }
+
+  /** An unclaimed grant's fiber exited: its permits go back. */
+  reclaim(w: ModelWaiter): void {
+    if (w.phase !== "granted") return
+    w.phase = "done"
+    this.giveBack(w)
     this.wake()
   }
 }

@@ -13,7 +13,8 @@
  *
  * @internal
  */
-import { HandOff, type QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
+import { Counted } from "@effect-concurrency-limiter/core/semaphore/counted"
+import type { QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
 import * as Effect from "effect/Effect"
 import type { Deadlines } from "../deadlines.js"
 import {
@@ -27,7 +28,7 @@ import {
 } from "./outcomes.js"
 
 /** @internal */
-export class Waits extends HandOff<Outcome> {
+export class Waits extends Counted<Outcome> {
   constructor(capacity: number, options?: QueueOptions) {
     super(capacity, outcomes, options)
   }
