@@ -4,6 +4,7 @@
  * Redis Cluster keeps them on one shard (a script may only touch keys of
  * one shard).
  */
+import type { NameRule } from "../options/resources.js"
 
 /** The keys of one resource, in the order the scripts take them. */
 export interface ResourceKeys {
@@ -26,3 +27,9 @@ export const keysOf = (prefix: string, resource: string): ResourceKeys => {
  * `<replica>:<n>`: the scripts find the channel from the id.
  */
 export const grantChannel = (keys: ResourceKeys, replica: string): string => `${keys.channel}:${replica}`
+
+/** A resource's name is part of its keys' hash tag `{name}`: no braces, no spaces. */
+export const resourceNameRule: NameRule = {
+  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
+  expected: "a non-empty string without braces or spaces"
+}
