@@ -3,6 +3,9 @@
  *
  * @since 0.1.0
  */
+import * as Busy from "@effect-concurrency-limiter/core/busy/response"
+import type * as BusyReason from "@effect-concurrency-limiter/core/busy/reason"
+import { message as busyMessage } from "@effect-concurrency-limiter/core/busy/reason"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
@@ -30,7 +33,7 @@ import type * as AST from "effect/SchemaAST"
  * @since 0.1.0
  * @category constants
  */
-export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
+export const responseBody = Busy.responseBody
 
 /**
  * Why a request was refused: its deadline passed while it waited
@@ -63,7 +66,7 @@ export const responseBody = "{\"detail\":\"Server busy, please retry later\"}"
  * @since 0.3.0
  * @category models
  */
-export type Reason = "timeout" | "queue-full" | "unavailable" | "lease-lost"
+export type Reason = BusyReason.Reason
 
 /**
  * What the 503 body is, on the wire: `{"detail":"Server busy, please retry later"}`.
@@ -144,10 +147,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
 
   /** @since 0.1.0 */
   override get message(): string {
-    if (this.reason === "queue-full") return `Resource "${this.resource}" is busy: its queue is full`
-    if (this.reason === "unavailable") return `Resource "${this.resource}" is busy: the limiter's Redis is unreachable`
-    if (this.reason === "lease-lost") return `Resource "${this.resource}" is busy: its permit's lease in Redis was lost`
-    return `Resource "${this.resource}" is busy: no permit within ${Duration.format(this.waited)}`
+    return busyMessage(this.resource, this.reason, this.reason === "timeout" ? Duration.format(this.waited) : "")
   }
 
   /**
@@ -158,7 +158,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    * @since 0.1.0
    */
   get retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil(Duration.toSeconds(this.waited)))
+    return Busy.retryAfterSeconds(Duration.toSeconds(this.waited))
   }
 
   /**
@@ -182,10 +182,10 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    */
   [HttpServerRespondable.symbol]() {
     return Effect.succeed(
-      HttpServerResponse.text(responseBody, {
-        status: 503,
-        contentType: "application/json",
-        headers: Headers.fromInput({ "retry-after": String(this.retryAfterSeconds) })
+      HttpServerResponse.text(Busy.responseBody, {
+        status: Busy.status,
+        contentType: Busy.contentType,
+        headers: Headers.fromInput({ [Busy.retryAfterHeader]: String(this.retryAfterSeconds) })
       })
     )
   }
@@ -256,7 +256,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
  * @since 0.1.0
  * @category constants
  */
-export const detail = "Server busy, please retry later"
+export const detail = Busy.detail
 
 /**
  * `BusyError` as an `HttpApi` endpoint error — the schema the `BusyError`
@@ -300,5 +300,5 @@ export const HttpApiError: Schema.Schema<BusyError, Encoded> = Schema.transformO
   }
 ).annotations({
   identifier: "BusyError",
-  ...HttpApiSchema.annotations({ status: 503, description: "The server is busy: retry later." })
+  ...HttpApiSchema.annotations({ status: Busy.status, description: "The server is busy: retry later." })
 })
