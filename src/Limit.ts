@@ -21,14 +21,14 @@
  *
  * @since 0.3.0
  */
-import { hasProperty } from "effect/Predicate"
-import * as aimdImpl from "./internal/limit/aimd.js"
-import * as autoImpl from "./internal/limit/auto.js"
-import * as core from "./internal/limit/core.js"
-import * as fixedImpl from "./internal/limit/fixed.js"
-import * as gradient2Impl from "./internal/limit/gradient2.js"
-import * as vegasImpl from "./internal/limit/vegas.js"
-import * as windowedImpl from "./internal/limit/windowed.js"
+import * as aimdImpl from "@effect-concurrency-limiter/core/limit/aimd"
+import * as autoImpl from "@effect-concurrency-limiter/core/limit/auto"
+import * as fixedImpl from "@effect-concurrency-limiter/core/limit/fixed"
+import * as gradient2Impl from "@effect-concurrency-limiter/core/limit/gradient2"
+import * as core from "@effect-concurrency-limiter/core/limit/model"
+import * as vegasImpl from "@effect-concurrency-limiter/core/limit/vegas"
+import * as windowedImpl from "@effect-concurrency-limiter/core/limit/windowed"
+import { rethrowInvalid } from "./internal/invalidOption.js"
 import type {
   AimdOptions,
   AimdState,
@@ -90,28 +90,7 @@ export type TypeId = typeof TypeId
  * @since 0.3.0
  * @category models
  */
-export interface Sample {
-  /** When the call ended, in Clock millis (windows are measured with it). */
-  readonly endMillis: number
-  /** Round-trip time: from the grant of its permit to its release, in millis. */
-  readonly rttMillis: number
-  /** Permits in use when this call got its permit, itself included. */
-  readonly inflight: number
-  /**
-   * Permits in use when it released it, itself included; absent: `inflight`.
-   * A call ran alone only if both are low: calls granted together at once
-   * are counted 1, 2, … at their grants, yet each ran with all the others.
-   */
-  readonly inflightAtRelease?: number | undefined
-  /**
-   * `"success"`; `"failure"`: the call failed (counts as a drop, like
-   * Netflix's `onDropped`); `"dropped"`: refused by the limiter (timeout or
-   * queue full), no rtt (`rttMillis` 0). The algorithms here ignore
-   * `"dropped"`, as Netflix never feeds its limiter's rejections to the
-   * limit; a custom `Limit` may use it.
-   */
-  readonly outcome: "success" | "failure" | "dropped"
-}
+export interface Sample extends core.Sample {}
 
 /**
  * An algorithm: a pure state machine over samples.
@@ -131,21 +110,7 @@ export interface Sample {
  * @since 0.3.0
  * @category models
  */
-export interface Limit<S = unknown> {
-  readonly [TypeId]: TypeId
-  /** e.g. "gradient2" — for metrics and errors. */
-  readonly name: string
-  /** The least limit it ever stands for. */
-  readonly min: number
-  /** The greatest limit it ever stands for. */
-  readonly max: number
-  /** The state before any sample. */
-  readonly initial: S
-  /** The next state. Pure: must not mutate `state`. */
-  readonly update: (state: S, sample: Sample) => S
-  /** The concurrency limit a state stands for: an integer in [min, max]. */
-  readonly limitOf: (state: S) => number
-}
+export interface Limit<S = unknown> extends core.Limit<S> {}
 
 /**
  * Whether a value is a `Limit`.
@@ -162,7 +127,7 @@ export interface Limit<S = unknown> {
  * @since 0.3.0
  * @category guards
  */
-export const isLimit = (u: unknown): u is Limit => hasProperty(u, TypeId)
+export const isLimit: (u: unknown) => u is Limit = core.isLimit
 
 /**
  * A tuning value: a constant, or a function of the current integer limit
@@ -200,7 +165,7 @@ export type Tuning = core.Tuning
  * @since 0.3.0
  * @category constructors
  */
-export const fixed: (n: number) => Limit<FixedState> = fixedImpl.fixed
+export const fixed = (n: number): Limit<FixedState> => rethrowInvalid(() => fixedImpl.fixed(n))
 
 /**
  * Loss-based: +1 per success, × `backoffRatio` (rounded down) per drop — a
@@ -232,7 +197,7 @@ export const fixed: (n: number) => Limit<FixedState> = fixedImpl.fixed
  * @since 0.3.0
  * @category constructors
  */
-export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
+export const aimd = (options: AimdOptions): Limit<AimdState> => rethrowInvalid(() => aimdImpl.aimd(options))
 
 /**
  * Delay-based, after TCP Vegas: the calls queued are estimated as
@@ -268,7 +233,7 @@ export const aimd: (options: AimdOptions) => Limit<AimdState> = aimdImpl.aimd
  * @since 0.3.0
  * @category constructors
  */
-export const vegas: (options: VegasOptions) => Limit<VegasState> = vegasImpl.vegas
+export const vegas = (options: VegasOptions): Limit<VegasState> => rethrowInvalid(() => vegasImpl.vegas(options))
 
 /**
  * Compares the short-term rtt (the sample's; the window's average under
@@ -309,7 +274,7 @@ export const vegas: (options: VegasOptions) => Limit<VegasState> = vegasImpl.veg
  * @since 0.3.0
  * @category constructors
  */
-export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = gradient2Impl.gradient2
+export const gradient2 = (options: Gradient2Options): Limit<Gradient2State> => rethrowInvalid(() => gradient2Impl.gradient2(options))
 
 /**
  * Feeds `delegate` one sample per window instead of one per call: the
@@ -340,8 +305,8 @@ export const gradient2: (options: Gradient2Options) => Limit<Gradient2State> = g
  * @since 0.3.0
  * @category constructors
  */
-export const windowed: <S>(delegate: Limit<S>, options?: WindowedOptions) => Limit<WindowedState<S>> =
-  windowedImpl.windowed
+export const windowed = <S>(delegate: Limit<S>, options?: WindowedOptions): Limit<WindowedState<S>> =>
+  rethrowInvalid(() => windowedImpl.windowed(delegate, options))
 
 /**
  * The options and states of the algorithms (`AimdOptions`, `AutoState`, …),
@@ -394,4 +359,4 @@ export * from "./LimitOptions.js"
  * @since 0.5.0
  * @category constructors
  */
-export const auto: (options?: AutoOptions) => Limit<AutoState> = autoImpl.auto
+export const auto = (options?: AutoOptions): Limit<AutoState> => rethrowInvalid(() => autoImpl.auto(options))

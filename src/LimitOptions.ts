@@ -1,7 +1,9 @@
 /**
  * The options and states of the algorithms of `Limit`, which re-exports
  * them all: write `Limit.AimdOptions`, `Limit.AutoState`, … Kept apart so
- * that each module stays readable.
+ * that each module stays readable. The fields are documented where they
+ * are defined, in the shared core (`@effect-concurrency-limiter/core`'s
+ * `limit/options`), so that both Effect lines show the same.
  *
  * @example
  * ```ts
@@ -12,7 +14,7 @@
  *
  * @since 0.5.0
  */
-import type { Tuning } from "./internal/limit/core.js"
+import type * as core from "@effect-concurrency-limiter/core/limit/options"
 
 /**
  * The state of `fixed`.
@@ -29,9 +31,7 @@ import type { Tuning } from "./internal/limit/core.js"
  * @since 0.3.0
  * @category models
  */
-export interface FixedState {
-  readonly limit: number
-}
+export interface FixedState extends core.FixedState {}
 
 /**
  * The options of `aimd`.
@@ -48,18 +48,7 @@ export interface FixedState {
  * @since 0.3.0
  * @category models
  */
-export interface AimdOptions {
-  /** The limit before any sample: an integer in [min, max]. */
-  readonly initial: number
-  /** Default: Netflix's 20, or `initial` if lower. */
-  readonly min?: number | undefined
-  /** Default: Netflix's 200, or `initial` if higher. */
-  readonly max?: number | undefined
-  /** The factor a drop multiplies the limit by, in (0, 1). Default 0.9. */
-  readonly backoffRatio?: number | undefined
-  /** A successful call slower than this counts as a drop. Default 5000. */
-  readonly timeoutMillis?: number | undefined
-}
+export interface AimdOptions extends core.AimdOptions {}
 
 /**
  * The state of `aimd`.
@@ -76,9 +65,7 @@ export interface AimdOptions {
  * @since 0.3.0
  * @category models
  */
-export interface AimdState {
-  readonly limit: number
-}
+export interface AimdState extends core.AimdState {}
 
 /**
  * The options of `vegas`. The tunings get the current integer limit; their
@@ -96,28 +83,7 @@ export interface AimdState {
  * @since 0.3.0
  * @category models
  */
-export interface VegasOptions {
-  /** The limit before any sample: an integer in [min, max]. */
-  readonly initial: number
-  /** Default 1 (Netflix clamps at 1). */
-  readonly min?: number | undefined
-  /** Default: Netflix's 1000, or `initial` if higher. */
-  readonly max?: number | undefined
-  /** How far each change moves toward its target, in (0, 1]. Default 1. */
-  readonly smoothing?: number | undefined
-  /** Measure the no-load rtt again after probeMultiplier × limit samples. Default 1000 (Netflix: 30). */
-  readonly probeMultiplier?: number | undefined
-  /** Below this queue, grow by `increase`. Default 3 × log10(limit). */
-  readonly alpha?: Tuning | undefined
-  /** Above this queue, shrink by `decrease`; at or below `threshold`, grow by it. Default 6 × log10(limit). */
-  readonly beta?: Tuning | undefined
-  /** At or below this queue there is no queuing: grow by `beta`. Default log10(limit). */
-  readonly threshold?: Tuning | undefined
-  /** The step up. Default log10(limit). */
-  readonly increase?: Tuning | undefined
-  /** The step down, also on a drop. Default log10(limit). */
-  readonly decrease?: Tuning | undefined
-}
+export interface VegasOptions extends core.VegasOptions {}
 
 /**
  * The state of `vegas`.
@@ -134,16 +100,7 @@ export interface VegasOptions {
  * @since 0.3.0
  * @category models
  */
-export interface VegasState {
-  /** The limit as a float: smoothing moves it by fractions. */
-  readonly estimatedLimit: number
-  /** The no-load rtt the queue is estimated against, in millis; 0 before any. */
-  readonly rttNoLoad: number
-  /** Samples since the last probe. */
-  readonly probeCount: number
-  /** Probing: the limit is `min` until a call that ran alone measures the no-load rtt. */
-  readonly probing: boolean
-}
+export interface VegasState extends core.VegasState {}
 
 /**
  * The options of `gradient2`.
@@ -160,22 +117,7 @@ export interface VegasState {
  * @since 0.3.0
  * @category models
  */
-export interface Gradient2Options {
-  /** The limit before any sample: an integer in [min, max]. */
-  readonly initial: number
-  /** Default: Netflix's 20, or `initial` if lower. */
-  readonly min?: number | undefined
-  /** Default: Netflix's 200, or `initial` if higher. */
-  readonly max?: number | undefined
-  /** How far each change moves toward its target, in (0, 1]. Default 0.2. */
-  readonly smoothing?: number | undefined
-  /** How much slower than the long-term rtt is still fine, ≥ 1. Default 1.5. */
-  readonly rttTolerance?: number | undefined
-  /** The samples the long-term rtt averages over. Default 600. */
-  readonly longWindow?: number | undefined
-  /** How far the limit may grow past the calls in use. Default 4. */
-  readonly queueSize?: Tuning | undefined
-}
+export interface Gradient2Options extends core.Gradient2Options {}
 
 /**
  * The state of `gradient2`.
@@ -192,17 +134,7 @@ export interface Gradient2Options {
  * @since 0.3.0
  * @category models
  */
-export interface Gradient2State {
-  /** The limit as a float: smoothing moves it by fractions. */
-  readonly estimatedLimit: number
-  /** The long-term rtt, in millis; 0 until a call that ran alone measured it. */
-  readonly longRtt: number
-  /** Probing: the limit is `min` until a call that ran alone gives the first long-term rtt. */
-  readonly probing: boolean
-  /** While probing: the load and the rtt of the call that started the probe (else 0). */
-  readonly firstLoad: number
-  readonly firstRtt: number
-}
+export interface Gradient2State extends core.Gradient2State {}
 
 /**
  * The options of `windowed`.
@@ -218,16 +150,7 @@ export interface Gradient2State {
  * @since 0.3.0
  * @category models
  */
-export interface WindowedOptions {
-  /** A window with `windowSize` samples closes after this long. Default 1000. */
-  readonly minWindowMillis?: number | undefined
-  /** Any window closes after this long. Default 1000, or `minWindowMillis` if higher. */
-  readonly maxWindowMillis?: number | undefined
-  /** The samples a window needs to be fed to the delegate. Default 10. */
-  readonly windowSize?: number | undefined
-  /** Calls faster than this are ignored. Default 0.1 (100 µs). */
-  readonly minRttThresholdMillis?: number | undefined
-}
+export interface WindowedOptions extends core.WindowedOptions {}
 
 /**
  * The samples of an open window, aggregated.
@@ -243,24 +166,7 @@ export interface WindowedOptions {
  * @since 0.3.0
  * @category models
  */
-export interface SampleWindow {
-  /** The `endMillis` of its first sample. */
-  readonly startMillis: number
-  /** Its samples. */
-  readonly count: number
-  /** Its samples with an rtt: all of them (refusals never enter a window), kept for the average. */
-  readonly rttCount: number
-  /** The sum of their rtts, in millis. */
-  readonly rttSum: number
-  /** `Infinity` while `rttCount` is 0. */
-  readonly minRtt: number
-  /** The highest `inflight` among its samples. */
-  readonly maxInflight: number
-  /** The most permits in use at a release in the window. */
-  readonly maxInflightAtRelease: number
-  /** Whether any of its calls failed. */
-  readonly didDrop: boolean
-}
+export interface SampleWindow extends core.SampleWindow {}
 
 /**
  * The state of `windowed`: the delegate's, and the open window.
@@ -277,12 +183,7 @@ export interface SampleWindow {
  * @since 0.3.0
  * @category models
  */
-export interface WindowedState<S> {
-  /** The delegate's state. */
-  readonly delegate: S
-  /** `undefined` until a sample opens one. */
-  readonly window: SampleWindow | undefined
-}
+export interface WindowedState<S> extends core.WindowedState<S> {}
 
 /**
  * The options of `Limit.auto`: all optional; `max` is the one worth giving.
@@ -297,21 +198,7 @@ export interface WindowedState<S> {
  * @since 0.5.0
  * @category models
  */
-export interface AutoOptions {
-  /** The limit before any sample: an integer in [min, max]. Default 10 (within the bounds). */
-  readonly initial?: number | undefined
-  /** The least limit, and the concurrency the no-load latency is measured at. Default 1. */
-  readonly min?: number | undefined
-  /** The greatest limit. Default 1000, or `min` if higher. */
-  readonly max?: number | undefined
-  /**
-   * How much slower than the no-load latency a window of calls may be before
-   * the limit comes down, > 1, beyond the noise of the measurements. Default 1.1.
-   */
-  readonly tolerance?: number | undefined
-  /** Measure the no-load latency again this long after the last time. Default 60 000 (a minute). */
-  readonly remeasureMillis?: number | undefined
-}
+export interface AutoOptions extends core.AutoOptions {}
 
 /**
  * The state of `Limit.auto`.
@@ -327,52 +214,4 @@ export interface AutoOptions {
  * @since 0.5.0
  * @category models
  */
-export interface AutoState {
-  /** `"measuring"`: the limit is pinned at `min` while calls that ran alone measure the no-load latency. */
-  readonly mode: "running" | "measuring"
-  /** The limit while measuring: `min`, or half the last limit found fast. */
-  readonly pin: number
-  /** The limit as a float: growth and decreases move it by fractions. */
-  readonly limit: number
-  /** The no-load latency, in millis; 0 before the first measurement. */
-  readonly floor: number
-  /** The relative standard error of `floor`. */
-  readonly floorError: number
-  /** The highest limit found fast since `floor` was measured. */
-  readonly peakGood: number
-  /** When the last measurement started or ended, in the samples' millis. */
-  readonly measuredAtMillis: number
-  /** The limit to come back to after a measurement. */
-  readonly resumeAt: number
-  /** The calls measured alone so far, the sum of their rtts and of their squares. */
-  readonly measuredCount: number
-  readonly measuredSum: number
-  readonly measuredSquares: number
-  /** The latest grant among them; then, once there are enough, the last grant it takes (0 before). */
-  readonly measuredLastGrant: number
-  readonly measuredCut: number
-  /** While measuring: the calls that had not run alone (drained), the sums of their loads and rtts. */
-  readonly drainCount: number
-  readonly drainLoad: number
-  readonly drainRtt: number
-  /** The open window: when it opened, its calls, the sum of their rtts and of their loads at grant. */
-  readonly windowStart: number
-  readonly windowCount: number
-  readonly windowSum: number
-  readonly windowSquares: number
-  readonly windowLoad: number
-  /** The latest grant among its calls; then, once it has enough, the last grant it takes (0 before). */
-  readonly windowLastGrant: number
-  readonly windowCut: number
-  /** The highest limit whose window was fast since the knee last moved down; 0 if none. */
-  readonly lastGood: number
-  /** Among the limits found fast since then, the one that sustained the most calls without queuing (load ÷ latency ratio), and how many. */
-  readonly bestLimit: number
-  readonly bestSustained: number
-  /** The next increase. */
-  readonly step: number
-  /** Windows still to wait before growing, after a decrease. */
-  readonly hold: number
-  /** Decreases in a row: many suggest a stale no-load latency, which is measured again. */
-  readonly decreases: number
-}
+export interface AutoState extends core.AutoState {}

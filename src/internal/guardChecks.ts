@@ -1,12 +1,13 @@
 /**
  * The checks a guard passes when it is defined and when it first meets a
- * limiter: its list of resources, its partition, and that each resource is
- * the one the limiter was built with.
+ * limiter, from the shared core, with this line's rendering of values and
+ * its name for what a resource is (a `Context.Tag`).
  *
  * @internal
  */
+import * as core from "@effect-concurrency-limiter/core/options/guard"
 import type * as Resource from "../Resource.js"
-import { renderValue } from "./options.js"
+import { renderValue } from "./invalidOption.js"
 
 /**
  * Throws at definition time: a guard listing a resource twice, or naming a
@@ -17,57 +18,10 @@ export const checkGuard = (
   resources: ReadonlyArray<Resource.Resource.Any>,
   partition: string | undefined,
   api = "Limiter.withResources"
-): void => {
-  if (!Array.isArray(resources) || resources.length === 0) {
-    throw new TypeError(`${api}: expected a non-empty list of resources`)
-  }
-  const seen = new Set<string>()
-  let partitioned = false
-  for (const resource of resources) {
-    if (seen.has(resource.key)) {
-      throw new TypeError(`${api}: resource "${resource.name}" is listed twice`)
-    }
-    seen.add(resource.key)
-    if (resource.partitions === undefined) continue
-    partitioned = true
-    const names = Object.keys(resource.partitions)
-    if (partition === undefined || !names.includes(partition)) {
-      throw new TypeError(
-        `${api}: resource "${resource.name}" is partitioned (${names.map(renderValue).join(", ")}), ` +
-          `so a guard must name one of its partitions; got ${partition === undefined ? "none" : renderValue(partition)}`
-      )
-    }
-  }
-  if (partition !== undefined && !partitioned) {
-    throw new TypeError(
-      `${api}: partition ${renderValue(partition)} given, but none of the resources is partitioned`
-    )
-  }
-}
+): void => core.checkGuard(resources, partition, api, renderValue)
 
+/** Whether `b` is the resource `a` or the same definition made again. */
+export const sameDefinition: (a: Resource.Resource.Any, b: Resource.Resource.Any) => boolean = core.sameDefinition
 
-/**
- * Whether `b` is the resource `a` or the same definition made again (a
- * resource is known by its name, as a `Context.Tag` is by its key, so the
- * limiter's semaphore for `a` is what a guard naming `b` would get).
- */
-export const sameDefinition = (a: Resource.Resource.Any, b: Resource.Resource.Any): boolean =>
-  a === b || (
-    a.name === b.name && a.capacity === b.capacity && a.maxWaiting === b.maxWaiting && a.order === b.order &&
-    samePartitions(a.partitions, b.partitions)
-  )
-
-const samePartitions = (
-  a: Readonly<Record<string, number>> | undefined,
-  b: Readonly<Record<string, number>> | undefined
-): boolean => {
-  if (a === b) return true
-  if (a === undefined || b === undefined) return false
-  const names = Object.keys(a)
-  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name])
-}
-
-export const twoDefinitions = (resource: Resource.Resource.Any): string =>
-  `two different resources are named ${renderValue(resource.name)}: the one listed in Limiter.layer and another ` +
-  "with other options. A resource is known by its name, as a Context.Tag is by its key: define each once and " +
-  "import it wherever it is used"
+/** The message of a guard whose resource has the name of another one the limiter was built with. */
+export const twoDefinitions = (resource: Resource.Resource.Any): string => core.twoDefinitions(resource, "a Context.Tag")

@@ -6,17 +6,17 @@
  *
  * @internal
  */
+import { capacityFollowsLimit, initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Duration from "effect/Duration"
 import type * as Limiter from "../Limiter.js"
 import * as Limit from "../Limit.js"
-import { LimiterConfigError } from "../LimiterConfigError.js"
+import type { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
 import {
   fromEither,
   orDefault,
-  refuse,
   renderValue,
   resolveUnknown,
   resourceField,
@@ -25,6 +25,7 @@ import {
   validateMaxWaiting,
   validateTimeout
 } from "./options.js"
+import { toConfigError } from "./invalidOption.js"
 
 /** @internal A resource's options, read (from `Config` where given) and checked. */
 export interface ResourceSettings {
@@ -75,11 +76,7 @@ const initialLimit = (
     try {
       return Effect.succeed(limit.limitOf(limit.initial))
     } catch (error) {
-      return refuse(
-        resourceField(resources, i, "capacity"),
-        `Limit.${limit.name}`,
-        `a Limit whose limitOf(initial) answers a positive integer (it threw: ${renderValue(error instanceof Error ? error.message : error)})`
-      )
+      return Effect.fail(toConfigError(initialLimitThrew(resourceField(resources, i, "capacity"), limit.name, error, renderValue)))
     }
   })
 
@@ -96,14 +93,6 @@ export const checkNewCapacity = (
 ): Either.Either<number, LimiterConfigError> => {
   const field = resourceField(resources, i, "capacity")
   const configured = resources[i].capacity
-  if (Limit.isLimit(configured)) {
-    return Either.left(
-      new LimiterConfigError({
-        field,
-        value: renderValue(`Limit.${configured.name}`),
-        expected: "a resource whose capacity is a number or a Config: this one's follows its Limit"
-      })
-    )
-  }
+  if (Limit.isLimit(configured)) return Either.left(toConfigError(capacityFollowsLimit(field, configured.name)))
   return validateCapacity(field, capacity)
 }

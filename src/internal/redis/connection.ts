@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import type { Redis } from "ioredis"
-import { Scripts } from "./scripts.js"
+import { Scripts } from "@effect-concurrency-limiter/core/redis/client"
 
 /** @internal */
 export interface Connection {

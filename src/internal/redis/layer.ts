@@ -20,7 +20,6 @@ import * as Resource from "../../Resource.js"
 import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
 import {
   fromEither,
-  type NameRule,
   orDefault,
   refuse,
   resolveUnknown,
@@ -39,18 +38,12 @@ import { Heartbeat } from "./leases.js"
 import { makeSeries } from "../metrics.js"
 import { RemoteMetrics } from "./metrics.js"
 import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
-import { grantChannel, keysOf } from "./scripts.js"
+import { grantChannel, keysOf, resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
 
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
 export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
   Config.withDefault("redis://127.0.0.1:6379")
 )
-
-/** A name is part of a Redis key's hash tag `{name}`. */
-const keyName: NameRule = {
-  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
-  expected: "a non-empty string without braces or spaces"
-}
 
 /** The options `reload` reads again. */
 const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
@@ -95,7 +88,7 @@ const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floo
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-  const rank = yield* fromEither(validateResourceList(resources, keyName))
+  const rank = yield* fromEither(validateResourceList(resources, resourceNameRule))
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i]
     if (resource.partitions !== undefined) {

@@ -6,7 +6,9 @@
  */
 import * as Effect from "effect/Effect"
 import type { RemoteMetrics } from "./metrics.js"
-import { Granted as GrantedAnswer, NotFree, Queued, QueueFull, type ResourceKeys, type ScriptArgs, type Scripts } from "./scripts.js"
+import type { Scripts } from "@effect-concurrency-limiter/core/redis/client"
+import type { ResourceKeys } from "@effect-concurrency-limiter/core/redis/keys"
+import { Granted as GrantedAnswer, NotFree, Queued, QueueFull, type ScriptArgs } from "@effect-concurrency-limiter/core/redis/scripts"
 
 /** The longest delay a Node timer keeps: `setTimeout` fires a longer one after 1 ms. @internal */
 export const MAX_TIMER_MILLIS = 2 ** 31 - 1

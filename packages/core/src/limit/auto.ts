@@ -2,14 +2,15 @@
  * The untuned default: a gradient against a measured no-load latency, in
  * windows of calls granted under the current limit, with a growth that waits
  * near the last overload and accelerates away from it.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { orDefault } from "../options.js"
-import { check, checkLimit, clamp, floorIn, isNumber, loadOf, make, ranAlone } from "./core.js"
+import { check } from "../options/invalid.js"
+import { orDefault } from "../options/orDefault.js"
+import { checkLimit, isNumber } from "./checks.js"
+import { clamp, floorIn, loadOf, ranAlone } from "./measures.js"
+import { make, type Limit, type Sample } from "./model.js"
+import type { AutoOptions, AutoState } from "./options.js"
 
-/** @internal */
+/** The defaults of `auto`'s options, and the constants of its measurements. */
 export const defaults = {
   initial: 10,
   min: 1,
@@ -44,7 +45,7 @@ const noMeasurement = {
   drainRtt: 0
 } as const
 
-const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, pin: number): Limit.AutoState => ({
+const measuring = (state: AutoState, endMillis: number, resumeAt: number, pin: number): AutoState => ({
   ...state,
   mode: "measuring",
   pin,
@@ -53,8 +54,8 @@ const measuring = (state: Limit.AutoState, endMillis: number, resumeAt: number, 
   measuredAtMillis: endMillis
 })
 
-/** @internal */
-export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoState> => {
+/** The untuned adaptive limit over `options` (checked at once: a bad one throws `InvalidOptionError`). */
+export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
   const min = options.min === undefined ? defaults.min : checkLimit("Limit.auto.min", options.min)
   const max = options.max === undefined ? Math.max(defaults.max, min) : checkLimit("Limit.auto.max", options.max)
   check("Limit.auto.max", max, max >= min, `an integer at least min (${min})`)
@@ -65,7 +66,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
   const remeasureMillis = orDefault(options.remeasureMillis, defaults.remeasureMillis)
   check("Limit.auto.remeasureMillis", remeasureMillis, typeof remeasureMillis === "number" && remeasureMillis > 0, "a positive number of millis (Infinity: never)")
 
-  const startWindow = (state: Limit.AutoState, endMillis: number): Limit.AutoState => ({
+  const startWindow = (state: AutoState, endMillis: number): AutoState => ({
     ...state,
     windowStart: endMillis,
     windowCount: 0,
@@ -76,7 +77,7 @@ export const auto = (options: Limit.AutoOptions = {}): Limit.Limit<Limit.AutoSta
     windowCut: 0
   })
 
-  const update = (state: Limit.AutoState, sample: Limit.Sample): Limit.AutoState => {
+  const update = (state: AutoState, sample: Sample): AutoState => {
     const rtt = sample.rttMillis
     // A refusal says that more calls want in than the limit lets through, not
     // how the service fares; a call without a latency teaches nothing either.

@@ -1,21 +1,20 @@
 /**
  * Delay-based limit after TCP Vegas: Netflix's `VegasLimit`.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { orDefault } from "../options.js"
-import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, make, ranAlone } from "./core.js"
+import { check } from "../options/invalid.js"
+import { orDefault } from "../options/orDefault.js"
+import { checkBounds, checkTuning, isNumber } from "./checks.js"
+import { clamp, floorIn, ranAlone } from "./measures.js"
+import { make, type Limit, type Sample } from "./model.js"
+import type { VegasOptions, VegasState } from "./options.js"
 
 /**
  * Netflix's `Log10RootFunction` with baseline 0: `max(1, ⌊log10 limit⌋)`,
  * the scale of Vegas's thresholds and steps.
- *
- * @internal
  */
 export const log10 = (limit: number): number => Math.max(1, Math.floor(Math.log10(limit)))
 
-/** Netflix's `VegasLimit.Builder` defaults (it has no minimum: it clamps at 1). @internal */
+/** Netflix's `VegasLimit.Builder` defaults (it has no minimum: it clamps at 1). */
 export const defaults = {
   min: 1,
   max: 1000,
@@ -28,8 +27,8 @@ export const defaults = {
   decrease: log10
 } as const
 
-/** @internal */
-export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState> => {
+/** Vegas over `options` (checked at once: a bad one throws `InvalidOptionError`). */
+export const vegas = (options: VegasOptions): Limit<VegasState> => {
   const { initial, max, min } = checkBounds("vegas", { ...options, min: orDefault(options.min, defaults.min) }, defaults)
   const smoothing = orDefault(options.smoothing, defaults.smoothing)
   check("Limit.vegas.smoothing", smoothing, isNumber(smoothing) && smoothing > 0 && smoothing <= 1, "a number in (0, 1]")
@@ -45,13 +44,13 @@ export const vegas = (options: Limit.VegasOptions): Limit.Limit<Limit.VegasState
   const decrease = checkTuning("Limit.vegas.decrease", options.decrease, defaults.decrease)
 
   /** Bounds, then smoothing; a tuning function's non-finite answer changes nothing. */
-  const moveTo = (state: Limit.VegasState, target: number, probeCount: number): Limit.VegasState => {
+  const moveTo = (state: VegasState, target: number, probeCount: number): VegasState => {
     if (!Number.isFinite(target)) return { ...state, probeCount }
     const estimatedLimit = (1 - smoothing) * state.estimatedLimit + smoothing * clamp(target, min, max)
     return { ...state, estimatedLimit, probeCount }
   }
 
-  const update = (state: Limit.VegasState, sample: Limit.Sample): Limit.VegasState => {
+  const update = (state: VegasState, sample: Sample): VegasState => {
     // A refusal by the limiter says that more calls want in than the limit
     // lets through, not that the service struggles: Netflix never feeds it
     // to the limit, and shrinking on it would cut throughput at the peak.

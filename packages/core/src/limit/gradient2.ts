@@ -1,13 +1,14 @@
 /**
  * Gradient of short- against long-term latency: Netflix's `Gradient2Limit`.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { orDefault } from "../options.js"
-import { check, checkBounds, checkTuning, clamp, floorIn, isNumber, loadOf, make, ranAlone } from "./core.js"
+import { check } from "../options/invalid.js"
+import { orDefault } from "../options/orDefault.js"
+import { checkBounds, checkTuning, isNumber } from "./checks.js"
+import { clamp, floorIn, loadOf, ranAlone } from "./measures.js"
+import { make, type Limit, type Sample } from "./model.js"
+import type { Gradient2Options, Gradient2State } from "./options.js"
 
-/** Netflix's `Gradient2Limit.Builder` defaults. @internal */
+/** Netflix's `Gradient2Limit.Builder` defaults. */
 export const defaults = {
   min: 20,
   max: 200,
@@ -17,8 +18,8 @@ export const defaults = {
   queueSize: () => 4
 } as const
 
-/** @internal */
-export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gradient2State> => {
+/** Gradient2 over `options` (checked at once: a bad one throws `InvalidOptionError`). */
+export const gradient2 = (options: Gradient2Options): Limit<Gradient2State> => {
   const { initial, max, min } = checkBounds("gradient2", options, defaults)
   const smoothing = orDefault(options.smoothing, defaults.smoothing)
   check("Limit.gradient2.smoothing", smoothing, isNumber(smoothing) && smoothing > 0 && smoothing <= 1, "a number in (0, 1]")
@@ -29,7 +30,7 @@ export const gradient2 = (options: Limit.Gradient2Options): Limit.Limit<Limit.Gr
   const queueSize = checkTuning("Limit.gradient2.queueSize", options.queueSize, defaults.queueSize)
   const factor = 2 / (longWindow + 1)
 
-  const update = (state: Limit.Gradient2State, sample: Limit.Sample): Limit.Gradient2State => {
+  const update = (state: Gradient2State, sample: Sample): Gradient2State => {
     const shortRtt = sample.rttMillis
     // Without a latency (a refusal, or a call under the clock's resolution)
     // there is no gradient; Netflix never gets one (its rtt is in nanos).

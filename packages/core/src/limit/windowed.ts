@@ -1,17 +1,17 @@
 /**
  * Feeds a delegate one aggregated sample per window: Netflix's
  * `WindowedLimit` with its `AverageSampleWindow`.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { orDefault } from "../options.js"
-import { check, isNumber, make } from "./core.js"
+import { check } from "../options/invalid.js"
+import { orDefault } from "../options/orDefault.js"
+import { isNumber } from "./checks.js"
+import { make, type Limit, type Sample } from "./model.js"
+import type { SampleWindow, WindowedOptions, WindowedState } from "./options.js"
 
-/** Netflix's `WindowedLimit` defaults (1 s windows, ≥ 10 samples, 100 µs). @internal */
+/** Netflix's `WindowedLimit` defaults (1 s windows, ≥ 10 samples, 100 µs). */
 export const defaults = { minWindowMillis: 1_000, maxWindowMillis: 1_000, windowSize: 10, minRttThresholdMillis: 0.1 } as const
 
-const open = (startMillis: number): Limit.SampleWindow => ({
+const open = (startMillis: number): SampleWindow => ({
   startMillis,
   count: 0,
   rttCount: 0,
@@ -22,8 +22,8 @@ const open = (startMillis: number): Limit.SampleWindow => ({
   didDrop: false
 })
 
-/** @internal */
-export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOptions = {}): Limit.Limit<Limit.WindowedState<S>> => {
+/** `delegate` fed one sample per window (options checked at once: a bad one throws `InvalidOptionError`). */
+export const windowed = <S>(delegate: Limit<S>, options: WindowedOptions = {}): Limit<WindowedState<S>> => {
   check("Limit.windowed.delegate", delegate, typeof delegate === "object" && delegate !== null && typeof delegate.update === "function", "a Limit")
   const minWindowMillis = orDefault(options.minWindowMillis, defaults.minWindowMillis)
   check("Limit.windowed.minWindowMillis", minWindowMillis, isNumber(minWindowMillis) && minWindowMillis > 0, "a positive finite number of millis")
@@ -34,13 +34,13 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
   const threshold = orDefault(options.minRttThresholdMillis, defaults.minRttThresholdMillis)
   check("Limit.windowed.minRttThresholdMillis", threshold, isNumber(threshold) && threshold >= 0, "a non-negative finite number of millis")
 
-  const update = (state: Limit.WindowedState<S>, sample: Limit.Sample): Limit.WindowedState<S> => {
+  const update = (state: WindowedState<S>, sample: Sample): WindowedState<S> => {
     // Calls faster than the threshold (cache hits, fast failures) say nothing
     // about the service's queue, nor do the limiter's own refusals (which
     // Netflix never feeds to the limit).
     if (sample.outcome === "dropped" || sample.rttMillis < threshold) return state
     const current = state.window ?? open(sample.endMillis)
-    const window: Limit.SampleWindow = {
+    const window: SampleWindow = {
       startMillis: current.startMillis,
       count: current.count + 1,
       rttCount: current.rttCount + 1,
@@ -59,7 +59,7 @@ export const windowed = <S>(delegate: Limit.Limit<S>, options: Limit.WindowedOpt
     // A window that reached maxWindow with fewer than windowSize samples is
     // dropped, as Netflix drops windows without enough significant samples.
     if (!full) return { delegate: state.delegate, window: undefined }
-    const aggregated: Limit.Sample = {
+    const aggregated: Sample = {
       endMillis: sample.endMillis,
       rttMillis: window.rttCount > 0 ? window.rttSum / window.rttCount : 0,
       inflight: window.maxInflight,

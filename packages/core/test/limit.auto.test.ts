@@ -4,9 +4,10 @@
  * property test: any samples give an integer limit in [min, max], the same
  * samples the same states (replayable), and no state is mutated.
  */
-import { describe, expect, it } from "@effect/vitest"
-import * as fc from "effect/FastCheck"
-import { Limit, LimiterConfigError } from "effect-concurrency-limiter"
+import { describe, expect, it } from "vitest"
+import * as fc from "fast-check"
+import { InvalidOptionError } from "../src/options/invalid.js"
+import * as Limit from "./utils/Limit.js"
 
 /** A closed loop at the limit, `n` calls a step apart, each taking `rtt(limit)` millis. */
 const drive = <S>(limit: Limit.Limit<S>, state: S, calls: number, rtt: (limit: number) => number, from = 0) => {
@@ -40,10 +41,10 @@ describe("Limit.auto", () => {
       [{ remeasureMillis: 0 }, "Limit.auto.remeasureMillis"]
     ] as const) {
       const e = error(() => Limit.auto(options))
-      expect(e).toBeInstanceOf(LimiterConfigError.LimiterConfigError)
-      expect((e as LimiterConfigError.LimiterConfigError).field).toBe(field)
+      expect(e).toBeInstanceOf(InvalidOptionError)
+      expect((e as InvalidOptionError).invalid.field).toBe(field)
     }
-    expect((error(() => Limit.auto({ tolerance: 0.5 })) as LimiterConfigError.LimiterConfigError).value).toBe("0.5")
+    expect((error(() => Limit.auto({ tolerance: 0.5 })) as InvalidOptionError).invalid.value).toBe(0.5)
   })
 
   it("defaults: min 1, max 1000, starts at 10", () => {
@@ -111,7 +112,7 @@ describe("Limit.auto", () => {
     tolerance: fc.double({ min: 1.01, max: 3, noNaN: true })
   })
 
-  it.prop("stays an integer in [min, max], replays to the same states, and mutates nothing", [options, fc.array(sample, { maxLength: 400 })], ([o, raw]) => {
+  it("stays an integer in [min, max], replays to the same states, and mutates nothing", () => fc.assert(fc.property(options, fc.array(sample, { maxLength: 400 }), (o, raw) => {
     const limit = Limit.auto(o)
     let t = 0
     const samples: Array<Limit.Sample> = raw.map(({ dt, ...s }) => ({ ...s, endMillis: (t += dt) }))
@@ -131,5 +132,5 @@ describe("Limit.auto", () => {
       again = limit.update(again, s)
       expect(again).toEqual(states[i])
     })
-  })
+  })))
 })

@@ -1,7 +1,8 @@
 /**
- * The Lua scripts that hold a resource's permits in Redis. Every step that
- * reads and then changes the queue or the holders is one script, so Redis
- * runs it atomically; replicas never see each other's half-done steps.
+ * The Lua source of the scripts that hold a resource's permits in Redis.
+ * Every step that reads and then changes the queue or the holders is one
+ * script, so Redis runs it atomically; replicas never see each other's
+ * half-done steps.
  *
  * Per resource, under one hash tag (so a Redis Cluster keeps them on one
  * shard):
@@ -19,33 +20,10 @@
  *   (`granted:<replica>`): the ids granted to that replica's guards,
  *   space-separated. A replica hears only its own grants.
  *
- * Time is Redis's own (`TIME`), so replicas' clocks do not matter.
- *
- * @internal
+ * Time is Redis's own (`TIME`), so replicas' clocks do not matter. The
+ * keys are named in `keys.ts`; the arguments are laid out, and the replies
+ * read, in `scripts.ts`.
  */
-import type { Redis } from "ioredis"
-
-/** The keys of one resource, in the order the scripts take them. */
-export interface ResourceKeys {
-  readonly keys: readonly [holders: string, waiters: string, alive: string, seq: string, fence: string]
-  /** The prefix of the grant channels: a replica's is `<channel>:<replica>`. */
-  readonly channel: string
-}
-
-/** @internal */
-export const keysOf = (prefix: string, resource: string): ResourceKeys => {
-  const tag = `${prefix}:{${resource}}`
-  return {
-    keys: [`${tag}:holders`, `${tag}:waiters`, `${tag}:alive`, `${tag}:seq`, `${tag}:fence`],
-    channel: `${tag}:granted`
-  }
-}
-
-/**
- * The channel on which `replica` hears of its grants. Ids are
- * `<replica>:<n>`: the scripts find the channel from the id.
- */
-export const grantChannel = (keys: ResourceKeys, replica: string): string => `${keys.channel}:${replica}`
 
 /**
  * Shared by every script. ARGV[1..4]: channel, capacity, lease TTL (ms),
@@ -154,7 +132,7 @@ end
  *
  * A newcomer is granted only when nobody queues: no barging past waiters.
  */
-const ACQUIRE = `${PREAMBLE}
+export const ACQUIRE = `${PREAMBLE}
 purge()
 grant()
 local id = ARGV[5]
@@ -181,7 +159,7 @@ return 0
  * up may have been granted meanwhile: its permit goes on to the next).
  * Returns the number of ids that held a permit.
  */
-const RELEASE = `${PREAMBLE}
+export const RELEASE = `${PREAMBLE}
 local ids = {}
 for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
 local held = 0
@@ -201,7 +179,7 @@ return held
  * re-registered (Redis lost it, within the fence), 0 lost; for a waiter 1
  * granted, 0 waiting, -1 unknown (Redis lost it: queue again).
  */
-const TICK = `${PREAMBLE}
+export const TICK = `${PREAMBLE}
 purge()
 local out = {}
 local n = tonumber(ARGV[5])
@@ -231,88 +209,3 @@ for i = 6 + n, #ARGV do
 end
 return out
 `
-
-/** Answers of the `acquire` script. */
-export const Granted = 1
-export const Queued = 0
-export const QueueFull = -1
-export const NotFree = -2
-
-/** The settings every script call passes. */
-export interface ScriptArgs {
-  readonly channel: string
-  readonly capacity: number
-  readonly leaseTtlMillis: number
-  readonly queueTtlMillis: number
-}
-
-type Command = (...args: ReadonlyArray<string | number>) => Promise<unknown>
-
-/**
- * The scripts, bound to a client. `defineCommand` sends them by `EVALSHA`
- * (falling back to `EVAL` once, when Redis does not know the script yet), so
- * each call is one round trip carrying a hash, not the script.
- */
-export class Scripts {
-  private readonly acquireCommand: Command
-  private readonly releaseCommand: Command
-  private readonly tickCommand: Command
-
-  constructor(client: Redis) {
-    client.defineCommand("eclAcquire", { numberOfKeys: 5, lua: ACQUIRE })
-    client.defineCommand("eclRelease", { numberOfKeys: 5, lua: RELEASE })
-    client.defineCommand("eclTick", { numberOfKeys: 5, lua: TICK })
-    const commands = client as unknown as Record<string, Command>
-    this.acquireCommand = commands.eclAcquire.bind(client)
-    this.releaseCommand = commands.eclRelease.bind(client)
-    this.tickCommand = commands.eclTick.bind(client)
-  }
-
-  acquire(
-    { keys }: ResourceKeys,
-    args: ScriptArgs,
-    id: string,
-    maxWaiting: number,
-    mayWait: boolean
-  ): Promise<number> {
-    return this.acquireCommand(
-      ...keys,
-      args.channel,
-      args.capacity,
-      args.leaseTtlMillis,
-      args.queueTtlMillis,
-      id,
-      Number.isFinite(maxWaiting) ? maxWaiting : -1,
-      mayWait ? "1" : "0"
-    ) as Promise<number>
-  }
-
-  release({ keys }: ResourceKeys, args: ScriptArgs, ids: ReadonlyArray<string>): Promise<number> {
-    return this.releaseCommand(
-      ...keys,
-      args.channel,
-      args.capacity,
-      args.leaseTtlMillis,
-      args.queueTtlMillis,
-      ...ids
-    ) as Promise<number>
-  }
-
-  tick(
-    { keys }: ResourceKeys,
-    args: ScriptArgs,
-    holders: ReadonlyArray<string>,
-    waiters: ReadonlyArray<string>
-  ): Promise<Array<number>> {
-    return this.tickCommand(
-      ...keys,
-      args.channel,
-      args.capacity,
-      args.leaseTtlMillis,
-      args.queueTtlMillis,
-      holders.length,
-      ...holders,
-      ...waiters
-    ) as Promise<Array<number>>
-  }
-}

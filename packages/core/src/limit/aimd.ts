@@ -1,24 +1,25 @@
 /**
  * Additive increase, multiplicative decrease: Netflix's `AIMDLimit`.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { orDefault } from "../options.js"
-import { check, checkBounds, clamp, isNumber, make } from "./core.js"
+import { check } from "../options/invalid.js"
+import { orDefault } from "../options/orDefault.js"
+import { checkBounds, isNumber } from "./checks.js"
+import { clamp } from "./measures.js"
+import { make, type Limit, type Sample } from "./model.js"
+import type { AimdOptions, AimdState } from "./options.js"
 
-/** Netflix's `AIMDLimit.Builder` defaults (its timeout is 5 seconds). @internal */
+/** Netflix's `AIMDLimit.Builder` defaults (its timeout is 5 seconds). */
 export const defaults = { min: 20, max: 200, backoffRatio: 0.9, timeoutMillis: 5_000 } as const
 
-/** @internal */
-export const aimd = (options: Limit.AimdOptions): Limit.Limit<Limit.AimdState> => {
+/** AIMD over `options` (checked at once: a bad one throws `InvalidOptionError`). */
+export const aimd = (options: AimdOptions): Limit<AimdState> => {
   const { initial, max, min } = checkBounds("aimd", options, defaults)
   const backoffRatio = orDefault(options.backoffRatio, defaults.backoffRatio)
   check("Limit.aimd.backoffRatio", backoffRatio, isNumber(backoffRatio) && backoffRatio > 0 && backoffRatio < 1, "a ratio in (0, 1)")
   const timeoutMillis = orDefault(options.timeoutMillis, defaults.timeoutMillis)
   check("Limit.aimd.timeoutMillis", timeoutMillis, typeof timeoutMillis === "number" && timeoutMillis > 0, "a positive number of millis (Infinity: no timeout)")
 
-  const update = (state: Limit.AimdState, sample: Limit.Sample): Limit.AimdState => {
+  const update = (state: AimdState, sample: Sample): AimdState => {
     const limit = state.limit
     // A refusal by the limiter says that more calls want in than the limit
     // lets through, not that the service struggles: Netflix never feeds it

@@ -1,13 +1,12 @@
 /**
  * The constant limit: Netflix's `FixedLimit`.
- *
- * @internal
  */
-import type * as Limit from "../../Limit.js"
-import { checkLimit, make } from "./core.js"
+import { checkLimit } from "./checks.js"
+import { make, type Limit } from "./model.js"
+import type { FixedState } from "./options.js"
 
-/** @internal */
-export const fixed = (n: number): Limit.Limit<Limit.FixedState> => {
+/** The limit that stays `n` (a positive safe integer, or `InvalidOptionError` is thrown). */
+export const fixed = (n: number): Limit<FixedState> => {
   const limit = checkLimit("Limit.fixed.limit", n)
   return make({
     name: "fixed",
