@@ -15,5 +15,14 @@ export default tseslint.config(
       // Effect-style `declare namespace` for types that belong to a model.
       "@typescript-eslint/no-namespace": ["error", { allowDeclarations: true }]
     }
+  },
+  {
+    // The shared core is Effect-free: both Effect lines (3 and 4) build on it.
+    files: ["packages/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["effect", "effect/*", "@effect/*"], message: "packages/core is Effect-free: both Effect lines use it." }]
+      }]
+    }
   }
 )

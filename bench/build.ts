@@ -6,8 +6,9 @@
  * call on every closure our code creates (esbuild's keepNames) — per request,
  * in a guard.
  *
- * esbuild bundles only this repository's code (`examples/` and `src/`, the
- * latter imported as `effect-concurrency-limiter`) into one ES module; every
+ * esbuild bundles only this repository's code (`examples/`, `src/`, imported
+ * as `effect-concurrency-limiter`, and `packages/core/src/`, imported as
+ * `@effect-concurrency-limiter/core/*`) into one ES module; every
  * package from node_modules stays an external import, resolved by Node from
  * the repository's node_modules as usual. The embedded database's worker
  * (`examples/embedded/worker.mjs`, loaded by URL next to the module) is
@@ -51,6 +52,10 @@ export const buildServer = async (
           // The library itself, from source (what tsconfig's `paths` does for tsc and tsx).
           build.onResolve({ filter: /^effect-concurrency-limiter(\/.*)?$/ }, (args) => ({
             path: path.join(path.resolve(root, librarySrc), args.path === "effect-concurrency-limiter" ? "index.ts" : `${args.path.slice(27)}.ts`)
+          }))
+          // The shared core, from source too (its package exports only its build).
+          build.onResolve({ filter: /^@effect-concurrency-limiter\/core\/.+$/ }, (args) => ({
+            path: path.join(root, "packages/core/src", `${args.path.slice("@effect-concurrency-limiter/core/".length)}.ts`)
           }))
           // Every other bare specifier (a package, or node:*) stays external.
           build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }))

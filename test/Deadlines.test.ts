@@ -8,7 +8,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Runtime, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
-import { Deadlines, type Expirable } from "../src/internal/deadlines.js"
+import type { Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
+import { Deadlines } from "../src/internal/deadlines.js"
 
 const operation = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), after: fc.integer({ min: 0, max: 50 }) }) },

@@ -4,8 +4,8 @@
  * A guard that has to wait registers its deadline here instead of racing
  * its wait against a sleep (`Effect.timeoutFail` forks two fibers per
  * waiter, which under overload was most of what a 503 cost the server).
- * Deadlines sit in a binary min-heap, ordered by time and then by
- * registration, and one fiber sleeps — through Effect's `Clock`, so
+ * Deadlines sit in the core's binary min-heap (`DeadlineHeap`), ordered by
+ * time and then by registration, and one fiber sleeps — through Effect's `Clock`, so
  * `TestClock` drives it — until the earliest of them; when it wakes, it
  * expires every deadline that has passed, in order, and sleeps again until
  * the next. Registering, cancelling (a waiter that got its permit, or was
@@ -29,18 +29,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import { DeadlineHeap, type DeadlineTimer, type Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
 
-/** What can be given a deadline: the heap keeps its own bookkeeping on it. */
-export interface Expirable {
-  /** The time (Clock millis) at which it expires. */
-  deadline: number
-  /** Its place in the heap, -1 when it is not in it. */
-  heapIndex: number
-  /** Registration order, which breaks ties between equal deadlines. */
-  sequence: number
-  /** Called once, by the timer, when the deadline has passed. */
-  expire(): void
-}
+export type { Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
 
 /**
  * A function that starts an effect in a fiber of its own, owned by the
@@ -50,28 +41,18 @@ export interface Expirable {
 export type RunFork = (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>
 
 /**
- * Expires `entry`, keeping the timer alive whatever its expiry throws (it
- * runs the semaphore's observers): the defect is collected for the log.
+ * Logs what expiries threw (they run the semaphore's observers), so that
+ * the timer keeps running and the other deadlines still expire on time.
  */
-const expireSafely = (entry: Expirable, defect: Cause.Cause<never> | undefined): Cause.Cause<never> | undefined => {
-  try {
-    entry.expire()
-    return defect
-  } catch (error) {
-    return defect === undefined ? Cause.die(error) : Cause.sequential(defect, Cause.die(error))
-  }
-}
-
-const logDefect = (defect: Cause.Cause<never>): Effect.Effect<void> =>
-  Effect.logError("Limiter: expiring a deadline threw; the other deadlines still expire on time", defect)
-
-const before = (a: Expirable, b: Expirable): boolean =>
-  a.deadline < b.deadline || (a.deadline === b.deadline && a.sequence < b.sequence)
+const logErrors = (errors: ReadonlyArray<unknown>): Effect.Effect<void> =>
+  Effect.logError(
+    "Limiter: expiring a deadline threw; the other deadlines still expire on time",
+    errors.map((error) => Cause.die(error)).reduce(Cause.sequential)
+  )
 
 /** @internal */
-export class Deadlines {
-  private readonly heap: Array<Expirable> = []
-  private sequence = 0
+export class Deadlines implements DeadlineTimer {
+  private readonly heap = new DeadlineHeap()
   /** The deadline the current fiber sleeps towards; `Infinity` when no fiber runs. */
   private armedAt = Infinity
   /** Bumped whenever a new fiber takes over, so that a replaced one stops at its next step. */
@@ -98,7 +79,7 @@ export class Deadlines {
 
   /** The number of deadlines waiting to pass. */
   get size(): number {
-    return this.heap.length
+    return this.heap.size
   }
 
   /** Registers `entry`, whose `deadline` is set, to expire when it passes (at once, once closed). */
@@ -108,27 +89,15 @@ export class Deadlines {
       entry.expire()
       return
     }
-    entry.sequence = this.sequence++
-    entry.heapIndex = this.heap.length
-    this.heap.push(entry)
-    this.siftUp(entry.heapIndex)
+    this.heap.add(entry)
     if (entry.deadline < this.armedAt) this.arm(entry.deadline)
   }
 
   /** Unregisters `entry` if it is registered; it will not expire. */
   remove(entry: Expirable): void {
-    const index = entry.heapIndex
-    if (index < 0) return
-    entry.heapIndex = -1
-    const last = this.heap.pop()!
-    if (index < this.heap.length) {
-      this.heap[index] = last
-      last.heapIndex = index
-      this.siftDown(index)
-      this.siftUp(last.heapIndex)
-    }
     // The fiber is left sleeping towards a deadline that may now be gone: it
     // wakes, finds nothing due, and sleeps on. Waking it early would cost more.
+    this.heap.remove(entry)
   }
 
   /**
@@ -144,9 +113,9 @@ export class Deadlines {
       const fiber = this.fiber
       this.fiber = null
       this.armedAt = Infinity
-      const defect = this.expireAll()
+      const errors = this.heap.expireAll()
       const stop = fiber === null ? Effect.void : Effect.asVoid(fiber.interruptAsFork(FiberId.none))
-      return defect === undefined ? stop : Effect.zipRight(logDefect(defect), stop)
+      return errors === undefined ? stop : Effect.zipRight(logErrors(errors), stop)
     })
   }
 
@@ -162,15 +131,8 @@ export class Deadlines {
     return Effect.suspend(() => {
       if (generation !== this.generation) return Effect.void
       const now = this.now()
-      let top = this.heap[0]
-      let defect: Cause.Cause<never> | undefined
-      let expired = 0
-      while (top !== undefined && top.deadline <= now && expired < this.sliceSize) {
-        this.removeTop()
-        defect = expireSafely(top, defect)
-        top = this.heap[0]
-        expired++
-      }
+      const errors = this.heap.expireDue(now, this.sliceSize)
+      const top = this.heap.peek()
       const next = top === undefined
         ? Effect.void
         : top.deadline <= now
@@ -183,69 +145,11 @@ export class Deadlines {
       } else {
         this.armedAt = top.deadline
       }
-      return defect === undefined ? next : Effect.zipRight(logDefect(defect), next)
+      return errors === undefined ? next : Effect.zipRight(logErrors(errors), next)
     })
   }
 
   private sleepUntil(deadline: number, now: number, generation: number): Effect.Effect<void> {
     return Effect.zipRight(this.clock.sleep(Duration.millis(deadline - now)), this.loop(generation))
-  }
-
-  /**
-   * Expires every deadline still registered, at once: the timer is stopping,
-   * and a waiter left queued would otherwise never hear of its deadline.
-   */
-  private expireAll(): Cause.Cause<never> | undefined {
-    let defect: Cause.Cause<never> | undefined
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!
-      this.removeTop()
-      defect = expireSafely(top, defect)
-    }
-    return defect
-  }
-
-  private removeTop(): void {
-    const top = this.heap[0]!
-    top.heapIndex = -1
-    const last = this.heap.pop()!
-    if (this.heap.length > 0) {
-      this.heap[0] = last
-      last.heapIndex = 0
-      this.siftDown(0)
-    }
-  }
-
-  private siftUp(index: number): void {
-    const heap = this.heap
-    const entry = heap[index]!
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1
-      const parent = heap[parentIndex]!
-      if (!before(entry, parent)) break
-      heap[index] = parent
-      parent.heapIndex = index
-      index = parentIndex
-    }
-    heap[index] = entry
-    entry.heapIndex = index
-  }
-
-  private siftDown(index: number): void {
-    const heap = this.heap
-    const length = heap.length
-    const entry = heap[index]!
-    for (;;) {
-      const left = 2 * index + 1
-      if (left >= length) break
-      const right = left + 1
-      const child = right < length && before(heap[right]!, heap[left]!) ? right : left
-      if (!before(heap[child]!, entry)) break
-      heap[index] = heap[child]!
-      heap[index]!.heapIndex = index
-      index = child
-    }
-    heap[index] = entry
-    entry.heapIndex = index
   }
 }

@@ -6,7 +6,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type { Ending, Waiter } from "./waiter.js"
+import type { Ending, Waiter } from "./outcomes.js"
 
 /**
  * Releases held grants, the last one first.

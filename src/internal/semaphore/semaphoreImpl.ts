@@ -4,10 +4,12 @@
  * over the waits and hand-off it extends.
  *
  * Permits taken by count (`take`, `tryTake`) have no receipt, so the
- * semaphore counts them: a raw `release` may give back only those.
+ * semaphore counts them (the core's `Counted`): a raw `release` may give
+ * back only those.
  *
  * @internal
  */
+import { Held } from "@effect-concurrency-limiter/core/semaphore/waiter"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -17,7 +19,7 @@ import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../../Semaphore.js"
 import { renderValue } from "../options.js"
 import { holding } from "./receipts.js"
-import { Done, Granted, Held, type Waiter } from "./waiter.js"
+import type { Waiter } from "./outcomes.js"
 import { Waits } from "./waits.js"
 
 /**
@@ -45,31 +47,11 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   readonly [TypeId]: Semaphore.TypeId = TypeId
 
   /**
-   * Permits taken without a receipt (`take`, `tryTake`), the only ones a raw
-   * `release` may give back: the permits of a guard or of `withPermits` are
-   * returned by their own grant, to their own partition.
-   */
-  private unreceipted = 0
-  /**
    * Set by the limiter that owns the semaphore: checks a capacity asked for
    * through the `Effect.Semaphore` API (`resize`) as the limiter checks its
    * own options, and throws when the limiter would refuse it.
    */
   checkResize: ((capacity: number) => void) | null = null
-
-  /**
-   * Gives back the permits of a grant its fiber never claimed (see `take`),
-   * when that fiber exits. Lenient: it runs inside the runtime's exit
-   * observers, where a defect has nowhere to go.
-   */
-  reclaim(waiter: Waiter): void {
-    if (waiter.state !== Granted) return
-    waiter.state = Done
-    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) {
-      waiter.queue.inUse = Math.max(0, waiter.queue.inUse - waiter.permits)
-      this.giveBack(waiter.permits, waiter.queue)
-    }
-  }
 
   /**
    * `take` for a caller whose region is interruptible, e.g.
@@ -93,40 +75,25 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
         // state of that moment.
         Effect.map(this.acquire(permits, restore), (granted) => {
           waiter = granted
+          // Lenient: it runs inside the runtime's exit observers, where a
+          // defect has nowhere to go.
           observer = () => this.reclaim(granted)
           fiber.addObserver(observer)
         })
       ),
       () =>
         Effect.sync(() => {
-          waiter.state = Done
           fiber.removeObserver(observer)
-          this.unreceipt(waiter)
+          this.countGrant(waiter)
           return permits
         })
     )
   }
 
-  /** The permits of a `take` are now the caller's, to `release` by count (unless `releaseAll` took them back). */
-  private unreceipt(waiter: Waiter): void {
-    if (waiter.epoch === this.epoch) this.unreceipted += waiter.permits
-  }
-
   /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
   unsafeRelease(permits: number): number {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
-    if (permits > this.unreceipted) {
-      throw new RangeError(
-        `Semaphore.release: releasing ${permits} permit(s) but only ${this.unreceipted} are taken by take or ` +
-          "tryTake (a permit released twice, or one that withPermits or a guard holds)"
-      )
-    }
-    this.checkRelease(permits)
-    this.unreceipted -= permits
-    const own = this.queues[0]
-    own.inUse = Math.max(0, own.inUse - permits)
-    this.giveBack(permits, own)
-    return this.capacity - this.taken
+    return this.releaseCounted(permits)
   }
 
   // --- Effect.Semaphore ----------------------------------------------------
@@ -139,8 +106,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
           // Uninterruptible caller: nothing can interrupt between the grant
           // and the caller's next step, and the wait is uninterruptible too.
           : Effect.map(this.acquire(permits, identity), (waiter) => {
-            waiter.state = Done
-            this.unreceipt(waiter)
+            this.countGrant(waiter)
             return permits
           })
       )
@@ -152,12 +118,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
       : Effect.die(invalidPermits("release", permits))
 
   readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
-    this.taken = 0
-    this.unreceipted = 0
-    for (const queue of this.queues) queue.inUse = 0
-    this.epoch++
-    for (const queue of this.queues) this.changed(queue)
-    this.wake()
+    this.revokeAll()
     return this.capacity - this.taken
   })
 
@@ -198,12 +159,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
 
   unsafeTryTake(permits: number): boolean {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
-    if (!this.canTakeNow(permits)) return false
-    this.taken += permits
-    this.unreceipted += permits
-    this.queues[0].inUse += permits
-    this.changed(this.queues[0])
-    return true
+    return this.tryTakeCounted(permits)
   }
 
   readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())

@@ -1,7 +1,7 @@
 /**
  * Acquisitions as effects: taking permits at once when they are free, and
- * otherwise parking the fiber in the queue until a release hands them over,
- * its deadline passes, or it is interrupted.
+ * otherwise parking the fiber in the core's queue (`HandOff.park`) until a
+ * release hands them over, its deadline passes, or it is interrupted.
  *
  * The acquiring fiber runs the whole acquisition uninterruptibly except the
  * wait itself, and handles a failed wait (always an interruption) in the
@@ -13,15 +13,26 @@
  *
  * @internal
  */
+import { Counted } from "@effect-concurrency-limiter/core/semaphore/counted"
+import type { QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type { Deadlines } from "../deadlines.js"
-import { HandOff } from "./handOff.js"
-import type { Queue } from "./queue.js"
-import { type DeadlinePassed, Done, expired, Held, type QueueFull, queueFull, type Waiter, Waiting } from "./waiter.js"
+import {
+  type DeadlinePassed,
+  type Outcome,
+  outcomes,
+  type Queue,
+  type QueueFull,
+  queueFull,
+  type Waiter
+} from "./outcomes.js"
 
 /** @internal */
-export class Waits extends HandOff {
+export class Waits extends Counted<Outcome> {
+  constructor(capacity: number, options?: QueueOptions) {
+    super(capacity, outcomes, options)
+  }
+
   /**
    * Takes `permits` and succeeds with the waiter that records the grant, in
    * state `Granted`. Must run in an uninterruptible region; `restore` decides
@@ -63,40 +74,17 @@ export class Waits extends HandOff {
     deadline: number,
     bounded: boolean
   ): Effect.Effect<Waiter, DeadlinePassed | QueueFull> {
-    if (this.canTakeNow(waiter.permits)) {
-      this.grantNow(waiter)
-      this.granted(waiter)
-      return Effect.succeed(waiter)
+    if (this.tryGrant(waiter)) return Effect.succeed(waiter)
+    if (bounded && this.isFull()) {
+      this.refuse(waiter)
+      return queueFull
     }
-    if (bounded && this.waiting >= this.maxWaiting) return this.refuse(waiter)
     return Effect.matchCauseEffect(
-      restore(Effect.async<void, DeadlinePassed | QueueFull>((resume) => {
-        // Re-check: permits may have freed up between the decision above and
-        // the registration (the fiber can yield in between).
-        if (this.canTakeNow(waiter.permits)) {
-          this.grantNow(waiter)
-          this.granted(waiter)
-          resume(Exit.void)
-        } else if (bounded && this.waiting >= this.maxWaiting) {
-          resume(this.refuse(waiter))
-        } else if (deadlines !== undefined && deadline <= deadlines.now()) {
-          waiter.state = Done
-          try {
-            this.observer?.failed(waiter, "timeout")
-          } finally {
-            resume(expired)
-          }
-        } else {
-          waiter.resume = resume
-          waiter.state = Waiting
-          this.enqueue(waiter)
-          if (deadlines !== undefined) {
-            waiter.deadlines = deadlines
-            waiter.deadline = deadline
-            deadlines.add(waiter)
-          }
-        }
-      })),
+      // The core re-checks, grants, refuses or queues, and resumes the fiber
+      // with one of `outcomes` (now, or at the grant or the deadline).
+      restore(Effect.async<void, DeadlinePassed | QueueFull>((resume) =>
+        this.park(waiter, resume, deadlines, deadline, bounded)
+      )),
       {
         onFailure: (cause) => {
           this.abandon(waiter)
@@ -105,26 +93,5 @@ export class Waits extends HandOff {
         onSuccess: () => Effect.succeed(waiter)
       }
     )
-  }
-
-  private refuse(waiter: Waiter): Effect.Effect<never, QueueFull> {
-    waiter.state = Done
-    this.observer?.failed(waiter, "queue-full")
-    return queueFull
-  }
-
-  /**
-   * Takes `permits` now if that can be done without waiting and without
-   * passing anyone already queued, and answers the held grant (or `null`),
-   * whose `release` gives them back. Synchronous: for callers that take and
-   * install the release in one uninterruptible step of their own.
-   */
-  tryHold(permits: number, queue: Queue = this.queues[0]): Waiter | null {
-    if (!this.canTakeNow(permits)) return null
-    const waiter = this.newWaiter(permits, queue)
-    this.grantNow(waiter)
-    this.granted(waiter)
-    waiter.state = Held
-    return waiter
   }
 }

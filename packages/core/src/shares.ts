@@ -1,7 +1,6 @@
 /**
- * How a partitioned resource's capacity is divided into guaranteed permits.
- *
- * @internal
+ * How a partitioned resource's capacity is divided into guaranteed permits
+ * (see `semaphore/partitions.ts`, which recomputes them on every resize).
  */
 
 /**
@@ -21,8 +20,6 @@ const EPSILON = 1e-9
  * Floors and ties are decided with a tolerance: in floats, 2 × 0.7 leaves a
  * remainder of 0.3999999999999999, which would lose the tie it should win
  * against 2 × 0.2's 0.4, and 3 × (1/3) + 3 × (2/3) should still share out 3.
- *
- * @internal
  */
 export const guaranteedPermits = (capacity: number, shares: ReadonlyArray<number>): Array<number> => {
   const exact = shares.map((share) => capacity * share)

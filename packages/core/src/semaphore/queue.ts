@@ -10,8 +10,6 @@
  * the oldest (newest) waiter of any partition, which borrows capacity no
  * waiting partition is owed. An unpartitioned semaphore has one queue and
  * the rule reduces to plain FIFO (LIFO).
- *
- * @internal
  */
 import type { Waiter } from "./waiter.js"
 
@@ -19,19 +17,21 @@ import type { Waiter } from "./waiter.js"
  * One partition of a semaphore's queue: its waiters, the permits its
  * holders have, and the permits it is guaranteed under contention. An
  * unpartitioned semaphore has a single nameless one.
- *
- * @internal
  */
-export class Queue {
-  head: Waiter | null = null
-  tail: Waiter | null = null
+export class Queue<R> {
+  /** The oldest waiter. */
+  head: Waiter<R> | null = null
+  /** The newest waiter. */
+  tail: Waiter<R> | null = null
   waiting = 0
+  /** Permits its holders have. */
   inUse = 0
+  /** Permits it is owed under contention, its share of the capacity (see `shareOut`). */
   guaranteed = 0
   constructor(readonly name: string | undefined, readonly share: number) {}
 
   /** Links `waiter` at the tail. */
-  push(waiter: Waiter): void {
+  push(waiter: Waiter<R>): void {
     waiter.prev = this.tail
     if (this.tail === null) {
       this.head = waiter
@@ -43,7 +43,7 @@ export class Queue {
   }
 
   /** Unlinks `waiter`, wherever it is in the list. */
-  unlink(waiter: Waiter): void {
+  unlink(waiter: Waiter<R>): void {
     if (waiter.prev === null) {
       this.head = waiter.next
     } else {
@@ -63,12 +63,10 @@ export class Queue {
 /**
  * The waiter the next free permits go to: the oldest (LIFO: newest) of a
  * partition below its guarantee, else the oldest (newest) of any.
- *
- * @internal
  */
-export const nextWaiter = (queues: ReadonlyArray<Queue>, lifo: boolean): Waiter | null => {
+export const nextWaiter = <R>(queues: ReadonlyArray<Queue<R>>, lifo: boolean): Waiter<R> | null => {
   if (queues.length === 1) return lifo ? queues[0].tail : queues[0].head
-  let best: Waiter | null = null
+  let best: Waiter<R> | null = null
   let bestOwed = false
   for (let i = 0; i < queues.length; i++) {
     const queue = queues[i]

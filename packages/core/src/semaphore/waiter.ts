@@ -1,7 +1,8 @@
 /**
- * One acquisition, and the ways a wait for one can fail.
+ * One acquisition of a semaphore's permits, queued or not, and what a
+ * parked one is resumed with.
  *
- * Every acquisition (queued or not) is recorded in a `Waiter`:
+ * Every acquisition is recorded in a `Waiter`, which goes through:
  *
  * - `Idle`: created, not yet registered (an interruption that lands before
  *   the registration finds nothing to undo).
@@ -9,83 +10,81 @@
  * - `Granted`: permits counted as taken for it, but not yet owned by the
  *   caller (a releaser may have resumed its fiber, which has not run yet).
  * - `Held`: the caller owns the permits; releasing them (once) ends it.
- * - `Done`: released, expired, or abandoned.
+ * - `Done`: released, expired, refused or abandoned.
  *
- * @internal
+ * The core parks nothing itself: an Effect line parks the fiber and hands
+ * the core its `resume` callback, which the core calls with one of the
+ * `Outcomes` that line supplied (its own `Exit` values). `R` is their type.
  */
-import type * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import type { Deadlines, Expirable } from "../deadlines.js"
+import type { DeadlineTimer, Expirable } from "../deadlines/heap.js"
 import type { HandOff } from "./handOff.js"
 import type { Queue } from "./queue.js"
 
-/** @internal */
+/** Created, not yet registered. */
 export const Idle = 0
-/** @internal */
+/** Linked in the queue, no permits. */
 export const Waiting = 1
-/** @internal */
+/** Permits taken for it, not yet the caller's. */
 export const Granted = 2
-/** @internal */
+/** The caller owns the permits. */
 export const Held = 3
-/** @internal */
+/** Released, expired, refused or abandoned. */
 export const Done = 4
 
-/** @internal */
+/** A waiter's state: `Idle`, `Waiting`, `Granted`, `Held` or `Done`. */
 export type State = typeof Idle | typeof Waiting | typeof Granted | typeof Held | typeof Done
 
 /**
- * The failure of a wait whose deadline passed (see `acquire`). One constant:
- * an expiry allocates nothing.
- *
- * @internal
+ * What a parked waiter is resumed with, one constant each, supplied once per
+ * semaphore by the Effect line: a resumption allocates nothing.
+ */
+export interface Outcomes<R> {
+  /** The permits were handed over. */
+  readonly granted: R
+  /** The deadline passed first (the line's failure with `DeadlinePassed`). */
+  readonly expired: R
+  /** The queue already held `maxWaiting` waiters (the line's failure with `QueueFull`). */
+  readonly queueFull: R
+}
+
+/**
+ * The failure of a wait whose deadline passed. One constant, shared by both
+ * Effect lines (`Symbol.for`), so an expiry allocates nothing.
  */
 export const DeadlinePassed: unique symbol = Symbol.for("effect-concurrency-limiter/Semaphore/DeadlinePassed")
 
-/** @internal */
+/** The type of `DeadlinePassed`. */
 export type DeadlinePassed = typeof DeadlinePassed
 
-/**
- * The failure of a wait refused because the queue already holds
- * `maxWaiting` waiters (see `acquireUntil`). One constant.
- *
- * @internal
- */
+/** The failure of a wait refused because the queue already holds `maxWaiting` waiters. One constant. */
 export const QueueFull: unique symbol = Symbol.for("effect-concurrency-limiter/Semaphore/QueueFull")
 
-/** @internal */
+/** The type of `QueueFull`. */
 export type QueueFull = typeof QueueFull
-
-/** @internal */
-export const expired = Exit.fail(DeadlinePassed)
-/** @internal */
-export const queueFull = Exit.fail(QueueFull)
 
 /**
  * How the effect that held a grant ended: it succeeded, it failed (or died),
  * or it was interrupted — or never ran, its guard having failed to get a
  * later resource.
- *
- * @internal
  */
 export type Ending = "success" | "failure" | "interrupted"
 
 /**
  * One acquisition. It is the list node itself, and its own entry in the
- * limiter's deadline heap, so a queued waiter costs one small object (plus
- * the closures of the `Effect.async` that parks it). Once granted it is the
- * caller's receipt for the permits: `release` returns them exactly once.
- *
- * @internal
+ * deadline heap, so a queued waiter costs one small object (plus whatever
+ * the Effect line needs to park its fiber). Once granted it is the caller's
+ * receipt for the permits: `release` returns them exactly once.
  */
-export class Waiter implements Expirable {
-  prev: Waiter | null = null
-  next: Waiter | null = null
+export class Waiter<R> implements Expirable {
+  prev: Waiter<R> | null = null
+  next: Waiter<R> | null = null
   state: State = Idle
-  /** The `releaseAll` epoch in which the permits were granted. */
+  /** The `revokeAll` epoch in which the permits were granted. */
   epoch = 0
-  resume: ((effect: Effect.Effect<void, DeadlinePassed>) => void) | null = null
+  /** Resumes the parked fiber; set while `Waiting`. */
+  resume: ((outcome: R) => void) | null = null
   /** Where the deadline, if any, is registered. */
-  deadlines: Deadlines | null = null
+  deadlines: DeadlineTimer | null = null
   deadline = Infinity
   heapIndex = -1
   sequence = 0
@@ -95,7 +94,7 @@ export class Waiter implements Expirable {
   since = 0
   /** The permits in use once this grant was made, its own included. */
   inflight = 0
-  constructor(readonly semaphore: HandOff, readonly permits: number, readonly queue: Queue) {}
+  constructor(readonly semaphore: HandOff<R>, readonly permits: number, readonly queue: Queue<R>) {}
 
   /** Called by the deadline timer: a wait still queued gives up. */
   expire(): void {
@@ -109,7 +108,7 @@ export class Waiter implements Expirable {
 
   /**
    * Returns the permits of a held grant. Idempotent, and skipped when
-   * `releaseAll` already returned them, so that no permit is ever released
+   * `revokeAll` already returned them, so that no permit is ever released
    * twice and the available count never exceeds the capacity.
    */
   release(ending: Ending = "success"): void {
