@@ -123,6 +123,7 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
     return this.toJSON()
   }
   pipe() {
+    // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments)
   }
 }
