@@ -1,12 +1,14 @@
 /**
  * The limited client's option checks (the core's, in
- * `@effect-concurrency-limiter/core/outbound/options`) with this line's
+ * `@effect-concurrency-limiter/core/outbound/options` over the field checks
+ * of `core/options/{httpClient,rate,retry}`) with this line's
  * `Duration`s, `Either`s and `LimiterConfigError`.
  *
  * @internal
  */
 import { durationExpected } from "@effect-concurrency-limiter/core/options/duration"
 import { invalid, valid } from "@effect-concurrency-limiter/core/options/invalid"
+import { checkHost } from "@effect-concurrency-limiter/core/options/httpClient"
 import * as core from "@effect-concurrency-limiter/core/outbound/options"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
@@ -57,4 +59,4 @@ export const validateOptions = (
  *
  * @internal
  */
-export const validateHost = (host: string): Either.Either<string, LimiterConfigError> => fromChecked(core.checkHost(host))
+export const validateHost = (host: string): Either.Either<string, LimiterConfigError> => fromChecked(checkHost(host))

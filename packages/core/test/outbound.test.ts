@@ -1,13 +1,14 @@
 /**
- * The limited client's option checks and exchange decisions, as data: both
- * Effect lines read their durations into their own `Duration` and render
- * the refusals as their `LimiterConfigError`; here durations are millis.
+ * The limited client's options checked as a whole (the field checks are
+ * options.http.test.ts's) and its exchange decisions, as data: both Effect
+ * lines read their durations into their own `Duration` and render the
+ * refusals as their `LimiterConfigError`; here durations are millis.
  */
 import { describe, expect, it } from "vitest"
 import { checkDurationInput } from "../src/options/duration.js"
 import { invalid, valid } from "../src/options/invalid.js"
 import { hasNoBody, hostOf, isFailureStatus, isIdempotent, mayRetry, retriesStatus } from "../src/outbound/exchange.js"
-import { checkHost, checkOptions, type ClientResource, type DurationReader, hostPrefix } from "../src/outbound/options.js"
+import { checkOptions, type ClientResource, type DurationReader, hostPrefix } from "../src/outbound/options.js"
 
 const UNITS: Record<string, number> = { millis: 1, second: 1000, seconds: 1000, minute: 60_000 }
 
@@ -106,18 +107,6 @@ describe("checkOptions", () => {
     expect(refusal({ resources: [Api], retry: { times: -2 } }, hostPrefix("api.test"))).toMatchObject({
       field: "hosts[\"api.test\"].retry.times"
     })
-  })
-})
-
-describe("checkHost", () => {
-  it("takes a host as URL.host spells it", () => {
-    for (const host of ["api.example.com", "127.0.0.1:8080", "[::1]:8443"]) expect(checkHost(host)).toEqual(valid(host))
-  })
-
-  it("refuses what would match no request", () => {
-    for (const host of ["https://api.test", "API.test", "api.test/v1", "", "api.test:80:80", "user@api.test", "api.test?x"]) {
-      expect(checkHost(host)).toMatchObject({ ok: false, invalid: { field: "hosts", value: host } })
-    }
   })
 })
 

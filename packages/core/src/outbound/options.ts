@@ -1,32 +1,28 @@
 /**
- * The checks of the limited HTTP client's options (`LimitedHttpClient`):
- * its resources and partition, its rate, its retry policy, how long an
- * unread body keeps its permits, and a keyed client's host names. Each
- * Effect line reads durations into its own `Duration` (`DurationReader`)
- * and renders the refusals as its `LimiterConfigError`.
+ * The limited HTTP client's options checked as a whole — its resources and
+ * partition, its rate, its retry policy, how long an unread body keeps its
+ * permits — from the field checks of `options/httpClient`, `options/rate`
+ * and `options/retry`, defaults filled in. Each Effect line reads the
+ * durations into its own `Duration` (`DurationReader`) and renders a
+ * refusal as its `LimiterConfigError`.
  */
 import { finiteDurationExpected } from "../options/duration.js"
+import {
+  checkClientPartition,
+  checkClientResources,
+  checkOptionsObject,
+  unreadBodyTimeoutDefault
+} from "../options/httpClient.js"
 import { type Checked, invalid, type Invalid, valid } from "../options/invalid.js"
 import { orDefault } from "../options/orDefault.js"
-import { renderValue } from "../options/render.js"
-
-/**
- * How long a response body nobody has started to read keeps its permits:
- * long enough for any caller that reads what it asked for, short enough
- * that a caller that only looks at the status does not hold capacity.
- */
-export const unreadBodyTimeoutDefault = "1 second"
-
-/** The retry policy's defaults. */
-export const retryDefaults = {
-  times: 3,
-  statuses: [429, 503],
-  backoff: "200 millis",
-  maxDelay: "30 seconds"
-} as const
-
-/** The rate algorithms; the first is the default. */
-export type Algorithm = "token-bucket" | "fixed-window"
+import { checkRateAlgorithm, checkRateLimit, checkRateObject, type RateAlgorithm } from "../options/rate.js"
+import {
+  checkNonIdempotent,
+  checkRetryObject,
+  checkRetryStatuses,
+  checkRetryTimes,
+  retryDefaults
+} from "../options/retry.js"
 
 /** How a line reads a duration option into its own `Duration` type `D`. */
 export interface DurationReader<D> {
@@ -57,7 +53,7 @@ export interface ValidOptions<D, R> {
 export interface ValidRate<D> {
   readonly limit: number
   readonly interval: D
-  readonly algorithm: Algorithm
+  readonly algorithm: RateAlgorithm
 }
 
 /** A retry policy once checked. */
@@ -69,143 +65,74 @@ export interface ValidRetry<D> {
   readonly nonIdempotent: boolean
 }
 
-/** Thrown inside the checks so that they read top to bottom; `checkOptions` answers it as a `Checked`. */
+/** Thrown inside `checkOptions` so that it reads top to bottom; answered as a `Checked`. */
 class Refused {
   constructor(readonly invalid: Invalid) {}
 }
 
-const refuse = (field: string, value: unknown, expected: string): never => {
-  throw new Refused({ field, value, expected })
+const take = <A>(checked: Checked<A>): A => {
+  if (!checked.ok) throw new Refused(checked.invalid)
+  return checked.value
 }
 
-const positiveInteger = (field: string, value: unknown): number =>
-  typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : refuse(field, value, "a positive safe integer")
-
+/** A finite duration, positive or not: a rate's interval and a backoff must be more than zero; a cap may be zero. */
 const finiteDuration = <D>(durations: DurationReader<D>, field: string, value: unknown, positive: boolean): D => {
+  const refused = () => take(invalid(field, value, finiteDurationExpected(positive)))
   const read = durations.read(field, value)
-  if (!read.ok) return refuse(field, value, finiteDurationExpected(positive))
+  if (!read.ok) return refused()
   const millis = durations.toMillis(read.value)
-  return Number.isFinite(millis) && (!positive || millis > 0) ? read.value : refuse(field, value, finiteDurationExpected(positive))
+  return Number.isFinite(millis) && (!positive || millis > 0) ? read.value : refused()
 }
 
-const checkResources = <R extends ClientResource>(
-  field: string,
-  resources: unknown,
-  isListed: (u: unknown) => u is R
-): ReadonlyArray<R> => {
-  if (!Array.isArray(resources) || resources.length === 0) refuse(field, resources, "a non-empty list of resources")
-  const list = resources as ReadonlyArray<unknown>
-  const seen = new Map<string, number>()
-  // An index loop, not `forEach`: a hole in a sparse list is an entry too.
-  for (let i = 0; i < list.length; i++) {
-    const resource = list[i]
-    if (!isListed(resource)) {
-      const name = (resource as { readonly name?: unknown } | undefined)?.name
-      return refuse(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
-    }
-    const listed = seen.get(resource.key)
-    if (listed !== undefined) refuse(`${field}[${i}]`, resource.name, `a resource not already listed (${field}[${listed}])`)
-    seen.set(resource.key, i)
-  }
-  return list as ReadonlyArray<R>
-}
-
-/**
- * The partition a client's requests belong to: required when one of its
- * resources is partitioned, and then one that each partitioned resource has.
- */
-const checkPartition = (field: string, resources: ReadonlyArray<ClientResource>, partition: unknown): string | undefined => {
-  const partitioned = resources.filter((resource) => resource.partitions !== undefined)
-  if (partitioned.length === 0) {
-    if (partition !== undefined) refuse(field, partition, "nothing: none of the resources is partitioned")
-    return undefined
-  }
-  for (const resource of partitioned) {
-    const names = Object.keys(resource.partitions!)
-    if (typeof partition !== "string" || !names.includes(partition)) {
-      refuse(field, partition, `a partition of resource "${resource.name}" (${names.map(renderValue).join(", ")})`)
-    }
-  }
-  return partition as string
-}
-
-const checkRate = <D>(durations: DurationReader<D>, field: string, rate: unknown): ValidRate<D> => {
-  if (typeof rate !== "object" || rate === null) refuse(field, rate, "{ limit, interval, algorithm? }")
-  const { algorithm: given, interval, limit } = rate as Record<string, unknown>
-  const algorithm = orDefault(given, "token-bucket")
-  if (algorithm !== "token-bucket" && algorithm !== "fixed-window") {
-    refuse(`${field}.algorithm`, algorithm, "\"token-bucket\" or \"fixed-window\"")
-  }
+const checkRate = <D>(durations: DurationReader<D>, field: string, given: unknown): ValidRate<D> => {
+  const rate = take(checkRateObject(field, given))
+  const algorithm = take(checkRateAlgorithm(`${field}.algorithm`, rate.algorithm))
   return {
-    limit: positiveInteger(`${field}.limit`, limit),
-    interval: finiteDuration(durations, `${field}.interval`, interval, true),
-    algorithm: algorithm as Algorithm
+    limit: take(checkRateLimit(`${field}.limit`, rate.limit)),
+    interval: finiteDuration(durations, `${field}.interval`, rate.interval, true),
+    algorithm
   }
 }
 
-const checkRetry = <D>(durations: DurationReader<D>, field: string, retry: unknown): ValidRetry<D> => {
-  if (typeof retry !== "object" || retry === null) {
-    refuse(field, retry, "{ times?, statuses?, backoff?, maxDelay?, nonIdempotent? }")
-  }
-  const options = retry as Record<string, unknown>
-  const times = orDefault(options.times, retryDefaults.times)
-  if (typeof times !== "number" || !Number.isSafeInteger(times) || times < 0) {
-    refuse(`${field}.times`, times, "a non-negative safe integer")
-  }
-  const statuses = orDefault(options.statuses, retryDefaults.statuses)
-  if (!Array.isArray(statuses) || statuses.length === 0) {
-    refuse(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
-  }
-  const list = statuses as ReadonlyArray<unknown>
-  for (let i = 0; i < list.length; i++) {
-    const status = list[i]
-    if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
-      refuse(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
-    }
-  }
-  const nonIdempotent = orDefault(options.nonIdempotent, false)
-  if (typeof nonIdempotent !== "boolean") refuse(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
+const checkRetry = <D>(durations: DurationReader<D>, field: string, given: unknown): ValidRetry<D> => {
+  const retry = take(checkRetryObject(field, given))
+  const times = take(checkRetryTimes(`${field}.times`, retry.times))
+  const statuses = take(checkRetryStatuses(`${field}.statuses`, retry.statuses))
+  const nonIdempotent = take(checkNonIdempotent(`${field}.nonIdempotent`, retry.nonIdempotent))
   return {
-    times: times as number,
-    statuses: new Set(list as ReadonlyArray<number>),
-    backoff: finiteDuration(durations, `${field}.backoff`, orDefault(options.backoff, retryDefaults.backoff), true),
-    maxDelay: finiteDuration(durations, `${field}.maxDelay`, orDefault(options.maxDelay, retryDefaults.maxDelay), false),
-    nonIdempotent: nonIdempotent as boolean
+    times,
+    statuses,
+    backoff: finiteDuration(durations, `${field}.backoff`, orDefault(retry.backoff, retryDefaults.backoff), true),
+    maxDelay: finiteDuration(durations, `${field}.maxDelay`, orDefault(retry.maxDelay, retryDefaults.maxDelay), false),
+    nonIdempotent
   }
 }
 
 /**
  * Checks one upstream's options. `prefix` places the fields in the
  * caller's options object, e.g. `hosts["api.example.com"].` for a keyed
- * client; `isListed` says whether a value is a resource the limiter in
- * context lists.
+ * client (`hostPrefix`); `isListed` says whether a value is a resource the
+ * limiter in context lists.
  */
 export const checkOptions = <D, R extends ClientResource>(
   prefix: string,
-  options: unknown,
+  given: unknown,
   env: { readonly durations: DurationReader<D>; readonly isListed: (u: unknown) => u is R }
 ): Checked<ValidOptions<D, R>> => {
+  const { durations } = env
   try {
-    if (typeof options !== "object" || options === null) refuse(prefix || "options", options, "an options object")
-    const given = options as Record<string, unknown>
-    const { durations } = env
-    const resources = checkResources(`${prefix}resources`, given.resources, env.isListed)
-    let timeout: D | undefined = undefined
-    if (given.timeout !== undefined) {
-      const read = durations.read(`${prefix}timeout`, given.timeout)
-      if (!read.ok) return read
-      timeout = read.value
-    }
+    const options = take(checkOptionsObject(prefix, given))
+    const resources = take(checkClientResources(`${prefix}resources`, options.resources, env.isListed))
     return valid({
       resources,
-      timeout,
-      partition: checkPartition(`${prefix}partition`, resources, given.partition),
-      rate: given.rate === undefined ? undefined : checkRate(durations, `${prefix}rate`, given.rate),
-      retry: given.retry === undefined ? undefined : checkRetry(durations, `${prefix}retry`, given.retry),
+      timeout: options.timeout === undefined ? undefined : take(durations.read(`${prefix}timeout`, options.timeout)),
+      partition: take(checkClientPartition(`${prefix}partition`, resources, options.partition)),
+      rate: options.rate === undefined ? undefined : checkRate(durations, `${prefix}rate`, options.rate),
+      retry: options.retry === undefined ? undefined : checkRetry(durations, `${prefix}retry`, options.retry),
       unreadBodyTimeout: finiteDuration(
         durations,
         `${prefix}unreadBodyTimeout`,
-        orDefault(given.unreadBodyTimeout, unreadBodyTimeoutDefault),
+        orDefault(options.unreadBodyTimeout, unreadBodyTimeoutDefault),
         false
       )
     })
@@ -213,25 +140,6 @@ export const checkOptions = <D, R extends ClientResource>(
     if (error instanceof Refused) return { ok: false, invalid: error.invalid }
     throw error
   }
-}
-
-/**
- * A keyed client's host key as `URL.host` spells it: lower case, a port
- * only when it is not the scheme's default. Anything else (a scheme, a
- * path, upper case) would never match a request, silently leaving that API
- * unlimited.
- */
-export const checkHost = (host: string): Checked<string> => {
-  let parsed: string | undefined
-  try {
-    const url = new URL(`http://${host}`)
-    parsed = url.pathname === "/" && url.search === "" && url.username === "" ? url.host : undefined
-  } catch {
-    parsed = undefined
-  }
-  return parsed === host && host.length > 0
-    ? valid(host)
-    : invalid("hosts", host, "a host as in a URL, lower case, such as \"api.example.com\" or \"127.0.0.1:8080\"")
 }
 
 /** The field prefix of a keyed client's host: `hosts["api.example.com"].`. */

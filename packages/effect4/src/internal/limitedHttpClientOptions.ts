@@ -1,6 +1,7 @@
 /**
  * The limited client's option checks (the core's, in
- * `@effect-concurrency-limiter/core/outbound/options`, shared with the
+ * `@effect-concurrency-limiter/core/outbound/options` over the field checks
+ * of `core/options/{httpClient,rate,retry}`, shared with the
  * Effect 3 line) with this line's `Duration`s, `Result`s and
  * `LimiterConfigError`.
  *
@@ -8,6 +9,7 @@
  */
 import { durationExpected } from "@effect-concurrency-limiter/core/options/duration"
 import { invalid, valid } from "@effect-concurrency-limiter/core/options/invalid"
+import { checkHost } from "@effect-concurrency-limiter/core/options/httpClient"
 import * as core from "@effect-concurrency-limiter/core/outbound/options"
 import * as Duration from "effect/Duration"
 import * as Result from "effect/Result"
@@ -58,4 +60,4 @@ export const validateOptions = (
  *
  * @internal
  */
-export const validateHost = (host: string): Result.Result<string, LimiterConfigError> => fromChecked(core.checkHost(host))
+export const validateHost = (host: string): Result.Result<string, LimiterConfigError> => fromChecked(checkHost(host))
