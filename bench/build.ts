@@ -11,7 +11,7 @@
  * `@effect-concurrency-limiter/core/*`) into one ES module; every
  * package from node_modules stays an external import, resolved by Node from
  * the repository's node_modules as usual. The embedded database's worker
- * (`examples/embedded/worker.mjs`, loaded by URL next to the module) is
+ * (`examples/shared/embedded/worker.mjs`, loaded by URL next to the module) is
  * copied beside the bundle. `npm start` is unaffected: it still uses tsx.
  */
 import * as fs from "node:fs"
@@ -63,7 +63,7 @@ export const buildServer = async (
       }
     ]
   })
-  fs.copyFileSync(path.join(root, "examples/embedded/worker.mjs"), path.join(out, "worker.mjs"))
+  fs.copyFileSync(path.join(root, "examples/shared/embedded/worker.mjs"), path.join(out, "worker.mjs"))
   return { entry }
 }
 
