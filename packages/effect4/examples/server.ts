@@ -15,6 +15,7 @@ import { BusyError } from "@effect-concurrency-limiter/effect4"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
@@ -34,7 +35,7 @@ const server = createServer()
 const HttpLive = NodeHttpServer.layerConfig(() => server, {
   port: AppConfig.port,
   host: AppConfig.host,
-  gracefulShutdownTimeout: shutdownGrace
+  gracefulShutdownTimeout: Config.succeed(shutdownGrace)
 })
 
 /**
