@@ -96,6 +96,22 @@ export * as LimiterConfigError from "./LimiterConfigError.js"
 export * as LimiterOptions from "./LimiterOptions.js"
 
 /**
+ * The limiter's metrics, as Effect `Metric`s, served to Prometheus by
+ * `effect/observability/PrometheusMetrics`.
+ *
+ * @example
+ * ```ts
+ * import * as Metric from "effect/Metric"
+ * import { Metrics } from "@effect-concurrency-limiter/effect4"
+ *
+ * const dbWaiting = Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" }))
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Metrics from "./Metrics.js"
+
+/**
  * Named resources (a database, a paid upstream API) and their capacities.
  *
  * @example

@@ -25,12 +25,16 @@ import { AdaptiveCapacity } from "./adaptive.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import { defectReporter } from "./defects.js"
+import { makeSeries, ResourceMetrics } from "./metrics.js"
 import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
 import {
+  orDefault,
   refuse,
   renderValue,
+  resolveUnknown,
   resourceField,
+  validateBoolean,
   validateOrder,
   validatePartitions,
   validateResourceList,
@@ -68,6 +72,10 @@ const make = (
     const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
     const rank = yield* Effect.fromResult(validateResourceList(resources))
     let settings = yield* readSettings(options)
+    const metrics = yield* Effect.fromResult(
+      validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true)))
+    )
+    const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
     const clock = yield* Clock.Clock
     // Fibers of the limiter's own (the deadline timer, defect reports) belong
     // to the layer's scope: closing the layer stops them.
@@ -89,12 +97,15 @@ const make = (
         maxWaiting: settings.resources[i].maxWaiting,
         partitions
       })
+      const observer = series === null ? null : new ResourceMetrics(series, resource.name, semaphore, clock)
+      semaphore.observer = observer
       if (Limit.isLimit(resource.capacity)) {
         semaphore.observer = new AdaptiveCapacity(
           resource.capacity,
           settings.resources[i].capacity,
           semaphore,
           clock,
+          observer,
           defectReporter(
             runLog,
             clock,
