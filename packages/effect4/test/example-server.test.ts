@@ -101,11 +101,15 @@ const routesSuite = (it: Vitest.MethodsNonLive<HttpClient.HttpClient>) => {
       assert.strictEqual(body.file.length, fileSize)
     }))
 
-  it.effect("GET /metrics answers in the Prometheus text format", () =>
+  it.effect("GET /metrics answers the limiter's series in the Prometheus text format", () =>
     Effect.gen(function*() {
       const res = yield* get("/metrics")
       assert.strictEqual(res.status, 200)
       assert.strictEqual(res.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+      const text = yield* res.text
+      // What the benchmark samples `Db`'s capacity from (bench/load/capacity.ts).
+      assert.include(text, `limiter_capacity{limiter="default",resource="Db"} 5`)
+      assert.include(text, `limiter_capacity{limiter="default",resource="Fs"} 10`)
     }))
 }
 
