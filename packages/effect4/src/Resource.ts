@@ -276,19 +276,23 @@ export interface Options<Partition extends string = never> {
 export const make = <const Name extends string, const Partition extends string = never>(
   name: Name,
   options: Options<Partition>
-): Resource<Name, Partition> =>
-  Object.assign(
-    Context.Service<Resource.Identifier<Name>, Semaphore.Semaphore>(`effect-concurrency-limiter/Resource/${name}`),
-    {
-      [TypeId]: TypeId,
-      name,
-      capacity: options.capacity,
-      maxWaiting: options.maxWaiting,
-      // Only `undefined` is absent: a `null` is refused by the layer.
-      order: options.order === undefined ? "fifo" : options.order,
-      partitions: options.partitions
-    } as const
-  )
+): Resource<Name, Partition> => {
+  const key = Context.Service<Resource.Identifier<Name>, Semaphore.Semaphore>(`effect-concurrency-limiter/Resource/${name}`)
+  const fields = {
+    [TypeId]: TypeId,
+    name,
+    capacity: options.capacity,
+    maxWaiting: options.maxWaiting,
+    // Only `undefined` is absent: a `null` is refused by the layer.
+    order: options.order === undefined ? "fifo" : options.order,
+    partitions: options.partitions
+  } as const
+  // A key is a function, whose own `name` is read-only: defined, not assigned.
+  for (const field of Reflect.ownKeys(fields)) {
+    Object.defineProperty(key, field, { value: fields[field as keyof typeof fields], enumerable: true })
+  }
+  return key as typeof key & typeof fields
+}
 
 /**
  * Whether a value is a resource.

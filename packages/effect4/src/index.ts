@@ -13,3 +13,113 @@
  * @since 0.5.0
  */
 export * as BusyError from "./BusyError.js"
+
+/**
+ * Adaptive concurrency limits, for a capacity that follows the service's
+ * latency: `auto` (the recommended default, untuned), and Netflix's AIMD,
+ * Vegas and Gradient2. The algorithms are the shared core's.
+ *
+ * @example
+ * ```ts
+ * import { Limit, Resource } from "@effect-concurrency-limiter/effect4"
+ *
+ * const Upstream = Resource.make("Upstream", { capacity: Limit.auto({ max: 200 }) })
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Limit from "./Limit.js"
+
+/**
+ * The options and states of the `Limit` algorithms (types only; `Limit`
+ * re-exports them, as `Limit.AutoOptions` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimitOptions } from "@effect-concurrency-limiter/effect4"
+ *
+ * export const options: LimitOptions.AutoOptions = { max: 200 }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimitOptions from "./LimitOptions.js"
+
+/**
+ * The limiter service, its layer, and the guards that take permits.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import { Limiter, Resource } from "@effect-concurrency-limiter/effect4"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * const query = Effect.succeed(["row"]).pipe(Limiter.withResources([Db]))
+ * const program = query.pipe(Effect.provide(Limiter.layer({ timeout: "2 seconds", resources: [Db] })))
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Limiter from "./Limiter.js"
+
+/**
+ * The error of a `Limiter` layer built from bad options.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import { LimiterConfigError } from "@effect-concurrency-limiter/effect4"
+ *
+ * const report = (error: LimiterConfigError.LimiterConfigError) =>
+ *   Effect.logError(`Option ${error.field}: got ${error.value}, expected ${error.expected}`)
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimiterConfigError from "./LimiterConfigError.js"
+
+/**
+ * The options of `Limiter.layer` and its guards, and the checks of a
+ * guard's list of resources (types only; `Limiter` re-exports them, as
+ * `Limiter.Options` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimiterOptions } from "@effect-concurrency-limiter/effect4"
+ *
+ * export const slow: LimiterOptions.WithResourcesOptions = { timeout: "30 seconds" }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimiterOptions from "./LimiterOptions.js"
+
+/**
+ * Named resources (a database, a paid upstream API) and their capacities.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "@effect-concurrency-limiter/effect4"
+ *
+ * const Db = Resource.make("Db", { capacity: 5, maxWaiting: 50 })
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Resource from "./Resource.js"
+
+/**
+ * A strict FIFO semaphore that implements Effect's `Semaphore`.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import { Semaphore } from "@effect-concurrency-limiter/effect4"
+ *
+ * const program = Effect.flatMap(Semaphore.make(2), (sem) => sem.withPermits(1)(Effect.log("one of two")))
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Semaphore from "./Semaphore.js"

@@ -17,7 +17,17 @@ import { SemaphoreImpl, validateCapacity } from "./semaphore/semaphoreImpl.js"
 
 export { endingOf, holding, releaseGrants } from "./semaphore/receipts.js"
 export { SemaphoreImpl, TypeId } from "./semaphore/semaphoreImpl.js"
-export { type Outcome, type Restore } from "./semaphore/waits.js"
+export {
+  DeadlinePassed,
+  type Ending,
+  type HandOff,
+  type Observer,
+  type Outcome,
+  type Queue,
+  QueueFull,
+  type Waiter
+} from "./semaphore/outcomes.js"
+export { type Restore } from "./semaphore/waits.js"
 
 /**
  * The implementation behind a public `Semaphore`, for the limiter, which

@@ -4,6 +4,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 
 /** Lets forked fibers run until they park (a grant's resumption takes a scheduler turn). */
 export const settle: Effect.Effect<void> = Effect.repeat(Effect.yieldNow, { times: 40 })
@@ -18,3 +19,7 @@ export const defectMessage = <A, E>(exit: Exit.Exit<A, E>): string => {
 /** Whether an exit is an interruption and nothing else. */
 export const isInterrupted = <A, E>(exit: Exit.Exit<A, E>): boolean =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+
+/** The exit of a fiber if it has ended, `undefined` while it runs. */
+export const poll = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<Exit.Exit<A, E> | undefined> =>
+  Effect.sync(() => fiber.pollUnsafe())

@@ -4,18 +4,17 @@
  *
  * @internal
  */
-import type { Ending, Waiter } from "@effect-concurrency-limiter/core/semaphore/waiter"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type { Outcome } from "./waits.js"
+import type { Ending, Waiter } from "./outcomes.js"
 
 /**
  * Releases held grants, the last one first.
  *
  * @internal
  */
-export const releaseGrants = (grants: ReadonlyArray<Waiter<Outcome>>, ending: Ending): void => {
+export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): void => {
   // A release that throws (permits released twice, after a `releaseAll` let a
   // raw `release` take them) must not keep the others from being released.
   let failed = false
@@ -50,7 +49,7 @@ export const endingOf = (exit: Exit.Exit<unknown, unknown>): Ending =>
  */
 export const holding = <A, E, R>(
   self: Effect.Effect<A, E, R>,
-  grants: ReadonlyArray<Waiter<Outcome>>
+  grants: ReadonlyArray<Waiter>
 ): Effect.Effect<A, E, R> =>
   Effect.onExitPrimitive(self, (exit) => {
     releaseGrants(grants, endingOf(exit))

@@ -4,18 +4,19 @@
  * resizing and stats, over the waits it extends.
  *
  * Permits taken by count (`take`, `tryTake`) have no receipt, so the
- * semaphore counts them: a raw `release` may give back only those.
+ * semaphore counts them (the core's `Counted`): a raw `release` may give
+ * back only those.
  *
  * @internal
  */
 import { renderValue } from "@effect-concurrency-limiter/core/options/render"
-import { Done, Granted, type Waiter } from "@effect-concurrency-limiter/core/semaphore/waiter"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Semaphore from "../../Semaphore.js"
 import { endingOf, holding } from "./receipts.js"
-import { type Outcome, Waits } from "./waits.js"
+import type { Waiter } from "./outcomes.js"
+import { Waits } from "./waits.js"
 
 /**
  * Typed through the public module (as effect's own internals do) so that the
@@ -42,48 +43,16 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   readonly [TypeId]: Semaphore.TypeId = TypeId
 
   /**
-   * Permits taken without a receipt (`take`, `tryTake`), the only ones a raw
-   * `release` may give back: the permits of a guard or of `withPermits` are
-   * returned by their own grant, to their own partition.
-   */
-  private unreceipted = 0
-  /**
    * Set by the limiter that owns the semaphore: checks a capacity asked for
    * through the `Semaphore` API (`resize`) as the limiter checks its own
    * options, and throws when the limiter would refuse it.
    */
   checkResize: ((capacity: number) => void) | null = null
 
-  /**
-   * Gives back the permits of a grant its fiber never claimed (see `take`),
-   * when that fiber exits. Lenient: it runs inside the runtime's exit
-   * observers, where a defect has nowhere to go.
-   */
-  private reclaim(waiter: Waiter<Outcome>): void {
-    if (waiter.state !== Granted) return
-    waiter.state = Done
-    if (waiter.epoch === this.epoch && waiter.permits <= this.taken) this.giveBack(waiter.permits, waiter.queue)
-  }
-
-  /** The permits of a `take` are now the caller's, to `release` by count (unless `releaseAll` took them back). */
-  private unreceipt(waiter: Waiter<Outcome>): void {
-    waiter.state = Done
-    if (waiter.epoch === this.epoch) this.unreceipted += waiter.permits
-  }
-
   /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
   unsafeRelease(permits: number): number {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
-    if (permits > this.unreceipted) {
-      throw new RangeError(
-        `Semaphore.release: releasing ${permits} permit(s) but only ${this.unreceipted} are taken by take or ` +
-          "tryTake (a permit released twice, or one that withPermits or a guard holds)"
-      )
-    }
-    this.checkRelease(permits)
-    this.unreceipted -= permits
-    this.giveBack(permits, this.queues[0])
-    return this.capacity - this.taken
+    return this.releaseCounted(permits)
   }
 
   // --- Effect's Semaphore ---------------------------------------------------
@@ -102,19 +71,21 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   readonly take = (permits: number): Effect.Effect<number> =>
     isPermitCount(permits)
       ? Effect.withFiber((fiber) => {
-        let waiter: Waiter<Outcome>
+        let waiter: Waiter
         let unobserve: () => void
         return Effect.flatMap(
           Effect.uninterruptibleMask((restore) =>
             Effect.map(this.acquire(permits, restore), (granted) => {
               waiter = granted
+              // Lenient: it runs inside the runtime's exit observers, where a
+              // defect has nowhere to go.
               unobserve = fiber.addObserver(() => this.reclaim(granted))
             })
           ),
           () =>
             Effect.sync(() => {
               unobserve()
-              this.unreceipt(waiter)
+              this.countGrant(waiter)
               return permits
             })
         )
@@ -143,7 +114,6 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
       : Effect.die(invalidPermits("release", permits))
 
   readonly releaseAll: Effect.Effect<number> = Effect.sync(() => {
-    this.unreceipted = 0
     this.revokeAll()
     return this.capacity - this.taken
   })
@@ -187,11 +157,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
 
   unsafeTryTake(permits: number): boolean {
     if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
-    const grant = this.tryHold(permits)
-    if (grant === null) return false
-    // Counted, not receipted: the grant itself is dropped.
-    this.unreceipt(grant)
-    return true
+    return this.tryTakeCounted(permits)
   }
 
   readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())

@@ -21,29 +21,25 @@
  * @internal
  */
 import type { DeadlineTimer } from "@effect-concurrency-limiter/core/deadlines/heap"
-import { HandOff, type QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
-import type { Queue } from "@effect-concurrency-limiter/core/semaphore/queue"
-import { DeadlinePassed, QueueFull, type Waiter } from "@effect-concurrency-limiter/core/semaphore/waiter"
+import { Counted } from "@effect-concurrency-limiter/core/semaphore/counted"
+import type { QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-
-/** What a parked waiter is resumed with: one constant `Exit` per outcome. */
-export type Outcome = Exit.Exit<void, DeadlinePassed | QueueFull>
-
-/** The permits were handed over. */
-export const granted: Outcome = Exit.void
-/** The deadline passed first. */
-export const expired: Exit.Exit<never, DeadlinePassed> = Exit.fail(DeadlinePassed)
-/** The queue already held `maxWaiting` waiters. */
-export const queueFull: Exit.Exit<never, QueueFull> = Exit.fail(QueueFull)
-
-const outcomes = { granted, expired, queueFull } as const
+import {
+  type DeadlinePassed,
+  granted,
+  type Outcome,
+  outcomes,
+  type Queue,
+  queueFull,
+  type QueueFull,
+  type Waiter
+} from "./outcomes.js"
 
 /** A region's `restore`, or `identity` when the caller was already uninterruptible. */
 export type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /** @internal */
-export class Waits extends HandOff<Outcome> {
+export class Waits extends Counted<Outcome> {
   constructor(capacity: number, options?: QueueOptions) {
     super(capacity, outcomes, options)
   }
@@ -54,9 +50,9 @@ export class Waits extends HandOff<Outcome> {
    * uninterruptible region; `restore` decides whether the wait itself is
    * interruptible. Not bounded by `maxWaiting`, no deadline.
    */
-  acquire(permits: number, restore: Restore): Effect.Effect<Waiter<Outcome>> {
+  acquire(permits: number, restore: Restore): Effect.Effect<Waiter> {
     return this.wait(this.newWaiter(permits, this.queues[0]), restore, undefined, Infinity, false) as Effect.Effect<
-      Waiter<Outcome>
+      Waiter
     >
   }
 
@@ -70,21 +66,21 @@ export class Waits extends HandOff<Outcome> {
    */
   acquireUntil(
     permits: number,
-    queue: Queue<Outcome>,
+    queue: Queue,
     restore: Restore,
     deadlines: DeadlineTimer | undefined,
     deadline: number
-  ): Effect.Effect<Waiter<Outcome>, DeadlinePassed | QueueFull> {
+  ): Effect.Effect<Waiter, DeadlinePassed | QueueFull> {
     return this.wait(this.newWaiter(permits, queue), restore, deadlines, deadline, true)
   }
 
   private wait(
-    waiter: Waiter<Outcome>,
+    waiter: Waiter,
     restore: Restore,
     deadlines: DeadlineTimer | undefined,
     deadline: number,
     bounded: boolean
-  ): Effect.Effect<Waiter<Outcome>, DeadlinePassed | QueueFull> {
+  ): Effect.Effect<Waiter, DeadlinePassed | QueueFull> {
     if (this.tryGrant(waiter)) return Effect.succeed(waiter)
     if (bounded && this.isFull()) {
       this.refuse(waiter)

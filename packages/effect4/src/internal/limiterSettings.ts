@@ -1,0 +1,105 @@
+/**
+ * The limiter's options as they are read and checked: at the layer's
+ * construction, again by `Limiter.reload`, and for a capacity set while
+ * serving. Every check answers a `LimiterConfigError` that names the option
+ * and its value.
+ *
+ * @internal
+ */
+import { capacityFollowsLimit, initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
+import type * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Limit from "../Limit.js"
+import type { LimiterConfigError } from "../LimiterConfigError.js"
+import type * as LimiterOptions from "../LimiterOptions.js"
+import type * as Resource from "../Resource.js"
+import { toConfigError } from "./invalidOption.js"
+import {
+  orDefault,
+  renderValue,
+  resolveUnknown,
+  resourceField,
+  validateBoolean,
+  validateCapacity,
+  validateMaxWaiting,
+  validateTimeout
+} from "./options.js"
+
+/** A resource's options, read (from `Config` where given) and checked. */
+export interface ResourceSettings {
+  readonly capacity: number
+  readonly maxWaiting: number
+}
+
+/** The options `Limiter.reload` reads again, read and checked. */
+export interface Settings {
+  readonly timeout: Duration.Duration
+  readonly enabled: boolean
+  readonly resources: ReadonlyArray<ResourceSettings>
+}
+
+/**
+ * Reads every option that may come from `Config`, and checks them all, so
+ * that a reload applies all of them or none.
+ */
+export const readSettings = (
+  options: LimiterOptions.Options<ReadonlyArray<Resource.Resource.Any>>
+): Effect.Effect<Settings, LimiterConfigError | Config.ConfigError> =>
+  Effect.gen(function*() {
+    const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
+    const timeout = yield* Effect.fromResult(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
+    const enabled = yield* Effect.fromResult(
+      validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true)))
+    )
+    const settings: Array<ResourceSettings> = []
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i]
+      // An adaptive resource starts at its algorithm's initial limit.
+      const configured = Limit.isLimit(resource.capacity)
+        ? yield* initialLimit(resources, i, resource.capacity)
+        : yield* resolveUnknown(resource.capacity)
+      const capacity = yield* Effect.fromResult(validateCapacity(resourceField(resources, i, "capacity"), configured))
+      const maxWaiting = yield* Effect.fromResult(
+        validateMaxWaiting(
+          resourceField(resources, i, "maxWaiting"),
+          yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity))
+        )
+      )
+      settings.push({ capacity, maxWaiting })
+    }
+    return { timeout, enabled, resources: settings }
+  })
+
+/** The limit an adaptive resource starts at; a `Limit` whose `limitOf` throws fails the layer, naming it. */
+const initialLimit = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  i: number,
+  limit: Limit.Limit<any>
+): Effect.Effect<unknown, LimiterConfigError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(limit.limitOf(limit.initial))
+    } catch (error) {
+      return Effect.fail(
+        toConfigError(initialLimitThrew(resourceField(resources, i, "capacity"), limit.name, error, renderValue))
+      )
+    }
+  })
+
+/**
+ * Checks a capacity set while serving (`setCapacity`, or `resize` on the
+ * resource's semaphore): a positive safe integer, for a resource whose
+ * capacity does not follow a `Limit`.
+ */
+export const checkNewCapacity = (
+  resources: ReadonlyArray<Resource.Resource.Any>,
+  i: number,
+  capacity: number
+): Result.Result<number, LimiterConfigError> => {
+  const field = resourceField(resources, i, "capacity")
+  const configured = resources[i].capacity
+  if (Limit.isLimit(configured)) return Result.fail(toConfigError(capacityFollowsLimit(field, configured.name)))
+  return validateCapacity(field, capacity)
+}
