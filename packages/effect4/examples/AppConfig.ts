@@ -85,9 +85,9 @@ export const limiterTimeout = Config.String("LIMITER_TIMEOUT").pipe(Config.withD
 export const limiterEnabled = Config.Boolean("LIMITER_ENABLED").pipe(Config.withDefault(true))
 
 /**
- * `LIMITER_REDIS_URL`: when set, the limiter holds its permits in that Redis,
- * so that every replica of the app shares one capacity per resource.
- * Absent: in-process (`Limiter.layer`), the default.
+ * `LIMITER_REDIS_URL`: when set, the limiter holds its permits in that Redis
+ * (`RedisLimiter.layer` over `NodeRedis`), so that every replica of the app
+ * shares one capacity per resource. Absent: in-process (`Limiter.layer`), the default.
  */
 export const limiterRedisUrl = Config.option(Config.String("LIMITER_REDIS_URL"))
 

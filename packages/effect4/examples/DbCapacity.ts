@@ -49,10 +49,16 @@ export const adaptiveLimit = (
  * `Config`, which `Limiter.reload` reads again.
  */
 export const dbCapacityFromEnv = (): Config.Config<number> | Limit.Limit<any> => {
-  const kind = Effect.runSync(AppConfig.dbLimit)
+  const kind = readNow(AppConfig.dbLimit)
   if (kind === "fixed") return AppConfig.dbConcurrency
-  const { initial, slowMillis } = Effect.runSync(
-    Config.all({ initial: AppConfig.dbConcurrency, slowMillis: AppConfig.dbSlowMillis })
-  )
+  const { initial, slowMillis } = readNow(Config.all({ initial: AppConfig.dbConcurrency, slowMillis: AppConfig.dbSlowMillis }))
   return adaptiveLimit(kind, initial, slowMillis)
 }
+
+/**
+ * Reads a setting at once. A `ConfigError` is thrown as a plain `Error`
+ * whose message names the variable and what was expected, which is what
+ * Node prints, rather than the error's whole structure.
+ */
+const readNow = <A>(config: Config.Config<A>): A =>
+  Effect.runSync(Effect.mapError(config, (error) => new Error(error.message)))

@@ -5,11 +5,12 @@
  * 127.0.0.1:5432, over PostgreSQL (in its own database, `ecl_test`, so the
  * benchmark's data is never touched). Real clock: a real server and database.
  */
-import { BusyError, Limiter } from "@effect-concurrency-limiter/effect4"
+import { BusyError, Limiter, type Resource } from "@effect-concurrency-limiter/effect4"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it, layer } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as HttpClient from "effect/http/HttpClient"
@@ -17,13 +18,14 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Net from "node:net"
 import { AppLive, routes } from "../examples/App.js"
 import { fileSize } from "../examples/files.js"
 import { Db } from "../examples/Resources.js"
+import { REDIS_URL, withClient } from "./utils/redis.js"
+import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 import { TestServer } from "./utils/TestServer.js"
 
 const rows = 3000
@@ -127,28 +129,50 @@ const burst = Effect.all(
   { concurrency: "unbounded" }
 )
 
+/**
+ * The test holds `Db` itself (through the server's own limiter), rather than
+ * hoping that ten requests overlap; with `LIMITER_TIMEOUT=0` every request
+ * that finds it held is refused at once. `whileHeld` checks where the permit is.
+ */
+const heldDbSuite = (whileHeld: Effect.Effect<void> = Effect.void) =>
+(it: Vitest.MethodsNonLive<HttpClient.HttpClient | Limiter.Limiter | Resource.Resource.Identifier<"Db">>) =>
+  it.effect("a request that finds the database held gets the 503, and one that finds it free a 200", () =>
+    Effect.gen(function*() {
+      const held = yield* Deferred.make<void>()
+      const gate = yield* Latch.make(false)
+      const holder = yield* Effect.forkChild(
+        Deferred.succeed(held, undefined).pipe(Effect.andThen(gate.await), Limiter.withResources([Db]))
+      )
+      yield* Deferred.await(held)
+      yield* whileHeld
+      const results = yield* burst
+      assert.deepStrictEqual(results.map((r) => r.status), Array(10).fill(503))
+      assert.strictEqual(results[0].body, BusyError.responseBody)
+      assert.deepStrictEqual(JSON.parse(results[0].body), { detail: "Server busy, please retry later" })
+      yield* gate.open
+      yield* Fiber.join(holder)
+      const after = yield* get("/messages")
+      assert.strictEqual(after.status, 200)
+    }))
+
+const heldDbEnv = { EMBEDDED_ROWS: "20000", DB_CONCURRENCY: "1", LIMITER_TIMEOUT: "0 millis" }
+
 describe("embedded database, Db capacity 1, no waiting", () => {
+  layer(serve(heldDbEnv), { timeout: "2 minutes", excludeTestServices: true })(heldDbSuite())
+})
+
+describe("embedded database, Db capacity 1, no waiting, permits in Redis (LIMITER_REDIS_URL)", () => {
+  if (skippedWithoutRedis()) return
+  const prefix = cleanedPrefixes()("example-server")
   layer(
-    serve({ EMBEDDED_ROWS: "20000", DB_CONCURRENCY: "1", LIMITER_TIMEOUT: "0 millis" }),
+    serve({ ...heldDbEnv, LIMITER_REDIS_URL: REDIS_URL, LIMITER_REDIS_PREFIX: prefix }),
     { timeout: "2 minutes", excludeTestServices: true }
-  )((it) => {
-    it.effect("a request that finds the database held gets the 503, and one that finds it free a 200", () =>
-      Effect.gen(function*() {
-        // The test holds `Db` itself, rather than hoping that ten requests overlap.
-        const inUse = Effect.map(Effect.flatMap(Db, (db) => db.stats), (s) => s.inUse)
-        const gate = yield* Latch.make(false)
-        const holder = yield* Effect.forkChild(gate.await.pipe(Limiter.withResources([Db])))
-        yield* Effect.repeat(inUse, { until: (n) => n === 1, schedule: Schedule.spaced("5 millis") })
-        const results = yield* burst
-        assert.deepStrictEqual(results.map((r) => r.status), Array(10).fill(503))
-        assert.strictEqual(results[0].body, BusyError.responseBody)
-        assert.deepStrictEqual(JSON.parse(results[0].body), { detail: "Server busy, please retry later" })
-        yield* gate.open
-        yield* Fiber.join(holder)
-        const after = yield* get("/messages")
-        assert.strictEqual(after.status, 200)
-      }))
-  })
+  )(heldDbSuite(
+    // The permit is in Redis, under the prefix the app was given: not an in-process limiter's.
+    Effect.promise(() => withClient((redis) => redis.keys(`${prefix}:*`))).pipe(
+      Effect.map((keys) => assert.isAbove(keys.length, 0, `no key under ${prefix}`))
+    )
+  ))
 })
 
 describe("embedded database, LIMITER_ENABLED=false", () => {
