@@ -37,8 +37,6 @@ import { fromEither, orDefault, refuse, resolveUnknown, validateName } from "./o
 import type { SemaphoreImpl } from "./semaphore.js"
 import type { Outcome } from "./semaphore/outcomes.js"
 
-export { defaultName }
-
 /** One series: its metric, and the label array Effect caches its hook by. @internal */
 export interface Series {
   readonly metric: Metric.Metric<any, number, any>

@@ -24,6 +24,7 @@ import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import { settle } from "./utils/effects.js"
 import { assertBusy, hold } from "./utils/limiter.js"
+import { parseScrape } from "./utils/prometheus.js"
 import { TestServer } from "./utils/TestServer.js"
 
 /** Runs `self` against a registry of its own, where the limiters it builds write and its reads look. */
@@ -292,33 +293,6 @@ describe("each limiter's series are its own", () => {
       assert.strictEqual(yield* gauge(Metrics.capacity, { limiter: "named", resource: "Db" }), 2)
     }).pipe(isolated))
 })
-
-/** A sample line of the Prometheus text format: `name{k="v",...} value`. */
-interface Sample {
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly value: number
-}
-
-/** The HELP, TYPE and sample lines of a scrape (label values here need no unescaping). */
-const parseScrape = (text: string) => {
-  const help = new Map<string, string>()
-  const type = new Map<string, string>()
-  const samples: Array<Sample> = []
-  for (const line of text.split("\n")) {
-    if (line === "") continue
-    const comment = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line)
-    if (comment !== null) {
-      ;(comment[1] === "HELP" ? help : type).set(comment[2], comment[3])
-      continue
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    assert.isNotNull(sample, `a sample line: ${line}`)
-    const labels = Object.fromEntries([...(sample![2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    samples.push({ name: sample![1], labels, value: sample![3] === "+Inf" ? Infinity : Number(sample![3]) })
-  }
-  return { help, type, samples }
-}
 
 describe("exposition with PrometheusMetrics", () => {
   it.effect("format() writes the Effect 3 line's series: names, types, help, labels and buckets", () =>

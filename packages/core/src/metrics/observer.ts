@@ -245,7 +245,9 @@ export class ResourceMetrics<R, S> implements Observer<R> {
 
   failed(waiter: Waiter<R>, outcome: "timeout" | "queue-full" | "interrupted"): void {
     if (this.series.closed) return
-    this.series.failed(outcome, this.now() - waiter.since, this.byQueue.get(waiter.queue))
+    // At least 0: an adaptive resource's observer stamps \`since\` on its own
+    // clock, in fractional millis, which may be a little ahead of this one.
+    this.series.failed(outcome, Math.max(0, this.now() - waiter.since), this.byQueue.get(waiter.queue))
   }
 
   released(waiter: Waiter<R>, heldMillis: number, _ending: Ending): void {

@@ -25,9 +25,9 @@ import { AdaptiveCapacity } from "./adaptive.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import { defectReporter } from "./defects.js"
-import { makeSeries, ResourceMetrics } from "./metrics.js"
 import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
+import { makeSeries, ResourceMetrics } from "./metrics.js"
 import {
   orDefault,
   refuse,
