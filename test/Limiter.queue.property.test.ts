@@ -43,7 +43,7 @@ describe("Limiter queue against a model", () => {
    * permits are 1.4 / 0.4 / 0.2: the floors give 1 / 0 / 0 and the spare
    * permit is a tie between remainders 0.4 and 0.4, which the documented rule
    * gives to the partition declared first. In floats 2 × 0.7 = 1.4 leaves a
-   * remainder of 0.3999999999999999 < 0.4, so src/internal/shares.ts gives
+   * remainder of 0.3999999999999999 < 0.4, so packages/core/src/shares.ts gives
    * the permit to "batch" instead.
    */
   it.effect("guarantees break remainder ties by declaration order, despite float error", () =>

@@ -7,13 +7,15 @@
  *
  * @internal
  */
+import { throttledReporter } from "@effect-concurrency-limiter/core/throttledReport"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 
 /**
  * A reporter that logs the first defect at once, then at most one every
- * `everyMillis`, counting the ones it left out in between. It never throws.
+ * `everyMillis`, counting the ones it left out in between (the core's
+ * `throttledReporter`, on this line's clock and logger). It never throws.
  *
  * @internal
  */
@@ -22,22 +24,10 @@ export const defectReporter = (
   clock: Clock.Clock,
   message: string,
   everyMillis = 10_000
-): (defect: unknown) => void => {
-  let loggedAt = -Infinity
-  let unlogged = 0
-  return (defect) => {
-    const now = clock.unsafeCurrentTimeMillis()
-    if (now - loggedAt < everyMillis) {
-      unlogged++
-      return
-    }
-    loggedAt = now
-    const text = unlogged === 0 ? message : `${message} (and ${unlogged} more times since the last report)`
-    unlogged = 0
-    try {
-      run(Effect.logError(text, Cause.die(defect)))
-    } catch {
-      // Nowhere left to report to (the layer is closing): the limit is intact all the same.
-    }
-  }
-}
+): (defect: unknown) => void =>
+  throttledReporter(
+    () => clock.unsafeCurrentTimeMillis(),
+    (text, defect) => run(Effect.logError(text, Cause.die(defect))),
+    message,
+    everyMillis
+  )

@@ -1,10 +1,34 @@
+/**
+ * A limited client's options, checked by the shared core's checks, with
+ * the durations decoded into `Duration`s.
+ *
+ * @internal
+ */
+import { finiteDurationExpected } from "@effect-concurrency-limiter/core/options/duration"
+import {
+  checkClientPartition,
+  checkClientResources,
+  checkHost,
+  checkOptionsObject,
+  unreadBodyTimeoutDefault
+} from "@effect-concurrency-limiter/core/options/httpClient"
+import { type Checked, invalid } from "@effect-concurrency-limiter/core/options/invalid"
+import { checkRateAlgorithm, checkRateLimit, checkRateObject } from "@effect-concurrency-limiter/core/options/rate"
+import {
+  checkNonIdempotent,
+  checkRetryObject,
+  checkRetryStatuses,
+  checkRetryTimes,
+  retryDefaults
+} from "@effect-concurrency-limiter/core/options/retry"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as Limiter from "../Limiter.js"
 import type * as LimitedHttpClient from "../LimitedHttpClient.js"
-import { LimiterConfigError } from "../LimiterConfigError.js"
+import type { LimiterConfigError } from "../LimiterConfigError.js"
 import * as Resource from "../Resource.js"
-import { orDefault, renderValue, validateTimeout } from "./options.js"
+import { toConfigError } from "./invalidOption.js"
+import { fromChecked, orDefault, validateTimeout } from "./options.js"
 
 /** A host's options once checked: every duration decoded, every default filled in. */
 export interface ValidOptions {
@@ -29,30 +53,14 @@ export interface ValidRetry {
   readonly nonIdempotent: boolean
 }
 
-/**
- * How long a response body nobody has started to read keeps its permits:
- * long enough for any caller that reads what it asked for, short enough
- * that a caller that only looks at the status does not hold capacity.
- *
- * @internal
- */
-export const unreadBodyTimeoutDefault = "1 second"
-
-/** @internal */
-export const retryDefaults = {
-  times: 3,
-  statuses: [429, 503],
-  backoff: "200 millis",
-  maxDelay: "30 seconds"
-} as const
-
 class Invalid {
   constructor(readonly error: LimiterConfigError) {}
 }
 
 /** Checks fail by throwing `Invalid`, so that a validator reads top to bottom; `validate` turns it into an Either. */
-const fail = (field: string, value: unknown, expected: string): never => {
-  throw new Invalid(new LimiterConfigError({ field, value: renderValue(value), expected }))
+const take = <A>(checked: Checked<A>): A => {
+  if (!checked.ok) throw new Invalid(toConfigError(checked.invalid))
+  return checked.value
 }
 
 const check = <A>(either: Either.Either<A, LimiterConfigError>): A => {
@@ -60,74 +68,34 @@ const check = <A>(either: Either.Either<A, LimiterConfigError>): A => {
   return either.right
 }
 
-const positiveInteger = (field: string, value: unknown): number =>
-  typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : fail(field, value, "a positive safe integer")
-
 const finiteDuration = (field: string, value: unknown, positive: boolean): Duration.Duration => {
-  const expected = positive
-    ? "a positive finite duration, such as \"1 second\" or 1000 (millis)"
-    : "a non-negative finite duration, such as \"30 seconds\" or 30000 (millis)"
-  const duration = Either.getOrElse(validateTimeout(field, value), () => fail(field, value, expected))
-  return Duration.isFinite(duration) && (!positive || Duration.greaterThan(duration, Duration.zero))
-    ? duration
-    : fail(field, value, expected)
+  const refused = () => take(invalid(field, value, finiteDurationExpected(positive)))
+  const duration = Either.getOrElse(validateTimeout(field, value), refused)
+  return Duration.isFinite(duration) && (!positive || Duration.greaterThan(duration, Duration.zero)) ? duration : refused()
 }
 
-const validateResources = (
-  field: string,
-  resources: unknown,
-  limiter: Limiter.Service
-): Limiter.NonEmptyResources => {
-  if (!Array.isArray(resources) || resources.length === 0) fail(field, resources, "a non-empty list of resources")
-  const list = resources as ReadonlyArray<Resource.Resource.Any>
-  const seen = new Map<string, number>()
-  // An index loop, not `forEach`: a hole in a sparse list is an entry too.
-  for (let i = 0; i < list.length; i++) {
-    const resource = list[i]
-    const name = resource?.name
-    if (!Resource.isResource(resource) || limiter.rankOf(resource) === undefined) {
-      fail(`${field}[${i}]`, name ?? resource, "a resource listed in Limiter.layer({ resources })")
-    }
-    if (seen.has(resource.key)) fail(`${field}[${i}]`, name, `a resource not already listed (${field}[${seen.get(resource.key)}])`)
-    seen.set(resource.key, i)
-  }
-  return list as unknown as Limiter.NonEmptyResources
-}
+/** A resource listed in the limiter's layer. */
+const listedIn = (limiter: Limiter.Service) => (u: unknown): u is Resource.Resource.Any =>
+  Resource.isResource(u) && limiter.rankOf(u) !== undefined
 
-const validateRate = (field: string, rate: LimitedHttpClient.RateOptions): ValidOptions["rate"] => {
-  if (typeof rate !== "object" || rate === null) fail(field, rate, "{ limit, interval, algorithm? }")
-  const algorithm = orDefault(rate.algorithm, "token-bucket")
-  if (algorithm !== "token-bucket" && algorithm !== "fixed-window") {
-    fail(`${field}.algorithm`, algorithm, "\"token-bucket\" or \"fixed-window\"")
-  }
+const validateRate = (field: string, given: LimitedHttpClient.RateOptions): ValidOptions["rate"] => {
+  const rate = take(checkRateObject(field, given))
+  const algorithm = take(checkRateAlgorithm(`${field}.algorithm`, rate.algorithm))
   return {
-    limit: positiveInteger(`${field}.limit`, rate.limit),
+    limit: take(checkRateLimit(`${field}.limit`, rate.limit)),
     interval: finiteDuration(`${field}.interval`, rate.interval, true),
     algorithm
   }
 }
 
-const validateRetry = (field: string, retry: LimitedHttpClient.RetryOptions): ValidRetry => {
-  if (typeof retry !== "object" || retry === null) fail(field, retry, "{ times?, statuses?, backoff?, maxDelay?, nonIdempotent? }")
-  const times = orDefault(retry.times, retryDefaults.times)
-  if (typeof times !== "number" || !Number.isSafeInteger(times) || times < 0) {
-    fail(`${field}.times`, times, "a non-negative safe integer")
-  }
-  const statuses = orDefault(retry.statuses, retryDefaults.statuses)
-  if (!Array.isArray(statuses) || statuses.length === 0) {
-    fail(`${field}.statuses`, statuses, "a non-empty list of HTTP error statuses (400-599)")
-  }
-  for (let i = 0; i < statuses.length; i++) {
-    const status = statuses[i]
-    if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
-      fail(`${field}.statuses[${i}]`, status, "an HTTP error status (400-599)")
-    }
-  }
-  const nonIdempotent = orDefault(retry.nonIdempotent, false)
-  if (typeof nonIdempotent !== "boolean") fail(`${field}.nonIdempotent`, nonIdempotent, "a boolean")
+const validateRetry = (field: string, given: LimitedHttpClient.RetryOptions): ValidRetry => {
+  const retry = take(checkRetryObject(field, given))
+  const times = take(checkRetryTimes(`${field}.times`, retry.times))
+  const statuses = take(checkRetryStatuses(`${field}.statuses`, retry.statuses))
+  const nonIdempotent = take(checkNonIdempotent(`${field}.nonIdempotent`, retry.nonIdempotent))
   return {
     times,
-    statuses: new Set(statuses),
+    statuses,
     backoff: finiteDuration(`${field}.backoff`, orDefault(retry.backoff, retryDefaults.backoff), true),
     maxDelay: finiteDuration(`${field}.maxDelay`, orDefault(retry.maxDelay, retryDefaults.maxDelay), false),
     nonIdempotent
@@ -147,11 +115,12 @@ export const validateOptions = (
   limiter: Limiter.Service
 ): Either.Either<ValidOptions, LimiterConfigError> => {
   try {
-    if (typeof options !== "object" || options === null) fail(prefix || "options", options, "an options object")
+    take(checkOptionsObject(prefix, options))
+    const resources = take(checkClientResources(`${prefix}resources`, options.resources, listedIn(limiter)))
     return Either.right({
-      resources: validateResources(`${prefix}resources`, options.resources, limiter),
+      resources: resources as unknown as Limiter.NonEmptyResources,
       timeout: options.timeout === undefined ? undefined : check(validateTimeout(`${prefix}timeout`, options.timeout)),
-      partition: validatePartition(`${prefix}partition`, options.resources, options.partition),
+      partition: take(checkClientPartition(`${prefix}partition`, resources, options.partition)),
       rate: options.rate === undefined ? undefined : validateRate(`${prefix}rate`, options.rate),
       retry: options.retry === undefined ? undefined : validateRetry(`${prefix}retry`, options.retry),
       unreadBodyTimeout: finiteDuration(
@@ -167,50 +136,8 @@ export const validateOptions = (
 }
 
 /**
- * The partition a client's requests belong to: required when one of its
- * resources is partitioned, and then one that each partitioned resource has.
- */
-const validatePartition = (
-  field: string,
-  resources: ReadonlyArray<Resource.Resource.Any>,
-  partition: unknown
-): string | undefined => {
-  const partitioned = resources.filter((resource) => resource.partitions !== undefined)
-  if (partitioned.length === 0) {
-    if (partition !== undefined) fail(field, partition, "nothing: none of the resources is partitioned")
-    return undefined
-  }
-  for (const resource of partitioned) {
-    const names = Object.keys(resource.partitions!)
-    if (typeof partition !== "string" || !names.includes(partition)) {
-      fail(field, partition, `a partition of resource "${resource.name}" (${names.map(renderValue).join(", ")})`)
-    }
-  }
-  return partition as string
-}
-
-/**
- * A host key as `URL.host` spells it: lower case, a port only when it is
- * not the scheme's default. Anything else (a scheme, a path, upper case)
- * would never match a request, silently leaving that API unlimited.
+ * A host key as `URL.host` spells it (see the core's `checkHost`).
  *
  * @internal
  */
-export const validateHost = (host: string): Either.Either<string, LimiterConfigError> => {
-  let parsed: string | undefined
-  try {
-    const url = new URL(`http://${host}`)
-    parsed = url.pathname === "/" && url.search === "" && url.username === "" ? url.host : undefined
-  } catch {
-    parsed = undefined
-  }
-  return parsed === host && host.length > 0
-    ? Either.right(host)
-    : Either.left(
-      new LimiterConfigError({
-        field: "hosts",
-        value: renderValue(host),
-        expected: "a host as in a URL, lower case, such as \"api.example.com\" or \"127.0.0.1:8080\""
-      })
-    )
-}
+export const validateHost = (host: string): Either.Either<string, LimiterConfigError> => fromChecked(checkHost(host))

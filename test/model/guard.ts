@@ -127,7 +127,7 @@ interface ModelWaiter {
  * Largest remainder (Hamilton) in integers: partition i is owed
  * `capacity * w_i / W`; the floors are topped up, largest remainder first
  * (ties to the partition declared first), up to `floor(capacity * Σw / W)`.
- * Written independently of src/internal/shares.ts, which works in floats.
+ * Written independently of packages/core/src/shares.ts, which works in floats.
  */
 export const guaranteesOf = (capacity: number, weights: ReadonlyArray<number>, slack: number): Array<number> => {
   const total = weights.reduce((a, b) => a + b, 0) + slack

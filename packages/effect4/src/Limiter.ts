@@ -305,14 +305,24 @@ export const setCapacity: <Name extends string>(
  * as `setCapacity`'s do. Options given as plain values keep their values
  * (a capacity, the one `setCapacity` last set).
  *
+ * It reads what the `ConfigProvider` in context answers now. Effect 4's
+ * default provider reads the environment once, at its first read: for a
+ * reload to see new values, provide one that reads its source every time.
+ *
  * @example
  * ```ts
  * import * as Config from "effect/Config"
+ * import * as ConfigProvider from "effect/ConfigProvider"
  * import * as Effect from "effect/Effect"
  * import * as Schedule from "effect/Schedule"
  * import { Limiter, Resource } from "@effect-concurrency-limiter/effect4"
  *
  * const Db = Resource.make("Db", { capacity: Config.Int("DB_CONCURRENCY") })
+ *
+ * // The environment as it is at each read, not as it was at the first.
+ * const LiveEnv = ConfigProvider.layer(
+ *   ConfigProvider.make((path) => Effect.suspend(() => ConfigProvider.fromEnvRecord({ ...process.env }).load(path)))
+ * )
  *
  * // Pick up a new DB_CONCURRENCY every 30 seconds; log a bad one and keep the old.
  * const follow = Limiter.reload.pipe(

@@ -43,9 +43,3 @@ export class InvalidOptionError extends Error {
 export const check = (field: string, value: unknown, ok: boolean, expected: string): void => {
   if (!ok) throw new InvalidOptionError({ field, value, expected })
 }
-
-/** The value of a `Checked`, or an `InvalidOptionError` thrown. */
-export const getOrThrow = <A>(checked: Checked<A>): A => {
-  if (!checked.ok) throw new InvalidOptionError(checked.invalid)
-  return checked.value
-}

@@ -181,9 +181,9 @@ export class HandOff<R> {
         waiter.deadline = deadline
         deadlines.add(waiter)
       }
-      // Queued behind someone who does not fit, it may still be next: the
-      // newest under LIFO, or the only one of a partition owed permits. Then
-      // it has the free permits now, not at the next release.
+      // Queued behind someone who does not fit, it may still be the next
+      // waiter: the newest under LIFO, or the first of a partition owed
+      // permits. Then the free permits are its now, not at the next release.
       if (nextWaiter(this.queues, this.lifo) === waiter) this.wake()
     }
   }

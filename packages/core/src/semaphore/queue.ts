@@ -19,10 +19,14 @@ import type { Waiter } from "./waiter.js"
  * unpartitioned semaphore has a single nameless one.
  */
 export class Queue<R> {
+  /** The oldest waiter. */
   head: Waiter<R> | null = null
+  /** The newest waiter. */
   tail: Waiter<R> | null = null
   waiting = 0
+  /** Permits its holders have. */
   inUse = 0
+  /** Permits it is owed under contention, its share of the capacity (see `shareOut`). */
   guaranteed = 0
   constructor(readonly name: string | undefined, readonly share: number) {}
 
