@@ -4,30 +4,17 @@
  *
  * @internal
  */
+import { releaseGrants as coreReleaseGrants } from "@effect-concurrency-limiter/core/semaphore/grants"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type { Ending, Waiter } from "./outcomes.js"
 
 /**
- * Releases held grants, the last one first.
+ * Releases held grants, the last one first (the core's `releaseGrants`).
  *
  * @internal
  */
-export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): void => {
-  // A release that dies (permits released twice, after a `releaseAll` let a
-  // raw `release` take them) must not keep the others from being released.
-  let failed = false
-  let defect: unknown
-  for (let i = grants.length - 1; i >= 0; i--) {
-    try {
-      grants[i].release(ending)
-    } catch (error) {
-      if (!failed) defect = error
-      failed = true
-    }
-  }
-  if (failed) throw defect
-}
+export const releaseGrants: (grants: ReadonlyArray<Waiter>, ending: Ending) => void = coreReleaseGrants
 
 /**
  * Runs `self` (already restored to the caller's interruptibility) holding

@@ -4,31 +4,18 @@
  *
  * @internal
  */
+import { releaseGrants as coreReleaseGrants } from "@effect-concurrency-limiter/core/semaphore/grants"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { Ending, Waiter } from "./outcomes.js"
 
 /**
- * Releases held grants, the last one first.
+ * Releases held grants, the last one first (the core's `releaseGrants`).
  *
  * @internal
  */
-export const releaseGrants = (grants: ReadonlyArray<Waiter>, ending: Ending): void => {
-  // A release that throws (permits released twice, after a `releaseAll` let a
-  // raw `release` take them) must not keep the others from being released.
-  let failed = false
-  let defect: unknown
-  for (let i = grants.length - 1; i >= 0; i--) {
-    try {
-      grants[i].release(ending)
-    } catch (error) {
-      if (!failed) defect = error
-      failed = true
-    }
-  }
-  if (failed) throw defect
-}
+export const releaseGrants: (grants: ReadonlyArray<Waiter>, ending: Ending) => void = coreReleaseGrants
 
 /**
  * How an effect's exit ends the grants it held.
