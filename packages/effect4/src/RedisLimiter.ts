@@ -37,9 +37,10 @@
  * modules, tests can provide any `Redis`, and the limiter adds no
  * dependency. Everything the limiter needs is expressible through the
  * service: the scripts go by `EVALSHA`, and by `EVAL` once when Redis lacks
- * them (`send`); grants arrive on one `subscribe` per resource (node-redis
- * resubscribes after a reconnection; the limiter subscribes again when a
- * subscription fails, and the heartbeat finds grants missed meanwhile). The
+ * them (`send`); grants arrive on one `subscribe` per resource (with
+ * `NodeRedis`, a connection each, which node-redis resubscribes after a
+ * reconnection; the limiter subscribes again when a subscription fails, and
+ * the heartbeat finds grants missed meanwhile). The
  * service reports no connection events, so reachability is read from the
  * commands: one that fails without a reply from Redis, or gets none within
  * `commandTimeout`, marks Redis unreachable, and a `PING` every 25–250 ms

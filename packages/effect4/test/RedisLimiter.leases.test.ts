@@ -19,7 +19,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { withClient } from "./utils/redis.js"
-import { counted, countNow, redisLayer, replica, settles } from "./utils/redisLimiter.js"
+import { counted, countNow, cuttableRedis, redisLayer, replica, settles } from "./utils/redisLimiter.js"
 import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 
 const prefixFor = cleanedPrefixes()
@@ -67,6 +67,36 @@ describe("RedisLimiter leases", () => {
       assert.strictEqual(response.headers["retry-after"], "1")
       // The permit is usable again.
       assert.strictEqual(yield* Effect.provide(Limiter.withResources(Effect.succeed(1), [Db]), ctx), 1)
+    }).pipe(Effect.scoped))
+
+  it.live("a replica cut off from Redis stops its holder before Redis grants the permit to another replica", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("cutoff")
+      // Renewed every 200 ms; locally lost after 600 ms without a renewal, in Redis after 800 ms.
+      const options = { resources: [Db], timeout: "10 seconds", prefix, leaseTtl: "800 millis" } as const
+      const cuttable = cuttableRedis()
+      const a = yield* replica(options, cuttable.layer)
+      const b = yield* replica(options)
+      const started = yield* Deferred.make<void>()
+      let stoppedAt = Infinity
+      const holder = yield* Effect.forkChild(
+        Limiter.withResources(
+          Effect.andThen(
+            Deferred.succeed(started, undefined),
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => stoppedAt = Date.now()))
+          ),
+          [Db]
+        ).pipe(Effect.provide(a), Effect.flip)
+      )
+      yield* Deferred.await(started)
+      cuttable.state.cut = true
+      // B queues, and gets the permit once Redis lets A's lease expire.
+      const grantedAt = yield* Effect.provide(Limiter.withResources(Effect.sync(() => Date.now()), [Db]), b)
+      const error = yield* Fiber.join(holder)
+      assert.deepStrictEqual([error.reason, error.resource], ["lease-lost", "Db"])
+      assert.isAtMost(stoppedAt, grantedAt, "never two holders: A was stopped before B was granted")
+      cuttable.state.cut = false
     }).pipe(Effect.scoped))
 
   it.live("after a failover that lost a lease, nothing is granted for one TTL and the holder re-registers", () =>

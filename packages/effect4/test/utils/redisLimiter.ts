@@ -34,6 +34,26 @@ export const unreachableRedis = Layer.effect(
   })
 )
 
+/**
+ * A `Redis` over the machine's whose commands can be cut off, as a replica
+ * cut off from Redis by the network sees it: while `cut`, every command
+ * fails as a refused connection does (its subscriptions stay, quiet).
+ */
+export const cuttableRedis = (url = REDIS_URL) => {
+  const state = { cut: false }
+  const layer = Layer.effect(
+    Redis.Redis,
+    Effect.map(Redis.Redis, (redis): Redis.Redis["Service"] => ({
+      ...redis,
+      send: (command, ...args) =>
+        state.cut
+          ? Effect.fail(new Redis.RedisError({ cause: new Error("connect ECONNREFUSED (cut off)") }))
+          : redis.send(command, ...args)
+    }))
+  ).pipe(Layer.provide(redisLayer(url)))
+  return { state, layer }
+}
+
 /** One limiter instance (a "replica") in the test's scope, over its own client of the Redis at `url`. */
 export const replica = <const Resources extends Limiter.NonEmptyResources>(
   options: RedisLimiter.Options<Resources>,

@@ -13,6 +13,7 @@
  * @internal
  */
 import { type ScriptClient, Scripts } from "@effect-concurrency-limiter/core/redis/client"
+import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
@@ -167,7 +168,10 @@ export const connect = (options: ConnectOptions): Effect.Effect<Connection, neve
               Effect.flatMap(Queue.take(queue), (message) => Effect.sync(() => options.onMessage(message.channel, message.message)))
             )
           })).pipe(
-            Effect.catchCause(() => Effect.andThen(first.open, awaitUp(attempt + 1))),
+            // A failed subscription, not the layer closing (an interruption).
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.interrupt : Effect.andThen(first.open, awaitUp(attempt + 1))
+            ),
             Effect.flatMap(listen)
           )
         yield* Effect.forkScoped(listen(0))
