@@ -151,6 +151,28 @@ export * as LimiterOptions from "./LimiterOptions.js"
 export * as Metrics from "./Metrics.js"
 
 /**
+ * One limit across replicas: the permits held in Redis, through the app's
+ * `Redis` service (`effect/persistence/Redis`), with the same resources,
+ * guards and `BusyError` as `Limiter.layer`.
+ *
+ * @example
+ * ```ts
+ * import * as NodeRedis from "@effect/platform-node/NodeRedis"
+ * import * as Layer from "effect/Layer"
+ * import { RedisLimiter, Resource } from "@effect-concurrency-limiter/effect4"
+ *
+ * const Db = Resource.make("Db", { capacity: 5 })
+ *
+ * export const LimiterLive = RedisLimiter.layer({ timeout: "2 seconds", resources: [Db] }).pipe(
+ *   Layer.provide(NodeRedis.layer({ url: "redis://127.0.0.1:6379", disableOfflineQueue: true }))
+ * )
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as RedisLimiter from "./RedisLimiter.js"
+
+/**
  * Named resources (a database, a paid upstream API) and their capacities.
  *
  * @example

@@ -46,12 +46,28 @@ import { holding, type Queue, QueueFull, type Restore, releaseGrants, SemaphoreI
 export class LimiterTag extends Context.Service<LimiterTag, Limiter.Service>()("effect-concurrency-limiter/Limiter") {}
 
 /**
+ * A limiter whose permits are held outside this process (Redis): its guards
+ * hand their whole acquisition, and the holding, to it.
+ *
+ * @internal
+ */
+export interface RemoteBackend {
+  readonly guard: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordered: ReadonlyArray<Resource.Resource.Any>,
+    timeout: Duration.Duration
+  ) => Effect.Effect<A, E | BusyError, R>
+}
+
+/**
  * What each limiter keeps off its public service: its deadline timer, and
  * its refusals. They travel on the service itself, under a symbol that names
  * their layout, so that a guard finds them wherever the service came from.
  */
 interface Internals {
-  readonly deadlines: Deadlines
+  /** `undefined` for a remote limiter, whose waits are not timed here. */
+  readonly deadlines: Deadlines | undefined
+  readonly remote?: RemoteBackend | undefined
   /**
    * One `BusyError` per resource, reason and timeout, reused for every
    * refusal, even by guards made inside a handler (a new guard per request).
@@ -60,6 +76,17 @@ interface Internals {
 }
 
 const InternalsId: unique symbol = Symbol.for("effect-concurrency-limiter/effect4/Limiter/internals/1") as any
+
+/**
+ * Makes `service` a limiter that `Limiter.withResources` and
+ * `Limiter.acquire` guard through `backend` (for `RedisLimiter.layer`).
+ *
+ * @internal
+ */
+export const registerRemote = (service: Limiter.Service, backend: RemoteBackend, busyErrors: BusyErrors): void => {
+  const internals: Internals = { deadlines: undefined, busyErrors, remote: backend }
+  Object.defineProperty(service, InternalsId, { value: internals, enumerable: false })
+}
 
 const internalsOf = (service: Limiter.Service): Internals | undefined =>
   (service as Limiter.Service & { readonly [InternalsId]?: Internals })[InternalsId]
@@ -405,6 +432,8 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
       const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
       const plan = planOf(limiter, context as Context.Context<unknown>)
+      const remote = plan.internals.remote
+      if (remote !== undefined) return remote.guard(self, plan.ordered, timeoutOption ?? limiter.timeout)
       return Effect.uninterruptibleMask((restore) =>
         takeGrants(plan, restore, timeoutOption ?? limiter.timeout, (grants) =>
           holding(withLimits(plan, restore(self)), grants))
