@@ -107,6 +107,8 @@ const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResou
       const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
       const plan = planOf(limiter, context as Context.Context<unknown>)
+      const remote = plan.internals.remote
+      if (remote !== undefined) return remote.guard(self, plan.ordered, timeoutOption ?? limiter.timeout)
       return Effect.uninterruptibleMask((restore) =>
         takeGrants(plan, restore, timeoutOption ?? limiter.timeout, (grants) =>
           holding(withLimits(plan, restore(self)), grants))

@@ -1,0 +1,116 @@
+/**
+ * The guard of a `RedisLimiter`: `Limiter.withResources` hands it the
+ * acquisition, in canonical order under one deadline, and the holding.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Result from "effect/Result"
+import type { BusyError } from "../../BusyError.js"
+import type * as Resource from "../../Resource.js"
+import type { BusyErrors } from "../busyErrors.js"
+import type { Restore } from "../semaphore.js"
+import type { Lease, Permits, RemoteResource } from "./permits.js"
+
+/** What a guard does while Redis is unreachable. */
+export type Unavailable = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  ordered: ReadonlyArray<Resource.Resource.Any>,
+  timeout: Duration.Duration
+) => Effect.Effect<A, E | BusyError, R>
+
+/** The guard `Limiter.withResources` hands a remote limiter's acquisitions and holdings to. */
+export interface RemoteGuard {
+  readonly guard: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordered: ReadonlyArray<Resource.Resource.Any>,
+    timeout: Duration.Duration
+  ) => Effect.Effect<A, E | BusyError, R>
+}
+
+/** A guard's holding: the fiber running the guarded effect, and the resource whose lease was lost, if one was. */
+interface Holding {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  lost: string | undefined
+}
+
+/**
+ * Runs the guarded effect in a fiber of its own, so that a lost lease can
+ * stop it without interrupting the caller's fiber (whose interruption
+ * nothing could catch): the guard then fails with `BusyError`
+ * (`"lease-lost"`). The caller's interruption is passed on to it, and it has
+ * ended before the guard releases the leases. The fiber starts as
+ * interruptible as the caller was (`restore`): an uninterruptible caller's
+ * effect finishes even when its lease is lost.
+ */
+const runHolding = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  restore: Restore,
+  holding: Holding,
+  busyErrors: BusyErrors,
+  timeout: Duration.Duration
+): Effect.Effect<A, E | BusyError, R> =>
+  Effect.flatMap(Effect.forkChild(restore(self), { uninterruptible: "inherit" }), (fiber) => {
+    holding.fiber = fiber
+    // Lost while the other resources were being acquired.
+    if (holding.lost !== undefined) fiber.interruptUnsafe()
+    return Effect.flatMap(
+      Effect.onInterrupt(restore(Fiber.await(fiber)), () => Fiber.interrupt(fiber)),
+      (exit): Effect.Effect<A, E | BusyError> =>
+        holding.lost !== undefined && Exit.hasInterrupts(exit)
+          ? Effect.fail(busyErrors.get(holding.lost, "lease-lost", timeout))
+          : exit
+    )
+  })
+
+/** @internal */
+export const makeGuard = (
+  permits: Permits,
+  remoteOf: (resource: Resource.Resource.Any) => RemoteResource,
+  up: () => boolean,
+  unavailable: Unavailable,
+  busyErrors: BusyErrors
+): RemoteGuard => ({
+  guard: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordered: ReadonlyArray<Resource.Resource.Any>,
+    timeout: Duration.Duration
+  ): Effect.Effect<A, E | BusyError, R> =>
+    Effect.uninterruptibleMask((restore) => {
+      if (!up()) return restore(unavailable(self, ordered, timeout))
+      return Effect.suspend((): Effect.Effect<A, E | BusyError, R> => {
+        // Real time, as the leases': the deadline is a Node timer per waiter (see `Permits.acquire`).
+        const deadline = Duration.isFinite(timeout) ? Date.now() + Duration.toMillis(timeout) : Infinity
+        const leases: Array<Lease> = []
+        const holding: Holding = { fiber: undefined, lost: undefined }
+        const lostOf = (name: string) => () => {
+          if (holding.lost === undefined) holding.lost = name
+          holding.fiber?.interruptUnsafe()
+        }
+        const from = (i: number): Effect.Effect<A, E | BusyError, R> =>
+          i === ordered.length
+            ? Effect.ensuring(runHolding(self, restore, holding, busyErrors, timeout), permits.release(leases))
+            : Effect.matchCauseEffect(permits.acquire(remoteOf(ordered[i]), deadline, restore, lostOf(ordered[i].name)), {
+              onFailure: (cause) => {
+                // The permits taken so far were never used: give them back now.
+                permits.releaseNow(leases)
+                const refusal = Cause.findError(cause)
+                if (Result.isFailure(refusal) || Cause.hasInterrupts(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+                if (refusal.success === "unavailable") return restore(unavailable(self, ordered, timeout))
+                // The layer closed: its local share is gone too.
+                const reason = refusal.success === "closed" ? "unavailable" : refusal.success
+                return Effect.fail(busyErrors.get(ordered[i].name, reason, timeout))
+              },
+              onSuccess: (lease) => {
+                leases.push(lease)
+                return from(i + 1)
+              }
+            })
+        return from(0)
+      })
+    })
+})

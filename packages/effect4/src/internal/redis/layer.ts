@@ -1,0 +1,282 @@
+/**
+ * Builds a `RedisLimiter` layer: checks its options, connects through the
+ * app's `Redis` service, and provides the same `Limiter` service and
+ * resource tags as `Limiter.layer`, so that `Limiter.withResources` guards
+ * through Redis unchanged.
+ *
+ * @internal
+ */
+import { grantChannel, keysOf } from "@effect-concurrency-limiter/core/redis/keys"
+import type { NameRule } from "@effect-concurrency-limiter/core/options/resources"
+import { checkResourceList } from "@effect-concurrency-limiter/core/options/resources"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import type * as Redis from "effect/persistence/Redis"
+import * as Result from "effect/Result"
+import * as Scope from "effect/Scope"
+import * as Limit from "../../Limit.js"
+import type * as Limiter from "../../Limiter.js"
+import type { LimiterConfigError } from "../../LimiterConfigError.js"
+import type * as RedisLimiter from "../../RedisLimiter.js"
+import * as Resource from "../../Resource.js"
+import { BusyErrors } from "../busyErrors.js"
+import { withResources } from "../guard.js"
+import { layer as localLayer, LimiterTag } from "../limiter.js"
+import { registerRemote } from "../plan.js"
+import {
+  fromChecked,
+  orDefault,
+  refuse,
+  resolveUnknown,
+  resourceField,
+  validateBoolean,
+  validateCapacity,
+  validateMaxWaiting,
+  validateTimeout
+} from "../options.js"
+import { unsafeImpl } from "../semaphore.js"
+import { connect } from "./connection.js"
+import { makeGuard, type Unavailable } from "./guard.js"
+import { Heartbeat } from "./leases.js"
+import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
+
+type AnyOptions = RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>
+
+/** A name is part of a Redis key's hash tag `{name}`. */
+const keyName: NameRule = {
+  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
+  expected: "a non-empty string without braces or spaces"
+}
+
+/** The options `reload` reads again. */
+const readSettings = (options: AnyOptions) =>
+  Effect.gen(function*() {
+    const resources = options.resources
+    const timeout = yield* Effect.fromResult(validateTimeout("timeout", yield* resolveUnknown(options.timeout)))
+    const enabled = yield* Effect.fromResult(validateBoolean("enabled", yield* resolveUnknown(orDefault(options.enabled, true))))
+    const capacities: Array<number> = []
+    const maxWaiting: Array<number> = []
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i]
+      if (Limit.isLimit(resource.capacity)) {
+        return yield* refuse(
+          resourceField(resources, i, "capacity"),
+          `Limit.${resource.capacity.name}`,
+          "a number or a Config: RedisLimiter holds fixed capacities only"
+        )
+      }
+      const capacity = yield* resolveUnknown(resource.capacity)
+      capacities.push(yield* Effect.fromResult(validateCapacity(resourceField(resources, i, "capacity"), capacity)))
+      const bound = yield* resolveUnknown(orDefault(resource.maxWaiting, Infinity))
+      maxWaiting.push(yield* Effect.fromResult(validateMaxWaiting(resourceField(resources, i, "maxWaiting"), bound)))
+    }
+    return { timeout, enabled, capacities, maxWaiting }
+  })
+
+/**
+ * A duration option that must be at least `min` ms, and short enough for a
+ * Node timer (the heartbeat's, the command timeout's): a longer one fires
+ * at once.
+ */
+const validateDuration = (name: string, value: unknown, min: number): Effect.Effect<number, LimiterConfigError> => {
+  const checked = validateTimeout(name, value)
+  if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+  const millis = Duration.toMillis(checked.success)
+  return millis >= min && millis <= MAX_TIMER_MILLIS
+    ? Effect.succeed(millis)
+    : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`)
+}
+
+/** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
+const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
+
+/** The options of the layer itself, checked before anything connects. */
+const readLayerOptions = (options: AnyOptions) =>
+  Effect.gen(function*() {
+    const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
+    const rank = yield* Effect.fromResult(fromChecked(checkResourceList(resources, Resource.isResource, keyName)))
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i]
+      if (resource.partitions !== undefined) {
+        return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
+      }
+      if (resource.order !== "fifo") {
+        return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
+      }
+    }
+    const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
+    const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
+    const failure = orDefault(options.failure, "closed")
+    if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
+    const replicas = orDefault(options.replicas, 1)
+    if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
+    const prefix = orDefault(options.prefix, "ecl")
+    if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
+      return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
+    }
+    return { resources, rank, leaseTtlMillis, commandTimeoutMillis, failure, replicas, prefix }
+  })
+
+/** @internal */
+export const make = (options: AnyOptions) =>
+  Effect.gen(function*() {
+    const { commandTimeoutMillis, failure, leaseTtlMillis, prefix, rank, replicas, resources } = yield* readLayerOptions(options)
+    let settings = yield* readSettings(options)
+
+    // The local share, provided under the resources' own tags: it serves
+    // while Redis is unreachable (fail open), and answers `yield* Db`.
+    const localResources = resources.map((resource, i) =>
+      Resource.make(resource.name, {
+        capacity: localShare(settings.capacities[i], replicas),
+        maxWaiting: settings.maxWaiting[i]
+      })
+    )
+    const local = yield* Layer.buildWithScope(
+      // No metrics of its own: the remote resources publish this limiter's
+      // series, which a local limiter of the same name would collide with.
+      localLayer({
+        timeout: settings.timeout,
+        resources: localResources as unknown as Limiter.NonEmptyResources,
+        metrics: false
+      }),
+      yield* Scope.Scope
+    )
+    const localSemaphores = resources.map((resource) => unsafeImpl(Context.getUnsafe(local, resource)))
+
+    const remote = resources.map((resource, i) => {
+      const keys = keysOf(prefix, resource.name)
+      return new RemoteResource(
+        resource.name,
+        keys,
+        { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
+        settings.maxWaiting[i],
+        null
+      )
+    })
+    // Unique per replica and layer, and without ":" (the scripts split ids on it).
+    const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+    const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
+    // Log lines written from the client's callbacks run in fibers of this
+    // set, which closing the layer interrupts: nothing of the layer outlives it.
+    const runFork = yield* FiberSet.makeRuntime<never>()
+    const logWarning = (message: string) => runFork(Effect.logWarning(message))
+
+    // Built once connected; Redis may come back before that.
+    const beating: { heartbeat?: Heartbeat } = {}
+    const connection = yield* connect({
+      commandTimeoutMillis,
+      channels: [...byChannel.keys()],
+      onMessage: (channel, message) => {
+        const resource = byChannel.get(channel)
+        if (resource === undefined) return
+        const now = Date.now()
+        for (const id of message.split(" ")) resource.waiting.get(id)?.grant(now)
+      },
+      onRecovered: () => beating.heartbeat?.beat(),
+      whileDown: failure === "closed"
+        ? "failing closed: guards answer BusyError (reason \"unavailable\") at once until it is back"
+        : `failing open: each replica admits its local share (${
+          resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
+        }) until it is back`
+    })
+    // Closing: guards still queued would wait for grants nobody will hear of.
+    // They leave the queue (before the subscriptions close: this runs first)
+    // and are refused with BusyError ("unavailable"), never admitted through
+    // the local share (it closes with the layer). Guards still holding keep
+    // their leases, which expire within the TTL if not released.
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => {
+        for (const resource of remote) {
+          for (const wait of [...resource.waiting.values()]) wait.refuse("closed")
+        }
+        // Redis answers one connection in order: once this PING is answered, those releases ran.
+        return connection.up() ? connection.send("PING").then(() => {}, () => {}) : Promise.resolve()
+      })
+    )
+    const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
+      runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
+    const heartbeat = new Heartbeat(permits, remote, connection, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)
+    beating.heartbeat = heartbeat
+    yield* Effect.forkScoped(heartbeat.run)
+
+    const busyErrors = new BusyErrors()
+    const unavailable: Unavailable = failure === "closed"
+      ? (_self, ordered, timeout) => Effect.fail(busyErrors.get(ordered[0].name, "unavailable", timeout))
+      : (self, ordered, timeout) =>
+        // The local limiter lists its own definitions of the resources (their capacity is the share).
+        Effect.provide(
+          withResources(self, ordered.map((resource) => localResources[rank.get(resource.key)!]), { timeout }),
+          local
+        ) as any
+
+    const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
+    const applyCapacity = (i: number, capacity: number) => {
+      remote[i].args = { ...remote[i].args, capacity }
+      remote[i].metrics?.capacity(capacity)
+      localSemaphores[i].resizeTo(localShare(capacity, replicas))
+    }
+    const counts = (): Promise<ReadonlyArray<unknown>> =>
+      connection.up()
+        ? Promise.all(remote.flatMap((r) => [connection.send("ZCARD", r.keys.keys[0]), connection.send("ZCARD", r.keys.keys[1])]))
+          .catch(() => [])
+        : Promise.resolve([])
+
+    const service: Limiter.Service = {
+      get timeout() {
+        return settings.timeout
+      },
+      get enabled() {
+        return settings.enabled
+      },
+      resources,
+      rankOf: (resource) => rank.get(resource.key),
+      // Redis's counts, all replicas together; this replica's local share when Redis is unreachable.
+      stats: Effect.map(Effect.promise(counts), (results) =>
+        resources.map((resource, i): Limiter.ResourceStats => {
+          const [inUse, waiting] = [results[2 * i], results[2 * i + 1]]
+          const fallback = localSemaphores[i].unsafeStats()
+          return {
+            resource: resource.name,
+            capacity: remote[i].args.capacity,
+            inUse: typeof inUse === "number" ? inUse : fallback.inUse,
+            waiting: typeof waiting === "number" ? waiting : fallback.waiting,
+            maxWaiting: remote[i].maxWaiting
+          }
+        })),
+      setCapacity: (resource, capacity) =>
+        Effect.suspend(() => {
+          const i = rank.get(resource.key)
+          if (i === undefined) return refuse("resource", resource.name, "a resource listed in RedisLimiter.layer({ resources })")
+          return Effect.map(
+            Effect.fromResult(validateCapacity(resourceField(resources, i, "capacity"), capacity)),
+            (n) => applyCapacity(i, n)
+          )
+        }),
+      reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
+        Effect.sync(() => {
+          settings = next
+          for (let i = 0; i < resources.length; i++) {
+            if (Config.isConfig(resources[i].maxWaiting)) remote[i].maxWaiting = next.maxWaiting[i]
+            if (Config.isConfig(resources[i].capacity)) applyCapacity(i, next.capacities[i])
+          }
+        }))
+    }
+    registerRemote(service, makeGuard(permits, remoteOf, connection.up, unavailable, busyErrors), busyErrors)
+
+    let context = Context.make(LimiterTag, service) as Context.Context<unknown>
+    for (let i = 0; i < resources.length; i++) context = Context.add(context, resources[i], localSemaphores[i])
+    return context
+  })
+
+/** @internal */
+export const layer = <const Resources extends Limiter.NonEmptyResources>(
+  options: RedisLimiter.Options<Resources>
+): Layer.Layer<
+  LimiterTag | Resource.Resource.Identifiers<Resources>,
+  LimiterConfigError | Config.ConfigError,
+  Redis.Redis
+> => Layer.effectContext(make(options)) as any
