@@ -19,7 +19,9 @@ import * as Scope from "effect/Scope"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import type * as Resource from "../Resource.js"
-import { checkOptions, LimiterTag, planCache, type RemoteBackend, takeGrants } from "./limiter.js"
+import { takeGrants } from "./guard.js"
+import { LimiterTag } from "./limiter.js"
+import { checkOptions, planCache, type RemoteBackend } from "./plan.js"
 import { endingOf, releaseGrants, type Waiter } from "./semaphore.js"
 
 /** Hands `grants` to `scope`: closing it releases them, ended as the scope's exit says. */

@@ -24,7 +24,9 @@ import type { LimiterConfigError } from "../../LimiterConfigError.js"
 import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { BusyErrors } from "../busyErrors.js"
-import { layer as localLayer, LimiterTag, registerRemote, withResources } from "../limiter.js"
+import { withResources } from "../guard.js"
+import { layer as localLayer, LimiterTag } from "../limiter.js"
+import { registerRemote } from "../plan.js"
 import {
   fromChecked,
   orDefault,
@@ -134,7 +136,13 @@ export const make = (options: AnyOptions) =>
       })
     )
     const local = yield* Layer.buildWithScope(
-      localLayer({ timeout: settings.timeout, resources: localResources as unknown as Limiter.NonEmptyResources }),
+      // No metrics of its own: the remote resources publish this limiter's
+      // series, which a local limiter of the same name would collide with.
+      localLayer({
+        timeout: settings.timeout,
+        resources: localResources as unknown as Limiter.NonEmptyResources,
+        metrics: false
+      }),
       yield* Scope.Scope
     )
     const localSemaphores = resources.map((resource) => unsafeImpl(Context.getUnsafe(local, resource)))
