@@ -1,7 +1,7 @@
 /**
  * The error of a request that could not acquire its resources in time.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as BusyReason from "@effect-concurrency-limiter/core/busy/reason"
 import { message as busyMessage } from "@effect-concurrency-limiter/core/busy/reason"
@@ -29,7 +29,7 @@ import type * as SchemaAST from "effect/SchemaAST"
  * strictEqual(BusyError.responseBody, '{"detail":"Server busy, please retry later"}')
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constants
  */
 export const responseBody = Busy.responseBody
@@ -47,7 +47,7 @@ export const responseBody = Busy.responseBody
  *   body.detail === BusyError.detail
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constants
  */
 export const detail = Busy.detail
@@ -68,7 +68,7 @@ export const detail = Busy.detail
  * const retryable = (reason: BusyError.Reason): boolean => reason !== "lease-lost"
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Reason = BusyReason.Reason
@@ -83,7 +83,7 @@ export type Reason = BusyReason.Reason
  * const body: BusyError.Encoded = { detail: "Server busy, please retry later" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Encoded {
@@ -109,7 +109,7 @@ const SchemaTypeId = "~effect/Schema/Schema" as const
  * The schema of a `BusyError` in an `HttpApi`: a `BusyError` that encodes
  * to the 503 body and its `Retry-After` header.
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type HttpApiErrorSchema = HttpApiSchema.encodeToWithHeaders<
@@ -150,7 +150,7 @@ export type HttpApiErrorSchema = HttpApiSchema.encodeToWithHeaders<
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category errors
  */
 export class BusyError extends Data.TaggedError("BusyError")<{
@@ -170,7 +170,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
     super({ resource: args.resource, waited: args.waited, reason: args.reason ?? "timeout" })
   }
 
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   override get message(): string {
     return busyMessage(this.resource, this.reason, this.reason === "timeout" ? Duration.format(this.waited) : "")
   }
@@ -180,7 +180,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    * waited, rounded up, at least 1 — by then the queue it met has turned over.
    * A refusal for a full queue did not wait, so it says 1.
    *
-   * @since 0.5.0
+   * @since 0.6.0
    */
   get retryAfterSeconds(): number {
     return Busy.retryAfterSeconds(Duration.toSeconds(this.waited))
@@ -203,7 +203,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    * strictEqual(response.headers["retry-after"], "2")
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    */
   [HttpServerRespondable.symbol]() {
     // Built as HttpApiBuilder builds `HttpApiError`'s answer (the body, then
@@ -221,37 +221,37 @@ export class BusyError extends Data.TaggedError("BusyError")<{
   // lazily), so that `{ error: BusyError }` declares exactly the 503 the
   // class renders, rather than a JSON of its fields without `Retry-After`.
 
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static readonly [SchemaTypeId] = SchemaTypeId
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly Type: BusyError
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly Encoded: HttpApiErrorSchema["Encoded"]
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly DecodingServices: never
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly EncodingServices: never
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly Rebuild: HttpApiErrorSchema
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly Iso: HttpApiErrorSchema["Iso"]
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.parameters": HttpApiErrorSchema["~type.parameters"]
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.make.in": BusyError
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.make": BusyError
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.constructor.default": "no-default"
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.mutability": "readonly"
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~type.optionality": "required"
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~encoded.mutability": "readonly"
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   declare static readonly "~encoded.optionality": "required"
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static get ast(): HttpApiErrorSchema["ast"] {
     return HttpApiError.ast
   }
@@ -271,36 +271,36 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    * })
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    */
   static annotate(
     annotations: Schema.Annotations.Bottom<BusyError, HttpApiErrorSchema["~type.parameters"]>
   ): HttpApiErrorSchema {
     return HttpApiError.annotate(annotations)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static annotateKey(annotations: Schema.Annotations.Key<BusyError>): HttpApiErrorSchema {
     return HttpApiError.annotateKey(annotations)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static check(
     ...checks: readonly [SchemaAST.Check<BusyError>, ...Array<SchemaAST.Check<BusyError>>]
   ): HttpApiErrorSchema {
     return HttpApiError.check(...checks)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static rebuild(ast: HttpApiErrorSchema["ast"]): HttpApiErrorSchema {
     return HttpApiError.rebuild(ast)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static make(input: BusyError, options?: Schema.MakeOptions): BusyError {
     return HttpApiError.make(input, options)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static makeOption(input: BusyError, options?: Schema.MakeOptions): Option.Option<BusyError> {
     return HttpApiError.makeOption(input, options)
   }
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   static makeEffect(input: BusyError, options?: Schema.MakeOptions) {
     return HttpApiError.makeEffect(input, options)
   }
@@ -308,7 +308,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
    * Makes the class pipeable, as a schema is.
    *
    * @ignore
-   * @since 0.5.0
+   * @since 0.6.0
    */
   static pipe(this: unknown): unknown {
     // eslint-disable-next-line prefer-rest-params
@@ -341,7 +341,7 @@ export class BusyError extends Data.TaggedError("BusyError")<{
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category schemas
  */
 export const HttpApiError: HttpApiErrorSchema = Schema.instanceOf(BusyError).pipe(

@@ -19,7 +19,7 @@
  * strictEqual(limit.limitOf(state), 20) // the window is still open
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import * as aimdImpl from "@effect-concurrency-limiter/core/limit/aimd"
 import * as autoImpl from "@effect-concurrency-limiter/core/limit/auto"
@@ -54,7 +54,7 @@ import type {
  * strictEqual(Limit.TypeId in Limit.fixed(10), true)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export const TypeId: typeof core.TypeId = core.TypeId
@@ -69,7 +69,7 @@ export const TypeId: typeof core.TypeId = core.TypeId
  * type Branded = { readonly [K in Limit.TypeId]: Limit.TypeId }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
@@ -87,7 +87,7 @@ export type TypeId = typeof TypeId
  * const next = limit.update(limit.initial, sample)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Sample extends core.Sample {}
@@ -107,7 +107,7 @@ export interface Sample extends core.Sample {}
  * strictEqual(replay(Limit.fixed(10), [{ endMillis: 0, rttMillis: 5, inflight: 10, outcome: "failure" }]), 10)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Limit<S = unknown> extends core.Limit<S> {}
@@ -124,7 +124,7 @@ export interface Limit<S = unknown> extends core.Limit<S> {}
  * strictEqual(Limit.isLimit({ limit: 10 }), false)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category guards
  */
 export const isLimit: (u: unknown) => u is Limit = core.isLimit
@@ -143,7 +143,7 @@ export const isLimit: (u: unknown) => u is Limit = core.isLimit
  * const limit = Limit.gradient2({ initial: 50, queueSize })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Tuning = core.Tuning
@@ -162,7 +162,7 @@ export type Tuning = core.Tuning
  * strictEqual(limit.limitOf(state), 10)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const fixed = (n: number): Limit<FixedState> => rethrowInvalid(() => fixedImpl.fixed(n))
@@ -194,7 +194,7 @@ export const fixed = (n: number): Limit<FixedState> => rethrowInvalid(() => fixe
  * const Upstream = Resource.make("Upstream", { capacity: Limit.aimd({ initial: 10, timeoutMillis: 250 }) })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const aimd = (options: AimdOptions): Limit<AimdState> => rethrowInvalid(() => aimdImpl.aimd(options))
@@ -230,7 +230,7 @@ export const aimd = (options: AimdOptions): Limit<AimdState> => rethrowInvalid((
  * strictEqual(limit.limitOf(samples.reduce(limit.update, limit.initial)), 26)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const vegas = (options: VegasOptions): Limit<VegasState> => rethrowInvalid(() => vegasImpl.vegas(options))
@@ -271,7 +271,7 @@ export const vegas = (options: VegasOptions): Limit<VegasState> => rethrowInvali
  * strictEqual(limit.limitOf(s), 20) // 20 × 0.8 + (20 × 1 + 4) × 0.2 = 20.8, rounded down
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const gradient2 = (options: Gradient2Options): Limit<Gradient2State> => rethrowInvalid(() => gradient2Impl.gradient2(options))
@@ -302,7 +302,7 @@ export const gradient2 = (options: Gradient2Options): Limit<Gradient2State> => r
  * const Upstream = Resource.make("Upstream", { capacity: limit })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const windowed = <S>(delegate: Limit<S>, options?: WindowedOptions): Limit<WindowedState<S>> =>
@@ -319,7 +319,7 @@ export const windowed = <S>(delegate: Limit<S>, options?: WindowedOptions): Limi
  * const options: Limit.VegasOptions = { initial: 20, max: 500 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export * from "./LimitOptions.js"
@@ -356,7 +356,7 @@ export * from "./LimitOptions.js"
  * strictEqual(limit.limitOf(first), 1) // pinned at min while it measures the no-load latency
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const auto = (options?: AutoOptions): Limit<AutoState> => rethrowInvalid(() => autoImpl.auto(options))

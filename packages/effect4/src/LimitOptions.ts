@@ -12,7 +12,7 @@
  * const options: Limit.AutoOptions = { max: 200 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as core from "@effect-concurrency-limiter/core/limit/options"
 
@@ -28,7 +28,7 @@ import type * as core from "@effect-concurrency-limiter/core/limit/options"
  * deepStrictEqual(state, { limit: 8 })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface FixedState extends core.FixedState {}
@@ -45,7 +45,7 @@ export interface FixedState extends core.FixedState {}
  * const limit = Limit.aimd(options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface AimdOptions extends core.AimdOptions {}
@@ -62,7 +62,7 @@ export interface AimdOptions extends core.AimdOptions {}
  * deepStrictEqual(state, { limit: 10 })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface AimdState extends core.AimdState {}
@@ -80,7 +80,7 @@ export interface AimdState extends core.AimdState {}
  * const limit = Limit.vegas(options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface VegasOptions extends core.VegasOptions {}
@@ -97,7 +97,7 @@ export interface VegasOptions extends core.VegasOptions {}
  * deepStrictEqual(state, { estimatedLimit: 20, rttNoLoad: 0, probeCount: 0, probing: false })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface VegasState extends core.VegasState {}
@@ -114,7 +114,7 @@ export interface VegasState extends core.VegasState {}
  * const limit = Limit.windowed(Limit.gradient2(options), { minWindowMillis: 200, maxWindowMillis: 200 })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Gradient2Options extends core.Gradient2Options {}
@@ -131,7 +131,7 @@ export interface Gradient2Options extends core.Gradient2Options {}
  * deepStrictEqual(state, { estimatedLimit: 20, longRtt: 0, probing: false, firstLoad: 0, firstRtt: 0 })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Gradient2State extends core.Gradient2State {}
@@ -147,7 +147,7 @@ export interface Gradient2State extends core.Gradient2State {}
  * const limit = Limit.windowed(Limit.vegas({ initial: 20 }), options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface WindowedOptions extends core.WindowedOptions {}
@@ -163,7 +163,7 @@ export interface WindowedOptions extends core.WindowedOptions {}
  *   window.rttCount === 0 ? 0 : window.rttSum / window.rttCount
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface SampleWindow extends core.SampleWindow {}
@@ -180,7 +180,7 @@ export interface SampleWindow extends core.SampleWindow {}
  * deepStrictEqual(state, { delegate: { limit: 10 }, window: undefined })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface WindowedState<S> extends core.WindowedState<S> {}
@@ -195,7 +195,7 @@ export interface WindowedState<S> extends core.WindowedState<S> {}
  * const options: Limit.AutoOptions = { max: 200 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface AutoOptions extends core.AutoOptions {}
@@ -211,7 +211,7 @@ export interface AutoOptions extends core.AutoOptions {}
  * strictEqual(Limit.auto().initial.mode, "running")
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface AutoState extends core.AutoState {}

@@ -44,7 +44,7 @@
  * unless told otherwise. `Retry-After` is read by the shared core, exactly
  * as the Effect 3 line reads it (see `parseRetryAfter`).
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -73,7 +73,7 @@ import type * as Resource from "./Resource.js"
  * const retry: LimitedHttpClient.RetryOptions = { times: 5 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export * from "./LimitedHttpClientOptions.js"
@@ -110,7 +110,7 @@ export * from "./LimitedHttpClientOptions.js"
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const make: {
@@ -159,7 +159,7 @@ export const make: {
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const makeKeyed: {
@@ -206,7 +206,7 @@ export const makeKeyed: {
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category layers
  */
 export const layer: <const Resources extends Limiter.NonEmptyResources>(
@@ -239,7 +239,7 @@ export const layer: <const Resources extends Limiter.NonEmptyResources>(
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category layers
  */
 export const layerKeyed: <const H extends Hosts>(
@@ -266,7 +266,7 @@ export const layerKeyed: <const H extends Hosts>(
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category refinements
  */
 export const isBusy: (
@@ -315,7 +315,7 @@ export const isBusy: (
  * deepStrictEqual(seconds("soon"), Option.none())
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category parsing
  */
 export const parseRetryAfter: (

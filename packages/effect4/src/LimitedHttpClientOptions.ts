@@ -11,7 +11,7 @@
  * export const retry: LimitedHttpClient.RetryOptions = { times: 5 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Duration from "effect/Duration"
 import type * as Limiter from "./LimiterOptions.js"
@@ -50,7 +50,7 @@ import type * as Resource from "./Resource.js"
  * const rate: LimitedHttpClient.RateOptions = { limit: 10, interval: "100 millis", algorithm: "fixed-window" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface RateOptions {
@@ -86,7 +86,7 @@ export interface RateOptions {
  * const retry: LimitedHttpClient.RetryOptions = { times: 5, maxDelay: "10 seconds" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface RetryOptions {
@@ -118,7 +118,7 @@ export interface RetryOptions {
  * }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Options<Resources extends Limiter.NonEmptyResources> {
@@ -162,7 +162,7 @@ export interface Options<Resources extends Limiter.NonEmptyResources> {
  * } satisfies LimitedHttpClient.Hosts
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Hosts {
@@ -184,7 +184,7 @@ export interface Hosts {
  * type Needed = LimitedHttpClient.HostsResources<typeof hosts>
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type HostsResources<H extends Hosts> = {

@@ -3,7 +3,7 @@
  * acquisition order and the acquisition timeout, and guards effects with
  * `withResources`.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
@@ -32,7 +32,7 @@ import type * as Semaphore from "./Semaphore.js"
  * const slow: Limiter.WithResourcesOptions = { timeout: "30 seconds" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export * from "./LimiterOptions.js"
@@ -53,7 +53,7 @@ export * from "./LimiterOptions.js"
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category tags
  */
 export const Limiter: typeof internal.LimiterTag = internal.LimiterTag
@@ -73,7 +73,7 @@ export const Limiter: typeof internal.LimiterTag = internal.LimiterTag
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category tags
  */
 export type Limiter = internal.LimiterTag
@@ -98,7 +98,7 @@ export type Limiter = internal.LimiterTag
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Service {
@@ -134,7 +134,7 @@ export interface Service {
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface ResourceStats extends Semaphore.Stats {
@@ -156,7 +156,7 @@ export interface ResourceStats extends Semaphore.Stats {
  * const isBorrowing = (partition: Limiter.PartitionStats): boolean => partition.inUse > partition.guaranteed
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface PartitionStats {
@@ -185,7 +185,7 @@ export interface PartitionStats {
  * const LimiterLive = Limiter.layer({ timeout: "5 seconds", resources: [Db, Fs] })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category layers
  */
 export const layer: <const Resources extends NonEmptyResources>(
@@ -222,7 +222,7 @@ export const layer: <const Resources extends NonEmptyResources>(
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category combinators
  */
 export const withResources: {
@@ -263,7 +263,7 @@ export const withResources: {
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category combinators
  */
 export const acquire: <const Resources extends NonEmptyResources>(
@@ -291,7 +291,7 @@ export const acquire: <const Resources extends NonEmptyResources>(
  * const grow = Limiter.setCapacity(Db, 8)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category capacity
  */
 export const setCapacity: <Name extends string>(
@@ -332,7 +332,7 @@ export const setCapacity: <Name extends string>(
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category capacity
  */
 export const reload: Effect.Effect<void, LimiterConfigError | Config.ConfigError, Limiter> = internal.reload

@@ -1,7 +1,7 @@
 /**
  * The error of a `Limiter` layer built from bad options.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import * as Schema from "effect/Schema"
 
@@ -25,7 +25,7 @@ import * as Schema from "effect/Schema"
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category errors
  */
 export class LimiterConfigError extends Schema.TaggedError<LimiterConfigError>(
@@ -38,7 +38,7 @@ export class LimiterConfigError extends Schema.TaggedError<LimiterConfigError>(
   /** What the option accepts. */
   expected: Schema.String
 }) {
-  /** @since 0.5.0 */
+  /** @since 0.6.0 */
   override get message(): string {
     return `Invalid Limiter option ${this.field}: expected ${this.expected}, got ${this.value}`
   }

@@ -11,7 +11,7 @@
  * export const slow: Limiter.WithResourcesOptions = { timeout: "30 seconds" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
@@ -31,7 +31,7 @@ import type * as Resource from "./Resource.js"
  * const LimiterLive = Limiter.layer({ timeout: "2 seconds", resources })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type NonEmptyResources = readonly [Resource.Resource.Any, ...Array<Resource.Resource.Any>]
@@ -54,7 +54,7 @@ export type NonEmptyResources = readonly [Resource.Resource.Any, ...Array<Resour
  * const LimiterLive = Limiter.layer(options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>> {
@@ -106,7 +106,7 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
  * const report = buildReport.pipe(Limiter.withResources([Db], slow))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface WithResourcesOptions {
@@ -136,7 +136,7 @@ export interface WithResourcesOptions {
  * const partition: Shared = "batch"
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = string> = Resources extends
@@ -162,7 +162,7 @@ export type CommonPartition<Resources extends ReadonlyArray<unknown>, Common = s
  *   Limiter.withResources(self, [Db], ...options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type GuardOptions<Resources extends ReadonlyArray<unknown>> = 0 extends (1 & Resources)
@@ -186,7 +186,7 @@ export type GuardOptions<Resources extends ReadonlyArray<unknown>> = 0 extends (
  * type None = Limiter.Duplicate<[typeof Db, typeof Fs]> // never
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Duplicate<Resources extends ReadonlyArray<unknown>> = Resources extends
@@ -207,7 +207,7 @@ export type Duplicate<Resources extends ReadonlyArray<unknown>> = Resources exte
  *   self.pipe(Limiter.withResources([Db, Db])) // and would throw a TypeError if it compiled
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Distinct<Resources extends ReadonlyArray<unknown>> = [Duplicate<Resources>] extends [never] ? Resources

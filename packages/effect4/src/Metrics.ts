@@ -54,7 +54,7 @@
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import * as Definitions from "@effect-concurrency-limiter/core/metrics/definitions"
 import * as Labels from "@effect-concurrency-limiter/core/metrics/labels"
@@ -74,7 +74,7 @@ import * as internal from "./internal/series.js"
  * const dbCapacity = Effect.map(Metric.value(Metrics.series(Metrics.capacity, { resource: "Db" })), (s) => s.value)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const capacity: Metric.Gauge<number> = internal.gauge(Definitions.capacity)
@@ -93,7 +93,7 @@ export const capacity: Metric.Gauge<number> = internal.gauge(Definitions.capacit
  * const dbInUse = Effect.map(Metric.value(Metrics.series(Metrics.inUse, { resource: "Db" })), (s) => s.value)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const inUse: Metric.Gauge<number> = internal.gauge(Definitions.inUse)
@@ -111,7 +111,7 @@ export const inUse: Metric.Gauge<number> = internal.gauge(Definitions.inUse)
  * const dbWaiting = Effect.map(Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" })), (s) => s.value)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const waiting: Metric.Gauge<number> = internal.gauge(Definitions.waiting)
@@ -130,7 +130,7 @@ export const waiting: Metric.Gauge<number> = internal.gauge(Definitions.waiting)
  * const upstreamLimit = Metric.value(Metrics.series(Metrics.limit, { resource: "Upstream", algorithm: "gradient2" }))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const limit: Metric.Gauge<number> = internal.gauge(Definitions.limit)
@@ -147,7 +147,7 @@ export const limit: Metric.Gauge<number> = internal.gauge(Definitions.limit)
  * const batch = Metric.value(Metrics.series(Metrics.partitionGuaranteed, { resource: "Db", partition: "batch" }))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const partitionGuaranteed: Metric.Gauge<number> = internal.gauge(Definitions.partitionGuaranteed)
@@ -165,7 +165,7 @@ export const partitionGuaranteed: Metric.Gauge<number> = internal.gauge(Definiti
  * const interactive = Metric.value(Metrics.series(Metrics.partitionInUse, { resource: "Db", partition: "interactive" }))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const partitionInUse: Metric.Gauge<number> = internal.gauge(Definitions.partitionInUse)
@@ -182,7 +182,7 @@ export const partitionInUse: Metric.Gauge<number> = internal.gauge(Definitions.p
  * const batch = Metric.value(Metrics.series(Metrics.partitionWaiting, { resource: "Db", partition: "batch" }))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category gauges
  */
 export const partitionWaiting: Metric.Gauge<number> = internal.gauge(Definitions.partitionWaiting)
@@ -204,7 +204,7 @@ export const partitionWaiting: Metric.Gauge<number> = internal.gauge(Definitions
  * const requestSeconds = Metric.histogram("http_request_seconds", { boundaries: Metrics.boundaries })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constants
  */
 export const boundaries: ReadonlyArray<number> = internal.boundaries
@@ -226,7 +226,7 @@ export const boundaries: ReadonlyArray<number> = internal.boundaries
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category histograms
  */
 export const waitTime: Metric.Histogram<number> = internal.histogram(Definitions.waitTime)
@@ -244,7 +244,7 @@ export const waitTime: Metric.Histogram<number> = internal.histogram(Definitions
  * const longestHold = Effect.map(Metric.value(Metrics.series(Metrics.holdTime, { resource: "Db" })), (s) => s.max)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category histograms
  */
 export const holdTime: Metric.Histogram<number> = internal.histogram(Definitions.holdTime)
@@ -264,7 +264,7 @@ export const holdTime: Metric.Histogram<number> = internal.histogram(Definitions
  *   Effect.map(Metric.value(Metrics.series(Metrics.acquisitions, { resource: "Db", outcome })), (s) => [outcome, s.count] as const))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Outcome = Definitions.Outcome
@@ -289,7 +289,7 @@ export type Outcome = Definitions.Outcome
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category counters
  */
 export const acquisitions: Metric.Counter<number> = internal.acquisitions()
@@ -307,7 +307,7 @@ export const acquisitions: Metric.Counter<number> = internal.acquisitions()
  * const batchWaiting = Metric.value(Metrics.series(Metrics.partitionWaiting, labels))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface SeriesLabels extends Labels.SeriesLabels {}
@@ -335,7 +335,7 @@ export interface SeriesLabels extends Labels.SeriesLabels {}
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category utils
  */
 export const series = <Input, State>(metric: Metric.Metric<Input, State>, labels: SeriesLabels): Metric.Metric<Input, State> =>

@@ -55,7 +55,7 @@
  * strategy) or waits for it; once started, the limiter serves through
  * outages as `failure` says.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
@@ -85,7 +85,7 @@ import type * as Resource from "./Resource.js"
  * }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>> extends Limiter.Options<Resources> {
@@ -154,7 +154,7 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category layers
  */
 export const layer: <const Resources extends Limiter.NonEmptyResources>(

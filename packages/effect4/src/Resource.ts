@@ -2,7 +2,7 @@
  * Named resources: the shared things (a database, the filesystem, a paid
  * upstream API) whose concurrency the `Limiter` bounds.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -21,7 +21,7 @@ import type * as Semaphore from "./Semaphore.js"
  * strictEqual(Resource.TypeId in Resource.make("Db", { capacity: 5 }), true)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("effect-concurrency-limiter/Resource")
@@ -36,7 +36,7 @@ export const TypeId: unique symbol = Symbol.for("effect-concurrency-limiter/Reso
  * type Branded = { readonly [K in Resource.TypeId]: Resource.TypeId }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
@@ -58,7 +58,7 @@ export type TypeId = typeof TypeId
  * const inUse = Effect.flatMap(Db, (semaphore) => semaphore.stats)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Resource<Name extends string, Partition extends string = never>
@@ -90,7 +90,7 @@ export interface Resource<Name extends string, Partition extends string = never>
  * const Search = Resource.make("Search", { capacity: 8, order })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export type Order = "fifo" | "lifo"
@@ -108,7 +108,7 @@ export type Order = "fifo" | "lifo"
  * names([Db])
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export declare namespace Resource {
   /**
@@ -123,7 +123,7 @@ export declare namespace Resource {
    * type NeedsDb<A> = Effect.Effect<A, never, Resource.Resource.Identifier<"Db">>
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    * @category models
    */
   export interface Identifier<Name extends string> {
@@ -141,7 +141,7 @@ export declare namespace Resource {
    *   resources.find((resource) => resource.name === name)
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    * @category models
    */
   export type Any = Resource<any, any>
@@ -159,7 +159,7 @@ export declare namespace Resource {
    * const nightly: DbPartition = "batch"
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    * @category models
    */
   export type Partition<R> = R extends Resource<any, infer P> ? P : never
@@ -178,7 +178,7 @@ export declare namespace Resource {
    * type Needed = Resource.Resource.Identifiers<[typeof Db, typeof Fs]>
    * ```
    *
-   * @since 0.5.0
+   * @since 0.6.0
    * @category models
    */
   export type Identifiers<Resources extends ReadonlyArray<Any>> = Context.Service.Identifier<Resources[number]>
@@ -200,7 +200,7 @@ export declare namespace Resource {
  * const Db = Resource.make("Db", options)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Options<Partition extends string = never> {
@@ -270,7 +270,7 @@ export interface Options<Partition extends string = never> {
  * const Search = Resource.make("Search", { capacity: 5, partitions: { interactive: 0.8, batch: 0.2 } })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const make = <const Name extends string, const Partition extends string = never>(
@@ -306,7 +306,7 @@ export const make = <const Name extends string, const Partition extends string =
  * strictEqual(Resource.isResource({ name: "Db", capacity: 5 }), false)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category guards
  */
 export const isResource = (u: unknown): u is Resource.Any => hasProperty(u, TypeId)

@@ -43,7 +43,7 @@
  *   guard, which return their own. It answers the permits left available
  *   after the waiters it woke took theirs.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 import type * as Effect from "effect/Effect"
 import type * as EffectSemaphore from "effect/Semaphore"
@@ -60,7 +60,7 @@ import * as internal from "./internal/semaphore.js"
  * strictEqual(Semaphore.TypeId in Semaphore.unsafeMake(1), true)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export const TypeId: unique symbol = internal.TypeId
@@ -75,7 +75,7 @@ export const TypeId: unique symbol = internal.TypeId
  * type Branded = { readonly [K in Semaphore.TypeId]: Semaphore.TypeId }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
@@ -93,7 +93,7 @@ export type TypeId = typeof TypeId
  *     Effect.log(`${stats.inUse}/${stats.capacity} in use, ${stats.waiting} waiting`))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Stats {
@@ -123,7 +123,7 @@ export interface Stats {
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category models
  */
 export interface Semaphore extends EffectSemaphore.Semaphore {
@@ -194,7 +194,7 @@ export interface Semaphore extends EffectSemaphore.Semaphore {
  * })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category constructors
  */
 export const make: (permits: number) => Effect.Effect<Semaphore> = internal.make
@@ -213,7 +213,7 @@ export const make: (permits: number) => Effect.Effect<Semaphore> = internal.make
  * const upload = (file: string) => Effect.log(`uploading ${file}`).pipe(uploads.withPermits(1))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category unsafe
  */
 export const unsafeMake: (permits: number) => Semaphore = internal.unsafeMake
@@ -231,7 +231,7 @@ export const unsafeMake: (permits: number) => Semaphore = internal.unsafeMake
  * strictEqual(Semaphore.isSemaphore(EffectSemaphore.makeUnsafe(1)), false)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  * @category guards
  */
 export const isSemaphore = (u: unknown): u is Semaphore => typeof u === "object" && u !== null && TypeId in u

@@ -3,14 +3,14 @@
  * queue, and a prompt typed `BusyError` (HTTP 503) for any request that would
  * wait longer than its timeout.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 
 /**
  * The error of a request that could not acquire its resources in time, and
  * its HTTP 503.
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as BusyError from "./BusyError.js"
 
@@ -26,7 +26,7 @@ export * as BusyError from "./BusyError.js"
  * const Upstream = Resource.make("Upstream", { capacity: Limit.auto({ max: 200 }) })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as Limit from "./Limit.js"
 
@@ -41,7 +41,7 @@ export * as Limit from "./Limit.js"
  * export const options: LimitOptions.AutoOptions = { max: 200 }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as LimitOptions from "./LimitOptions.js"
 
@@ -65,7 +65,7 @@ export * as LimitOptions from "./LimitOptions.js"
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as LimitedHttpClient from "./LimitedHttpClient.js"
 
@@ -80,7 +80,7 @@ export * as LimitedHttpClient from "./LimitedHttpClient.js"
  * export const retry: LimitedHttpClientOptions.RetryOptions = { times: 5, maxDelay: "10 seconds" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as LimitedHttpClientOptions from "./LimitedHttpClientOptions.js"
 
@@ -98,7 +98,7 @@ export * as LimitedHttpClientOptions from "./LimitedHttpClientOptions.js"
  * const program = query.pipe(Effect.provide(Limiter.layer({ timeout: "2 seconds", resources: [Db] })))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as Limiter from "./Limiter.js"
 
@@ -114,7 +114,7 @@ export * as Limiter from "./Limiter.js"
  *   Effect.logError(`Option ${error.field}: got ${error.value}, expected ${error.expected}`)
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as LimiterConfigError from "./LimiterConfigError.js"
 
@@ -130,7 +130,7 @@ export * as LimiterConfigError from "./LimiterConfigError.js"
  * export const slow: LimiterOptions.WithResourcesOptions = { timeout: "30 seconds" }
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as LimiterOptions from "./LimiterOptions.js"
 
@@ -146,7 +146,7 @@ export * as LimiterOptions from "./LimiterOptions.js"
  * const dbWaiting = Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" }))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as Metrics from "./Metrics.js"
 
@@ -168,7 +168,7 @@ export * as Metrics from "./Metrics.js"
  * )
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as RedisLimiter from "./RedisLimiter.js"
 
@@ -182,7 +182,7 @@ export * as RedisLimiter from "./RedisLimiter.js"
  * const Db = Resource.make("Db", { capacity: 5, maxWaiting: 50 })
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as Resource from "./Resource.js"
 
@@ -197,6 +197,6 @@ export * as Resource from "./Resource.js"
  * const program = Effect.flatMap(Semaphore.make(2), (sem) => sem.withPermits(1)(Effect.log("one of two")))
  * ```
  *
- * @since 0.5.0
+ * @since 0.6.0
  */
 export * as Semaphore from "./Semaphore.js"
