@@ -10,18 +10,16 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
 import * as RateLimiter from "effect/RateLimiter"
-import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as Intervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { BodyLifetime } from "@effect-concurrency-limiter/core/outbound/bodyLifetime"
 import {
   hasNoBody,
   hostOf,
@@ -31,34 +29,12 @@ import {
   retriesStatus
 } from "@effect-concurrency-limiter/core/outbound/exchange"
 import { hostPrefix } from "@effect-concurrency-limiter/core/outbound/options"
+import { retryDelayMillis, retryTiming, type RetryTiming } from "@effect-concurrency-limiter/core/outbound/retryDelay"
 import type { BusyError } from "../BusyError.js"
 import * as Limiter from "../Limiter.js"
 import type * as LimitedHttpClient from "../LimitedHttpClient.js"
 import type { LimiterConfigError } from "../LimiterConfigError.js"
-import { validateHost, validateOptions, type ValidOptions, type ValidRetry } from "./limitedHttpClientOptions.js"
-import { parseRetryAfter } from "./retryAfter.js"
-
-/** What the retry schedule sees after each retryable answer. */
-interface RetryInput {
-  readonly status: number
-  readonly retryAfter: Option.Option<Duration.Duration>
-}
-
-/**
- * The retry policy as a `Schedule`: exponential backoff from `backoff`,
- * jittered (×0.8–1.2) so that clients turned away together do not come back
- * together, capped at `maxDelay`; a `Retry-After` the server sent replaces
- * the backoff (it is already capped by the parser); at most `times` retries.
- */
-const retrySchedule = (retry: ValidRetry): Schedule.Schedule<unknown, RetryInput> =>
-  Schedule.exponential(retry.backoff).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.identity<RetryInput>()),
-    Schedule.modifyDelay(([_, input], delay) =>
-      Option.getOrElse(input.retryAfter, () => Duration.min(delay, retry.maxDelay))
-    ),
-    Schedule.intersect(Schedule.recurs(retry.times))
-  )
+import { validateHost, validateOptions, type ValidOptions } from "./limitedHttpClientOptions.js"
 
 /** One host's policy, ready to run: options checked, rate limiter built, limiter context captured. */
 interface Policy {
@@ -66,7 +42,8 @@ interface Policy {
   /** Takes the policy's permits for as long as `scope` stays open (`Limiter.acquire`). */
   readonly acquire: (scope: Scope.Scope) => Effect.Effect<void, BusyError>
   readonly rateLimiter: RateLimiter.RateLimiter | undefined
-  readonly schedule: Schedule.Schedule<unknown, RetryInput> | undefined
+  /** The retry policy's timing, in millis, when there is one. */
+  readonly timing: RetryTiming | undefined
   /** The client's own scope: it owns the unread-body timers, and the permits of calls made outside any scope. */
   readonly scope: Scope.Scope
 }
@@ -92,8 +69,7 @@ const unread = Exit.interrupt(FiberId.none)
 class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  private reading = false
-  timer: Fiber.RuntimeFiber<void> | undefined = undefined
+  readonly lifetime = new BodyLifetime()
 
   constructor(
     readonly original: HttpClientResponse.HttpClientResponse,
@@ -101,17 +77,9 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
     readonly ending: Exit.Exit<void, number>
   ) {}
 
-  /** The first read claims the permits for itself: the unread timer stops. */
-  private claim(): boolean {
-    if (this.reading) return false
-    this.reading = true
-    this.timer?.unsafeInterruptAsFork(FiberId.none)
-    return true
-  }
-
   /** Fired by the timer: nobody started reading in time. */
   readonly expire: Effect.Effect<void> = Effect.suspend(() =>
-    this.reading ? Effect.void : Scope.close(this.scope, unread)
+    this.lifetime.expire() ? Scope.close(this.scope, unread) : Effect.void
   )
 
   private done(exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
@@ -119,7 +87,7 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   }
 
   private whileReading<A, E>(body: Effect.Effect<A, E>): Effect.Effect<A, E> {
-    return Effect.suspend(() => this.claim() ? Effect.onExit(body, (exit) => this.done(exit)) : body)
+    return Effect.suspend(() => this.lifetime.claim() ? Effect.onExit(body, (exit) => this.done(exit)) : body)
   }
 
   get request() {
@@ -154,7 +122,7 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   }
   get stream() {
     return Stream.unwrap(Effect.sync(() =>
-      this.claim() ? Stream.ensuringWith(this.original.stream, (exit) => this.done(exit)) : this.original.stream
+      this.lifetime.claim() ? Stream.ensuringWith(this.original.stream, (exit) => this.done(exit)) : this.original.stream
     ))
   }
   toJSON() {
@@ -187,8 +155,8 @@ const respond = (
     Effect.zipRight(limited.expire),
     Effect.forkIn(policy.scope),
     Effect.flatMap((timer) => {
-      limited.timer = timer
-      return Scope.addFinalizer(scope, Effect.sync(() => timer.unsafeInterruptAsFork(FiberId.none)))
+      limited.lifetime.timerStarted(() => timer.unsafeInterruptAsFork(FiberId.none))
+      return Scope.addFinalizer(scope, Effect.sync(() => limited.lifetime.released()))
     }),
     Effect.as(limited)
   )
@@ -196,30 +164,27 @@ const respond = (
 
 type Verdict =
   | { readonly _tag: "Done"; readonly response: HttpClientResponse.HttpClientResponse }
-  | { readonly _tag: "Retry"; readonly delay: Duration.Duration; readonly state: unknown; readonly status: number }
+  | { readonly _tag: "Retry"; readonly delay: Duration.Duration; readonly status: number }
 
-/** Asks the schedule whether a retryable answer is retried, and after how long. */
+/**
+ * Whether a retryable answer is retried, and after how long
+ * (`retryDelayMillis`): the clock reads `Retry-After` dates, the random
+ * draw jitters the backoff.
+ */
 const decide = (
   policy: Policy,
   retryable: boolean,
-  state: unknown,
+  retries: number,
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<Option.Option<Omit<Extract<Verdict, { _tag: "Retry" }>, "_tag">>> => {
+): Effect.Effect<Option.Option<Duration.Duration>> => {
   const retry = policy.options.retry
-  const schedule = policy.schedule
-  if (!retryable || retry === undefined || schedule === undefined || !retriesStatus(retry, response.status)) {
+  const timing = policy.timing
+  if (!retryable || retry === undefined || timing === undefined || !retriesStatus(retry, response.status)) {
     return Effect.succeedNone
   }
-  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], { now, max: retry.maxDelay })
-    return Effect.map(schedule.step(now, { status: response.status, retryAfter }, state), ([next, _, decision]) =>
-      ScheduleDecision.isDone(decision)
-        ? Option.none()
-        : Option.some({
-          delay: Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now)),
-          state: next,
-          status: response.status
-        }))
+  return Effect.map(Effect.all([Clock.currentTimeMillis, Random.next]), ([now, random]) => {
+    const millis = retryDelayMillis(timing, { retries, retryAfter: response.headers["retry-after"], now, random })
+    return millis === undefined ? Option.none() : Option.some(Duration.millis(millis))
   })
 }
 
@@ -242,7 +207,7 @@ const attempt = <E, R>(
   request: HttpClientRequest.HttpClientRequest,
   outer: Option.Option<Scope.Scope>,
   retryable: boolean,
-  state: unknown
+  retries: number
 ): Effect.Effect<Verdict, E | BusyError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
@@ -256,13 +221,13 @@ const attempt = <E, R>(
             )
           }
           const response = yield* restore(send)
-          const retry = yield* decide(policy, retryable, state, response)
-          if (Option.isNone(retry)) return { _tag: "Done", response: yield* respond(policy, request, response, scope) } as const
+          const delay = yield* decide(policy, retryable, retries, response)
+          if (Option.isNone(delay)) return { _tag: "Done", response: yield* respond(policy, request, response, scope) } as const
           // Read the refusal to its end so that its connection is free for
           // the next request, then give the permits back before sleeping.
           yield* restore(Effect.ignore(response.arrayBuffer))
           yield* Scope.close(scope, endingOf(response))
-          return { _tag: "Retry", ...retry.value } as const
+          return { _tag: "Retry", delay: delay.value, status: response.status } as const
         }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
     )
   )
@@ -275,8 +240,8 @@ const run = <E, R>(
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | BusyError, R> =>
   Effect.flatMap(Effect.serviceOption(Scope.Scope), (outer) => {
     const retryable = mayRetry(policy.options.retry, request.method)
-    const loop = (state: unknown, retries: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E | BusyError, R> =>
-      Effect.flatMap(attempt(policy, send, request, outer, retryable, state), (verdict) =>
+    const loop = (retries: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E | BusyError, R> =>
+      Effect.flatMap(attempt(policy, send, request, outer, retryable, retries), (verdict) =>
         verdict._tag === "Done"
           ? Effect.succeed(verdict.response)
           : Effect.sleep(verdict.delay).pipe(
@@ -288,9 +253,9 @@ const run = <E, R>(
               },
               captureStackTrace: false
             }),
-            Effect.zipRight(Effect.suspend(() => loop(verdict.state, retries + 1)))
+            Effect.zipRight(Effect.suspend(() => loop(retries + 1)))
           ))
-    return loop(policy.schedule?.initial, 0)
+    return loop(0)
   })
 
 /** Builds one host's policy: checks the options against the limiter in context, makes the rate limiter. */
@@ -320,7 +285,7 @@ const makePolicy = (
       acquire: (scope) => Effect.provide(take, Context.add(context, Scope.Scope, scope) as Context.Context<Scope.Scope>),
       scope: yield* Effect.scope,
       rateLimiter,
-      schedule: checked.retry === undefined ? undefined : retrySchedule(checked.retry)
+      timing: checked.retry === undefined ? undefined : retryTiming(checked.retry, Duration.toMillis)
     }
   })
 

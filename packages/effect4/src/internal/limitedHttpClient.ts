@@ -5,6 +5,7 @@ import {
   retriesStatus
 } from "@effect-concurrency-limiter/core/outbound/exchange"
 import { hostPrefix } from "@effect-concurrency-limiter/core/outbound/options"
+import { retryDelayMillis, retryTiming, type RetryTiming } from "@effect-concurrency-limiter/core/outbound/retryDelay"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -18,39 +19,15 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as RateLimiter from "effect/persistence/RateLimiter"
-import * as Pull from "effect/Pull"
+import * as Random from "effect/Random"
 import * as Result from "effect/Result"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { BusyError } from "../BusyError.js"
 import type * as LimitedHttpClient from "../LimitedHttpClientOptions.js"
 import * as Limiter from "../Limiter.js"
 import type { LimiterConfigError } from "../LimiterConfigError.js"
-import { validateHost, validateOptions, type ValidOptions, type ValidRetry } from "./limitedHttpClientOptions.js"
+import { validateHost, validateOptions, type ValidOptions } from "./limitedHttpClientOptions.js"
 import { endingOf, respond } from "./limitedResponse.js"
-import { parseRetryAfter } from "./retryAfter.js"
-
-/** What the retry schedule sees after each retryable answer. */
-interface RetryInput {
-  readonly status: number
-  readonly retryAfter: Option.Option<Duration.Duration>
-}
-
-/**
- * The retry policy as a `Schedule`: exponential backoff from `backoff`,
- * jittered (×0.8–1.2) so that clients turned away together do not come back
- * together, capped at `maxDelay`; a `Retry-After` the server sent replaces
- * the backoff (it is already capped by the parser); at most `times` retries.
- */
-const retrySchedule = (retry: ValidRetry): Schedule.Schedule<Duration.Duration, RetryInput> =>
-  Schedule.exponential(retry.backoff).pipe(
-    Schedule.setInputType<RetryInput>(),
-    Schedule.jittered,
-    Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(Option.getOrElse(input.retryAfter, () => Duration.min(duration, retry.maxDelay)))
-    ),
-    Schedule.upTo({ times: retry.times })
-  )
 
 /** One host's policy, ready to run: options checked, rate limiter built, limiter context captured. */
 interface Policy {
@@ -59,34 +36,35 @@ interface Policy {
   readonly acquire: (scope: Scope.Scope) => Effect.Effect<void, BusyError>
   /** Waits for a rate token, when there is a rate. */
   readonly token: Effect.Effect<void> | undefined
-  readonly schedule: Schedule.Schedule<Duration.Duration, RetryInput> | undefined
+  /** The retry policy's timing, in millis, when there is one. */
+  readonly timing: RetryTiming | undefined
   /** The client's own scope: it owns the unread-body timers, and the permits of calls made outside any scope. */
   readonly scope: Scope.Scope
 }
-
-type Step = (now: number, input: RetryInput) => Pull.Pull<[Duration.Duration, Duration.Duration], never, Duration.Duration>
 
 type Verdict =
   | { readonly _tag: "Done"; readonly response: HttpClientResponse.HttpClientResponse }
   | { readonly _tag: "Retry"; readonly delay: Duration.Duration; readonly status: number }
 
-/** Asks the schedule whether a retryable answer is retried, and after how long. */
+/**
+ * Whether a retryable answer is retried, and after how long
+ * (`retryDelayMillis`): the clock reads `Retry-After` dates, the random
+ * draw jitters the backoff.
+ */
 const decide = (
   policy: Policy,
-  step: Step | undefined,
   retryable: boolean,
+  retries: number,
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<Option.Option<Duration.Duration>> => {
   const retry = policy.options.retry
-  if (!retryable || retry === undefined || step === undefined || !retriesStatus(retry, response.status)) {
+  const timing = policy.timing
+  if (!retryable || retry === undefined || timing === undefined || !retriesStatus(retry, response.status)) {
     return Effect.succeedNone
   }
-  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], { now, max: retry.maxDelay })
-    return step(now, { status: response.status, retryAfter }).pipe(
-      Effect.map(([_, delay]) => Option.some(delay)),
-      Pull.catchDone(() => Effect.succeedNone)
-    )
+  return Effect.map(Effect.all([Clock.currentTimeMillis, Random.next]), ([now, random]) => {
+    const millis = retryDelayMillis(timing, { retries, retryAfter: response.headers["retry-after"], now, random })
+    return millis === undefined ? Option.none() : Option.some(Duration.millis(millis))
   })
 }
 
@@ -109,7 +87,7 @@ const attempt = <E, R>(
   request: HttpClientRequest.HttpClientRequest,
   outer: Option.Option<Scope.Scope>,
   retryable: boolean,
-  step: Step | undefined
+  retries: number
 ): Effect.Effect<Verdict, E | BusyError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Scope.fork(Option.getOrElse(outer, () => policy.scope), "sequential"), (scope) =>
@@ -119,7 +97,7 @@ const attempt = <E, R>(
           yield* restore(policy.token).pipe(Effect.withSpan("LimitedHttpClient.rateLimit", {}, { captureStackTrace: false }))
         }
         const response = yield* restore(send)
-        const delay = yield* decide(policy, step, retryable, response)
+        const delay = yield* decide(policy, retryable, retries, response)
         if (Option.isNone(delay)) {
           const options = { unreadBodyTimeout: policy.options.unreadBodyTimeout, clientScope: policy.scope }
           return { _tag: "Done", response: yield* respond(request, response, scope, options) } as const
@@ -141,10 +119,8 @@ const run = <E, R>(
   Effect.gen(function*() {
     const outer = yield* Effect.serviceOption(Scope.Scope)
     const retryable = mayRetry(policy.options.retry, request.method)
-    // A schedule's step keeps its state (the attempt, the jitter's draws): one per call.
-    const step = retryable && policy.schedule !== undefined ? yield* Schedule.toStep(policy.schedule) : undefined
     for (let retries = 0;; retries++) {
-      const verdict = yield* attempt(policy, send, request, outer, retryable, step)
+      const verdict = yield* attempt(policy, send, request, outer, retryable, retries)
       if (verdict._tag === "Done") return verdict.response
       yield* Effect.sleep(verdict.delay).pipe(
         Effect.withSpan("LimitedHttpClient.retryWait", {
@@ -208,7 +184,7 @@ const makePolicy = (
       acquire: (scope) => Effect.provideContext(take, Context.add(context, Scope.Scope, scope) as Context.Context<Scope.Scope>),
       scope: yield* Effect.scope,
       token,
-      schedule: checked.retry === undefined ? undefined : retrySchedule(checked.retry)
+      timing: checked.retry === undefined ? undefined : retryTiming(checked.retry, Duration.toMillis)
     }
   })
 

@@ -24,9 +24,6 @@ export interface ValidOptions extends core.ValidOptions<Duration.Duration, Resou
   readonly resources: Limiter.NonEmptyResources
 }
 
-/** @internal */
-export type ValidRetry = core.ValidRetry<Duration.Duration>
-
 /** Durations as this line reads them: a `Duration`, or a non-negative duration as data. */
 const durations: core.DurationReader<Duration.Duration> = {
   read: (field, value) => {

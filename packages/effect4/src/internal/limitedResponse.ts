@@ -3,11 +3,11 @@
  *
  * @internal
  */
+import { BodyLifetime } from "@effect-concurrency-limiter/core/outbound/bodyLifetime"
 import { hasNoBody, isFailureStatus } from "@effect-concurrency-limiter/core/outbound/exchange"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
@@ -43,8 +43,7 @@ const unread = Exit.interrupt()
 class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId] = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId] = HttpIncomingMessage.TypeId
-  private reading = false
-  timer: Fiber.Fiber<void> | undefined = undefined
+  readonly lifetime = new BodyLifetime()
 
   constructor(
     readonly original: HttpClientResponse.HttpClientResponse,
@@ -52,23 +51,17 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
     readonly ending: Exit.Exit<void, number>
   ) {}
 
-  /** The first read claims the permits for itself: the unread timer stops. */
-  private claim(): boolean {
-    if (this.reading) return false
-    this.reading = true
-    this.timer?.interruptUnsafe()
-    return true
-  }
-
   /** Fired by the timer: nobody started reading in time. */
-  readonly expire: Effect.Effect<void> = Effect.suspend(() => this.reading ? Effect.void : Scope.close(this.scope, unread))
+  readonly expire: Effect.Effect<void> = Effect.suspend(() =>
+    this.lifetime.expire() ? Scope.close(this.scope, unread) : Effect.void
+  )
 
   private done(exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
     return Scope.close(this.scope, Exit.isSuccess(exit) ? this.ending : exit)
   }
 
   private whileReading<A, E>(body: Effect.Effect<A, E>): Effect.Effect<A, E> {
-    return Effect.suspend(() => this.claim() ? Effect.onExit(body, (exit) => this.done(exit)) : body)
+    return Effect.suspend(() => this.lifetime.claim() ? Effect.onExit(body, (exit) => this.done(exit)) : body)
   }
 
   get request() {
@@ -110,7 +103,7 @@ class LimitedResponse implements HttpClientResponse.HttpClientResponse {
   }
   get stream() {
     return Stream.unwrap(Effect.sync(() =>
-      this.claim() ? Stream.onExit(this.original.stream, (exit) => this.done(exit)) : this.original.stream
+      this.lifetime.claim() ? Stream.onExit(this.original.stream, (exit) => this.done(exit)) : this.original.stream
     ))
   }
   toJSON() {
@@ -151,8 +144,8 @@ export const respond = (
     Effect.andThen(limited.expire),
     Effect.forkIn(options.clientScope),
     Effect.flatMap((timer) => {
-      limited.timer = timer
-      return Scope.addFinalizer(scope, Effect.sync(() => timer.interruptUnsafe()))
+      limited.lifetime.timerStarted(() => timer.interruptUnsafe())
+      return Scope.addFinalizer(scope, Effect.sync(() => limited.lifetime.released()))
     }),
     Effect.as(limited)
   )
