@@ -12,6 +12,7 @@ import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { BusyError } from "./BusyError.js"
 import * as internalAcquire from "./internal/acquire.js"
+import * as internalGuard from "./internal/guard.js"
 import * as internal from "./internal/limiter.js"
 import type { LimiterConfigError } from "./LimiterConfigError.js"
 import type { Distinct, GuardOptions, NonEmptyResources, Options } from "./LimiterOptions.js"
@@ -236,7 +237,7 @@ export const withResources: {
     resources: Resources & Distinct<Resources>,
     ...options: GuardOptions<Resources>
   ): Effect.Effect<A, E | BusyError, R | Limiter | Resource.Resource.Identifiers<Resources>>
-} = internal.withResources as any
+} = internalGuard.withResources as any
 
 /**
  * Takes one permit of each listed resource for the life of the `Scope` in

@@ -6,12 +6,8 @@
  * and for each shape of use. Whatever the step, permits balance afterwards:
  * nothing leaks, nothing is released twice, nobody is left queued.
  *
- * Effect 4 has no supervisor that sees every op, so the steps are counted by
- * a `Scheduler` whose `shouldYield` the run loop asks before every op of
- * every fiber started under it. At the chosen op it makes the fiber yield,
- * and sends the interrupt from a task queued ahead of the fiber's
- * resumption: the interrupt lands while the fiber is suspended at exactly
- * that op boundary, as one sent by another fiber would.
+ * The steps are counted, and the interrupt sent, by the scheduler of
+ * test/utils/interruptAt.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -21,25 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Scheduler from "effect/Scheduler"
 import * as Semaphore from "../src/Semaphore.js"
 import { settle } from "./utils/effects.js"
-
-/** Counts the ops of the fibers run under it and interrupts one at op number `at`. */
-class InterruptAt implements Scheduler.Scheduler {
-  count = 0
-  target: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  constructor(readonly inner: Scheduler.Scheduler, readonly at: number, readonly whom: "root" | "current") {}
-  get executionMode() {
-    return this.inner.executionMode
-  }
-  shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
-    if (this.count++ !== this.at) return this.inner.shouldYield(fiber)
-    const victim = this.whom === "root" ? this.target : fiber
-    fiber.currentDispatcher.scheduleTask(() => victim?.interruptUnsafe(), 0)
-    return true
-  }
-  makeDispatcher(): Scheduler.SchedulerDispatcher {
-    return this.inner.makeDispatcher()
-  }
-}
+import { InterruptAt } from "./utils/interruptAt.js"
 
 type Shape = (sem: Semaphore.Semaphore) => Effect.Effect<unknown, unknown>
 

@@ -24,7 +24,8 @@ import type { LimiterConfigError } from "../../LimiterConfigError.js"
 import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { BusyErrors } from "../busyErrors.js"
-import { layer as localLayer, LimiterTag, registerRemote, withResources } from "../limiter.js"
+import { withResources } from "../guard.js"
+import { layer as localLayer, LimiterTag } from "../limiter.js"
 import {
   fromChecked,
   orDefault,
@@ -36,6 +37,7 @@ import {
   validateMaxWaiting,
   validateTimeout
 } from "../options.js"
+import { registerRemote } from "../remote.js"
 import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { makeGuard, type Unavailable } from "./guard.js"
