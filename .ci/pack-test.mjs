@@ -35,9 +35,46 @@ import { clearTimeout, setTimeout } from "node:timers"
 import { URL } from "node:url"
 
 const repo = process.cwd()
-const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"))
 const readme = fs.readFileSync(path.join(repo, "README.md"), "utf8")
 const keep = process.env.PACK_TEST_KEEP === "1"
+
+// The two Effect lines: where each package is, which README blocks are its
+// install line and quick start, and what its users' projects hold.
+const lines = {
+  effect3: {
+    dir: repo,
+    markers: { install: "install", quickStart: "quick-start" },
+    resolves: ["effect", "@effect/platform", "@effect/platform-node"],
+    typesNode: "@types/node@20",
+    // node10 ignores `exports`; the Effect 3 line serves it through typesVersions.
+    modes: ["NodeNext", "ESNext + Bundler", "node10"],
+    // @effect/platform's declarations name DOM types and import `ws`.
+    quickStartTypes: ["@types/ws@8"],
+    extraFiles: ["CHANGELOG.md"]
+  },
+  effect4: {
+    dir: path.join(repo, "packages/effect4"),
+    markers: { install: "install-effect4", quickStart: "quick-start-effect4" },
+    resolves: ["effect", "@effect/platform-node"],
+    typesNode: "@types/node@22",
+    // Effect 4 itself resolves through `exports` only.
+    modes: ["NodeNext", "ESNext + Bundler"],
+    quickStartTypes: [],
+    extraFiles: []
+  }
+}
+const lineName = process.argv[2] ?? "effect3"
+const line = lines[lineName]
+if (line === undefined) {
+  console.error(`usage: node .ci/pack-test.mjs [${Object.keys(lines).join("|")}]`)
+  process.exit(2)
+}
+const pkgDir = line.dir
+const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"))
+// The shared core, a dependency of each line, is packed beside it: it is not
+// on the registry until it is published with them.
+const coreDir = path.join(repo, "packages/core")
+const corePkg = JSON.parse(fs.readFileSync(path.join(coreDir, "package.json"), "utf8"))
 
 const started = performance.now()
 const timings = []
@@ -102,7 +139,7 @@ const block = (marker, lang) => {
   return lines.slice(at + 2, end)
 }
 
-const installLines = block("install", "sh").filter((line) => line.trim() !== "")
+const installLines = block(line.markers.install, "sh").filter((line) => line.trim() !== "")
 if (installLines.length !== 1 || !installLines[0].startsWith("npm install ")) {
   fail(`README.md: the install block must be one \`npm install\` line; it is ${JSON.stringify(installLines)}`)
 }
@@ -110,7 +147,7 @@ const installLine = installLines[0]
 const nameToken = new RegExp(`(?<=\\s)${pkg.name.replace(/[-/]/g, "\\$&")}(?=\\s|$)`)
 if (!nameToken.test(installLine)) fail(`README.md: the install line does not name ${pkg.name}: ${installLine}`)
 
-const quickStart = block("quick-start", "ts").join("\n") + "\n"
+const quickStart = block(line.markers.quickStart, "ts").join("\n") + "\n"
 
 const httpLines = block("quick-start-503", "http")
 const statusLine = /^HTTP\/1\.1 (\d{3}) (.+)$/.exec(httpLines[0] ?? "")
@@ -186,44 +223,57 @@ const main = async () => {
   if (path.relative(repo, root).split(path.sep)[0] !== "..") fail(`the temporary directory ${root} is inside the repository`)
   console.log(`pack test of ${pkg.name}@${pkg.version} in ${root}`)
 
-  const tarball = await step("npm pack (prepack builds a clean dist)", () => {
-    const into = path.join(root, "pack")
+  // `npm pack` of one package; prepack must build a clean dist.
+  const pack = (dir, manifest, into, targets, extraFiles) => {
     fs.mkdirSync(into)
     // A file left by an older build: prepack must remove it.
     const stale = "dist/stale-from-an-older-build.js"
-    fs.mkdirSync(path.join(repo, "dist"), { recursive: true })
-    fs.writeFileSync(path.join(repo, stale), "export {}\n")
-    runOk("npm", ["pack", "--pack-destination", into], { cwd: repo, echo: false })
-    if (fs.existsSync(path.join(repo, stale))) fail("npm pack did not run prepack (a stale file in dist/ survived)")
+    fs.mkdirSync(path.join(dir, "dist"), { recursive: true })
+    fs.writeFileSync(path.join(dir, stale), "export {}\n")
+    runOk("npm", ["pack", "--pack-destination", into], { cwd: dir, echo: false })
+    if (fs.existsSync(path.join(dir, stale))) fail(`${manifest.name}: npm pack did not run prepack (a stale file in dist/ survived)`)
     const found = fs.readdirSync(into).filter((file) => file.endsWith(".tgz"))
     if (found.length !== 1) fail(`npm pack left ${found.length} tarballs: ${found.join(", ")}`)
     const file = path.join(into, found[0])
     const entries = runOk("tar", ["-tzf", file], { echo: false }).output.split("\n").filter(Boolean)
       .map((entry) => entry.replace(/^package\//, ""))
     const files = new Set(entries)
-    const targets = [
-      "package.json",
-      "LICENSE",
-      "README.md",
-      "CHANGELOG.md",
-      pkg.main,
-      pkg.types,
-      ...Object.values(pkg.exports).flatMap((target) => typeof target === "string" ? [target] : Object.values(target)),
-      ...Object.values(pkg.typesVersions["*"]).flat()
-    ].filter((target) => !target.includes("*")).map((target) => target.replace(/^\.\//, ""))
-    const missing = [...new Set(targets)].filter((target) => !files.has(target))
-    if (missing.length > 0) fail(`the tarball lacks ${missing.join(", ")}`)
-    ok(`the tarball holds every target of main, types, exports and typesVersions, LICENSE, README.md, CHANGELOG.md (${files.size} files, ${(fs.statSync(file).size / 1024).toFixed(0)} KiB)`)
-    ok("prepack rebuilt dist/ from scratch (a stale file of an older build is gone)")
+    const wanted = ["package.json", "LICENSE", "README.md", ...extraFiles, ...targets]
+      .filter((target) => !target.includes("*")).map((target) => target.replace(/^\.\//, ""))
+    const missing = [...new Set(wanted)].filter((target) => !files.has(target))
+    if (missing.length > 0) fail(`${manifest.name}: the tarball lacks ${missing.join(", ")}`)
+    ok(`${manifest.name}: the tarball holds every target of its exports, LICENSE, README.md${extraFiles.map((f) => `, ${f}`).join("")} (${files.size} files, ${(fs.statSync(file).size / 1024).toFixed(0)} KiB)`)
+    ok(`${manifest.name}: prepack rebuilt dist/ from scratch (a stale file of an older build is gone)`)
     const stray = entries.filter((entry) => /^(test|bench|examples|\.ci|node_modules|coverage|\.bench-out)\//.test(entry) || entry.endsWith(".tgz"))
-    if (stray.length > 0) fail(`the tarball holds files a user does not need: ${stray.slice(0, 10).join(", ")}`)
+    if (stray.length > 0) fail(`${manifest.name}: the tarball holds files a user does not need: ${stray.slice(0, 10).join(", ")}`)
     const maps = entries.filter((entry) => entry.endsWith(".d.ts.map"))
-    const unmapped = maps.map((map) => JSON.parse(fs.readFileSync(path.join(repo, map), "utf8")))
+    const unmapped = maps.map((map) => JSON.parse(fs.readFileSync(path.join(dir, map), "utf8")))
       .flatMap((map, i) => map.sources.map((source) => path.posix.join(path.posix.dirname(maps[i]), source)))
       .filter((source) => !files.has(source))
-    if (unmapped.length > 0) fail(`declaration maps point at sources the tarball lacks: ${unmapped.slice(0, 5).join(", ")}`)
-    ok(`no tests, benchmarks, examples or CI in it; the ${maps.length} declaration maps point at sources it holds`)
+    if (unmapped.length > 0) fail(`${manifest.name}: declaration maps point at sources the tarball lacks: ${unmapped.slice(0, 5).join(", ")}`)
+    ok(`${manifest.name}: no tests, benchmarks, examples or CI in it; the ${maps.length} declaration maps point at sources it holds`)
     return file
+  }
+  const exportTargets = (manifest) =>
+    Object.values(manifest.exports).flatMap((target) => typeof target === "string" ? [target] : Object.values(target))
+
+  const coreTarball = await step(`npm pack ${corePkg.name} (the shared core)`, () => {
+    // The core's exports are one pattern: check a module of each kind instead.
+    const targets = ["dist/semaphore/handOff.js", "dist/semaphore/handOff.d.ts", "dist/limit/vegas.js"]
+    return pack(coreDir, corePkg, path.join(root, "pack-core"), targets, [])
+  })
+  const tarball = await step(`npm pack ${pkg.name} (prepack builds a clean dist)`, () => {
+    const targets = [
+      pkg.main,
+      pkg.types,
+      ...exportTargets(pkg),
+      ...Object.values(pkg.typesVersions?.["*"] ?? {}).flat()
+    ].filter((target) => target !== undefined)
+    if (pkg.dependencies?.[corePkg.name] !== corePkg.version) {
+      fail(`${pkg.name} must depend on exactly ${corePkg.name}@${corePkg.version}; it names ${pkg.dependencies?.[corePkg.name]}`)
+    }
+    ok(`${pkg.name} depends on exactly ${corePkg.name}@${corePkg.version}, the core packed with it`)
+    return pack(pkgDir, pkg, path.join(root, "pack"), targets, line.extraFiles)
   })
 
   await step("a fresh project: the README's install line, then TypeScript", () => {
@@ -231,20 +281,22 @@ const main = async () => {
     runOk("npm", ["init", "-y"], { cwd: app, echo: false })
     const manifest = JSON.parse(fs.readFileSync(path.join(app, "package.json"), "utf8"))
     fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ ...manifest, type: "module" }, null, 2) + "\n")
-    const line = installLine.replace(nameToken, `'${tarball}'`)
-    console.log(`   $ ${line}`)
+    // The core's tarball beside the line's: npm takes it for the line's
+    // dependency on the core's version, instead of the registry.
+    const command = installLine.replace(nameToken, `'${tarball}' '${coreTarball}'`)
+    console.log(`   $ ${command}`)
     const noPeerWarnings = (what, output) => {
       const bad = output.split("\n").filter((l) => /peer|ERESOLVE/i.test(l))
       if (bad.length > 0) fail(`${what} printed peer-dependency warnings:\n${bad.join("\n")}`)
     }
-    noPeerWarnings("the README's install line", runOk("bash", ["-c", line], { cwd: app }).output)
+    noPeerWarnings("the README's install line", runOk("bash", ["-c", command], { cwd: app }).output)
     ok("the README's install line (tarball in place of the name) installs with no peer-dependency warning or ERESOLVE")
     // @types/ws: see the tsc step.
-    const dev = ["install", "--save-dev", "typescript@5.9", "@types/node@20", "@types/ws@8"]
+    const dev = ["install", "--save-dev", "typescript@5.9", line.typesNode, ...line.quickStartTypes]
     console.log(`   $ npm ${dev.join(" ")}`)
     noPeerWarnings("npm install typescript", runOk("npm", dev, { cwd: app }).output)
     runOk("npm", ["ls", "--all"], { cwd: app, echo: false })
-    ok("typescript@5.9, @types/node@20 and @types/ws@8 install with no peer warning either; `npm ls --all` is clean")
+    ok(`${dev.slice(2).join(", ")} install with no peer warning either; \`npm ls --all\` is clean`)
   })
 
   const checkDir = path.join(app, "checks")
@@ -256,7 +308,7 @@ const main = async () => {
 import { createRequire } from "node:module"
 const require = createRequire(import.meta.url)
 const out = {}
-for (const name of ["effect", "@effect/platform", "@effect/platform-node", "typescript", ${JSON.stringify(pkg.name)}, ${JSON.stringify(pkg.name + "/package.json")}]) {
+for (const name of ${JSON.stringify([...line.resolves, "typescript", corePkg.name + "/package.json", pkg.name, pkg.name + "/package.json"])}) {
   out[name] = { require: require.resolve(name), import: import.meta.resolve(name) }
 }
 let ioredis = "not installed"
@@ -270,19 +322,32 @@ console.log(JSON.stringify({ out, ioredis, paths: require.resolve.paths("effect"
         if (!fs.realpathSync(resolved).startsWith(app + path.sep)) fail(`${name} resolves to ${resolved}, outside the project ${app}`)
       }
     }
-    ok(`effect, @effect/platform, @effect/platform-node, typescript and ${pkg.name} resolve inside the project (require and import)`)
+    ok(`${line.resolves.join(", ")}, typescript, ${corePkg.name} and ${pkg.name} resolve inside the project (require and import)`)
     const outside = result.paths.filter((p) => fs.existsSync(p) && !p.startsWith(app + path.sep))
     if (outside.length > 0) fail(`node_modules directories above the project are reachable: ${outside.join(", ")}`)
     ok("no node_modules above the project is reachable")
     if (result.ioredis !== "not installed") fail("ioredis is installed in the project; the test must show the package works without it")
     ok("ioredis (an optional peer) is not installed, so everything below holds without it")
-    const installed = JSON.parse(fs.readFileSync(path.join(app, "node_modules", pkg.name, "package.json"), "utf8"))
-    if (installed.version !== pkg.version) fail(`installed version ${installed.version}, expected ${pkg.version}`)
+    for (const manifest of [pkg, corePkg]) {
+      const installed = JSON.parse(fs.readFileSync(path.join(app, "node_modules", manifest.name, "package.json"), "utf8"))
+      if (installed.version !== manifest.version) fail(`${manifest.name}: installed version ${installed.version}, expected ${manifest.version}`)
+    }
   })
 
   // The files tsc checks: the quick start as written, every subpath, deep imports.
   fs.writeFileSync(path.join(app, "quick-start.ts"), quickStart)
   const importName = (subpath) => `Sub${subpath}`
+  const uses = [
+    [["Resource"], `const Db = SubResource.make("Db", { capacity: 1 })`],
+    [["Resource", "Limiter"], `export const local = SubLimiter.layer({ timeout: "1 second", resources: [Db] })`],
+    [["Resource", "RedisLimiter"], `export const shared = SubRedisLimiter.layer({ timeout: "1 second", resources: [Db], redis: "redis://127.0.0.1:6379" })`],
+    [["Limit"], `export const limit = SubLimit.aimd({ initial: 10, min: 1, max: 100 })`],
+    [["Metrics"], `export const series = SubMetrics.series(SubMetrics.waiting, { resource: "Db" })`],
+    [["LimitedHttpClient"], `export const busy: boolean = SubLimitedHttpClient.isBusy(new Error("not busy"))`],
+    [["Semaphore"], `export const semaphore: SubSemaphore.Semaphore = SubSemaphore.unsafeMake(1)`],
+    [["BusyError"], `export const body: string = SubBusyError.responseBody`],
+    [["LimiterConfigError"], `export const configError: SubLimiterConfigError.LimiterConfigError | undefined = undefined`]
+  ]
   fs.writeFileSync(
     path.join(app, "all-subpaths.ts"),
     [
@@ -299,16 +364,9 @@ console.log(JSON.stringify({ out, ioredis, paths: require.resolve.paths("effect"
       "  if (fromRoot !== fromSubpath) throw new Error(`the subpath ${name} is not the module the root re-exports`)",
       "}",
       "",
-      "// A few uses, RedisLimiter's among them (its types must not need ioredis).",
-      `const Db = SubResource.make("Db", { capacity: 1 })`,
-      `export const local = SubLimiter.layer({ timeout: "1 second", resources: [Db] })`,
-      `export const shared = SubRedisLimiter.layer({ timeout: "1 second", resources: [Db], redis: "redis://127.0.0.1:6379" })`,
-      `export const limit = SubLimit.aimd({ initial: 10, min: 1, max: 100 })`,
-      `export const series = SubMetrics.series(SubMetrics.waiting, { resource: "Db" })`,
-      `export const busy: boolean = SubLimitedHttpClient.isBusy(new Error("not busy"))`,
-      `export const semaphore: SubSemaphore.Semaphore = SubSemaphore.unsafeMake(1)`,
-      `export const body: string = SubBusyError.responseBody`,
-      `export const configError: SubLimiterConfigError.LimiterConfigError | undefined = undefined`,
+      "// A few uses, RedisLimiter's among them (its types must not need ioredis),",
+      "// of the modules this line has.",
+      ...uses.filter(([needs]) => needs.every((s) => subpaths.includes(s))).map(([, code]) => code),
       `console.log(\`all-subpaths: ${subpaths.length} subpaths are the modules the root entry re-exports\`)`,
       ""
     ].join("\n")
@@ -339,7 +397,7 @@ console.log(JSON.stringify({ out, ioredis, paths: require.resolve.paths("effect"
     ["ESNext + Bundler", { module: "ESNext", moduleResolution: "Bundler", noEmit: true }, true],
     ["node10", { module: "ESNext", moduleResolution: "node10", noEmit: true }, false]
   ]
-  for (const [mode, options, exportsAware] of modes) {
+  for (const [mode, options, exportsAware] of modes.filter(([mode]) => line.modes.includes(mode))) {
     await step(`tsc, skipLibCheck false, ${mode}`, () => {
       for (const [what, extra, include] of programs(exportsAware)) {
         const file = `tsconfig.${mode.replace(/\W+/g, "-").toLowerCase()}.${what.split(" ").pop().replace(/\W+/g, "-")}.json`

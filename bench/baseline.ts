@@ -75,10 +75,6 @@ const cell = (runs: ReadonlyArray<RunReport>, column: Column): string => {
     : `${mid}${worstGc} (${column.show(Math.min(...values))}–${column.show(Math.max(...values))})`
 }
 
-/**
- * Current build against the baseline, per peak and mode: medians over the
- * passes (ranges in brackets). Empty when no run was a baseline run.
- */
 /** A server script built from this checkout, and from `--baseline`'s library when given. */
 export interface Build {
   readonly name: string
@@ -104,19 +100,39 @@ export const buildsWithBaseline = async (
   return builds
 }
 
-export const baselineTable = (runs: ReadonlyArray<RunReport>, baseline: Baseline | undefined): string => {
-  if (baseline === undefined || !runs.some((r) => r.build === "baseline")) return ""
-  const header = ["Peak, mode", "Library", ...columns.map((c) => c.title)]
+/** One group of rows of a side-by-side table: its name, and which runs it takes. */
+export interface Variant {
+  readonly name: string
+  readonly of: (r: RunReport) => boolean
+}
+
+/**
+ * Variants side by side, per peak and mode, one row each: medians over the
+ * passes (ranges in brackets). `title` heads the variants' column.
+ */
+export const variantsTable = (runs: ReadonlyArray<RunReport>, variants: ReadonlyArray<Variant>, title: string): string => {
+  const header = ["Peak, mode", title, ...columns.map((c) => c.title)]
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`]
   const keys = [...new Set(runs.map((r) => `${r.peak}\u0000${r.mode}`))]
   for (const key of keys) {
     const [peak, mode] = key.split("\u0000") as [string, string]
-    for (const build of ["baseline", "current"] as const) {
-      const mine = runs.filter((r) => String(r.peak) === peak && r.mode === mode && (r.build ?? "current") === build)
+    for (const variant of variants) {
+      const mine = runs.filter((r) => String(r.peak) === peak && r.mode === mode && variant.of(r))
       if (mine.length === 0) continue
-      const name = build === "baseline" ? `${baseline.ref} (${baseline.commit.slice(0, 7)})` : "this checkout"
-      lines.push(`| ${peak}, ${mode} | ${name} | ${columns.map((c) => cell(mine, c)).join(" | ")} |`)
+      lines.push(`| ${peak}, ${mode} | ${variant.name} | ${columns.map((c) => cell(mine, c)).join(" | ")} |`)
     }
   }
   return lines.join("\n")
+}
+
+/**
+ * Current build against the baseline, per peak and mode: medians over the
+ * passes (ranges in brackets). Empty when no run was a baseline run.
+ */
+export const baselineTable = (runs: ReadonlyArray<RunReport>, baseline: Baseline | undefined): string => {
+  if (baseline === undefined || !runs.some((r) => r.build === "baseline")) return ""
+  return variantsTable(runs, [
+    { name: `${baseline.ref} (${baseline.commit.slice(0, 7)})`, of: (r) => r.build === "baseline" },
+    { name: "this checkout", of: (r) => (r.build ?? "current") === "current" }
+  ], "Library")
 }

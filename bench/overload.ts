@@ -28,6 +28,8 @@
  *          --baseline <git-ref> (also build the server from the library's src/ at that ref, and run it
  *                                alternated with this checkout's in every pass: before/after from one run;
  *                                a side-by-side table; its runs' files are suffixed -baseline)
+ *          --line effect3|effect4 (which Effect line's example app; default effect3)
+ *          --lines effect3,effect4 (both, alternated in every pass, and a side-by-side table: lines.ts)
  *
  * The server runs with a probe (`probe.ts`, `--import`ed): its event-loop
  * delay (p50/p99/max) and GC pauses (count, total, longest, scavenges) per
@@ -58,8 +60,9 @@ import { latenciesBetween, median, percentile, type SecondRow } from "./load/agg
 import { secondsToCsv, toCsv } from "./load/csv.js"
 import { runLoad } from "./load/runner.js"
 import { serverFigures, serverFiguresLine, type ServerSecond, serverSecondsFromProbe } from "./load/server-seconds.js"
-import { type Baseline, baselineTable, prepareBaseline } from "./baseline.js"
-import { buildScript, buildServer } from "./build.js"
+import { type Baseline, baselineTable } from "./baseline.js"
+import { buildScript } from "./build.js"
+import { effect3Only, idSuffix, linesOutDir, linesTable, parseLines, passOrder, prepareServers, type Server, serversNote } from "./lines.js"
 import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
 import { parseSweep, sweepSection } from "./sweep.js"
 import {
@@ -110,7 +113,9 @@ const { values: args } = parseArgs({
     "retry-after": { type: "boolean", default: false },
     algorithm: { type: "string", default: "gradient2" },
     "db-sweep": { type: "string" },
-    baseline: { type: "string" }
+    baseline: { type: "string" },
+    line: { type: "string" },
+    lines: { type: "string" }
   }
 })
 
@@ -130,7 +135,8 @@ if (bounded && adaptive) throw new Error("--modes: bounded and adaptive are publ
 const algorithm = parseAlgorithm(args.algorithm)
 const publishedDir = (args.unpinned ? "docs/bench/unpinned" : "docs/bench") + (bounded ? "/bounded" : "") +
   (adaptive ? `/adaptive${algorithm === "gradient2" ? "" : `-${algorithm}`}` : "")
-const outDir = path.resolve(args.out ?? (args.demo ? ".bench-out/demo" : publishedDir))
+const lines = parseLines(args.line, args.lines)
+const outDir = path.resolve(args.out ?? linesOutDir(lines, args.demo ? ".bench-out/demo" : publishedDir))
 const passes = Number.parseInt(args.passes, 10)
 if (!(passes >= 1 && passes <= 10)) throw new Error(`--passes must be 1 to 10, got ${args.passes}`)
 const seedRows = Number(args.rows)
@@ -167,9 +173,8 @@ const pinningUnavailable = (): string | undefined => {
 
 /** Set once the database is known: the server's CPU list, if pinned. */
 let serverCpus: string | undefined
-let serverEntry = "examples/server.ts"
-/** With `--baseline`: the server built from the ref's library. */
-let baselineEntry: string | undefined
+/** Every server a pass runs: each of `--lines`, or this checkout's and `--baseline`'s. */
+let servers: ReadonlyArray<Server> = []
 let baseline: Baseline | undefined
 /** The probe preload, built to plain JS (the `--tsx` server loads the TypeScript). */
 let probeModule = path.resolve("bench/probe.ts")
@@ -255,15 +260,16 @@ const runOnce = async (
   mode: Mode,
   peak: number,
   pass: number,
-  build: "current" | "baseline" = "current",
+  served: Server,
   sweepCapacity?: number
 ): Promise<RunReport> => {
-  const id = `${database}-${mode}-${peak}${sweepCapacity === undefined ? "" : `-db${sweepCapacity}`}${build === "baseline" ? "-baseline" : ""}`
+  const { build, line } = served
+  const id = `${database}-${mode}-${peak}${sweepCapacity === undefined ? "" : `-db${sweepCapacity}`}${idSuffix(served)}`
   // The last pass is the published one; earlier passes keep their files out of docs/.
   const runDir = pass === passes ? outDir : path.resolve(".bench-out", `pass-${pass}`, path.relative(process.cwd(), outDir))
   const p = preset(presetName, peak, Number(args.scale))
   const port = await freePort()
-  const labelled = { database, mode, peak, pinned, build }
+  const labelled = { database, mode, peak, pinned, build, line }
   console.log(
     `\n## Pass ${pass}/${passes}: ${label(labelled)}${sweepCapacity === undefined ? "" : `, Db fixed at ${sweepCapacity}`} (${p.durationMs / 1000} s, server on port ${port})`
   )
@@ -271,7 +277,8 @@ const runOnce = async (
   fs.mkdirSync(path.dirname(probeFile), { recursive: true })
   fs.rmSync(probeFile, { force: true })
   const server = await startServer({
-    entry: build === "baseline" ? baselineEntry! : serverEntry,
+    entry: served.entry,
+    node: served.node,
     ...(serverCpus === undefined ? {} : { cpus: serverCpus }),
     port,
     env: { ...serverEnv(db, mode, sweepCapacity ?? dbConcurrency), PROBE_FILE: probeFile },
@@ -406,6 +413,7 @@ const runOnce = async (
     server: serverLoop,
     fileP99WorstSecondMs,
     build,
+    line,
     starved
   }
 }
@@ -473,21 +481,10 @@ const machine = () => {
 
 const main = async () => {
   let db: Database | undefined
-  if (!args.tsx) {
-    const built = await buildServer()
-    serverEntry = path.relative(process.cwd(), built.entry)
-    console.log(`server: ${serverEntry} under node ${process.version} (built from examples/ and src/ with esbuild)`)
-    probeModule = await buildScript("bench/probe.ts", ".bench-out/build-probe/probe.mjs")
-  } else {
-    console.log(`server: ${serverEntry} under node --import tsx`)
-  }
-  if (args.baseline !== undefined) {
-    if (args.tsx) throw new Error("--baseline builds the server; it cannot be combined with --tsx")
-    baseline = prepareBaseline(args.baseline, ".bench-out")
-    const built = await buildServer(".bench-out/build-baseline", "examples/server.ts", baseline.librarySrc)
-    baselineEntry = path.relative(process.cwd(), built.entry)
-    console.log(`baseline: ${baselineEntry}, the library's src/ at ${baseline.ref} (${baseline.commit})`)
-  }
+  const prepared = await prepareServers({ lines, tsx: args.tsx, baselineRef: args.baseline })
+  servers = prepared.servers
+  baseline = prepared.baseline
+  if (!args.tsx) probeModule = await buildScript("bench/probe.ts", ".bench-out/build-probe/probe.mjs")
   if (database === "postgres") {
     const unavailable = pinningUnavailable()
     db = await acquireDatabase({
@@ -533,16 +530,17 @@ const main = async () => {
     for (let pass = 1; pass <= passes; pass++) {
       for (const peak of peaks) {
         for (const mode of modes) {
-          // With a baseline, each mode runs twice in a row, the order swapped every pass.
-          const builds = baseline === undefined ? (["current"] as const) : pass % 2 === 1 ? (["baseline", "current"] as const) : (["current", "baseline"] as const)
-          for (const build of builds) {
+          // With a baseline or several lines, each mode runs once per server in a row, the order swapped every pass.
+          for (const server of passOrder(servers, pass)) {
             if (allRuns.length > 0) await settle(db)
-            allRuns.push(await runOnce(db, mode, peak, pass, build))
+            allRuns.push(await runOnce(db, mode, peak, pass, server))
           }
         }
         for (const capacity of sweep) {
-          await settle(db)
-          allRuns.push(await runOnce(db, "with", peak, pass, "current", capacity))
+          for (const server of passOrder(servers, pass).filter((s) => s.build === "current")) {
+            await settle(db)
+            allRuns.push(await runOnce(db, "with", peak, pass, server, capacity))
+          }
         }
       }
     }
@@ -557,13 +555,14 @@ const main = async () => {
   const queueBound = queueBoundSection(mainRuns)
   const adaptiveBlock = adaptiveSection(mainRuns)
   const beforeAfter = baselineTable(mainRuns, baseline)
+  const byLine = linesTable(mainRuns)
   const summary = [
     `Machine: ${machine()}. Load generator: the benchmark's own process (undici, closed loop${
       args["retry-after"] ? "; a VU that gets a 503 waits its Retry-After" : ""
     }). ` +
       `Database: ${db === undefined ? "embedded PGlite (the app's default)" : `PostgreSQL (${db.origin.replace(/ \(.*/, "")}), pool 100 connections in both modes`}. ` +
       `Preset: ${presetName}. Limiter timeout 2 s, Db capacity ${args["db-concurrency"]}, Fs capacity 10, client timeout 6 s. ` +
-      `Server: ${args.tsx ? "node --import tsx examples/server.ts" : "the example built to plain JS, under node"}; ${pinningNote}.` +
+      `${serversNote(servers)}; ${pinningNote}.` +
       (db === undefined ? "" : ` PostgreSQL max_parallel_workers_per_gather = ${parallelWorkers}.`) +
       (nodeOptions === "" ? " Server heap: V8's default budget." : ` Server NODE_OPTIONS: ${nodeOptions}.`) +
       (args["node-flags"] === undefined ? "" : ` Server node flags: ${args["node-flags"]}.`) +
@@ -579,6 +578,7 @@ const main = async () => {
     ...(beforeAfter === ""
       ? []
       : [`Before/after, alternated in this run (${passes} pass${passes > 1 ? "es" : ""}; medians, ranges in brackets):`, "", beforeAfter, ""]),
+    ...(byLine === "" ? [] : [`The Effect lines, alternated in this run (${passes} pass${passes > 1 ? "es" : ""}; medians, ranges in brackets):`, "", byLine, ""]),
     summaryTable(runs),
     "",
     acceptanceTable(runs),
@@ -589,10 +589,10 @@ const main = async () => {
   console.log(`\n${summary}`)
   fs.writeFileSync(
     path.join(outDir, "results.json"),
-    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, baseline, runs: allRuns }, null, 2)
+    JSON.stringify({ machine: machine(), preset: presetName, pinning: pinningNote, parallelWorkers, baseline, lines, runs: allRuns }, null, 2)
   )
-  // A before/after set is an experiment: it never replaces the published block.
-  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir) && baseline === undefined) {
+  // A before/after set, or one with the Effect 4 line, is an experiment: it never replaces the published block.
+  if (presetName === "full" && database === "postgres" && outDir === path.resolve(publishedDir) && baseline === undefined && effect3Only(lines)) {
     const doc = "docs/benchmarks.md"
     const before = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Overload benchmark\n"
     // bench:summary, bench:summary-unpinned, bench:summary-bounded, bench:summary-adaptive, … (-unpinned).

@@ -5,6 +5,7 @@
 import type { Check, Figures } from "./load/acceptance.js"
 import { median } from "./load/aggregate.js"
 import type { SpikeCost } from "./load/spike-cost.js"
+import { type Line, lineName } from "./lines.js"
 import type { Mode } from "./modes.js"
 import type { ProcessSummary } from "./procstat.js"
 import type { ServerFigures } from "./load/server-seconds.js"
@@ -43,6 +44,8 @@ export interface RunReport {
   readonly fileP99WorstSecondMs?: number | undefined
   /** Which library build served the run: this checkout's, or `--baseline`'s (absent: this checkout). */
   readonly build?: "current" | "baseline" | undefined
+  /** Which Effect line's example served the run (`--line`, `--lines`); absent in runs from before there were two. */
+  readonly line?: Line | undefined
   /** The server's main thread per spike second: ms waiting for a CPU (median, worst), ms on one (median). */
   readonly starved?:
     | { readonly medianMs: number; readonly worstMs: number; readonly runMedianMs: number; readonly preemptionsMedian: number }
@@ -81,12 +84,14 @@ const modeLabels: Record<Mode, string> = {
 
 /**
  * A short label for a run, e.g. "PostgreSQL, with limiting, peak 150" (", unpinned" when it was);
- * a `bounded` run: "PostgreSQL, with limiting, queue bound 2×capacity, peak 600".
+ * a `bounded` run: "PostgreSQL, with limiting, queue bound 2×capacity, peak 600"; then its
+ * line, when known: "embedded, with limiting, peak 600, Effect 4".
  */
-export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned"> & Pick<Partial<RunReport>, "build">): string =>
+export const label = (r: Pick<RunReport, "database" | "mode" | "peak" | "pinned"> & Pick<Partial<RunReport>, "build" | "line">): string =>
   `${r.database === "postgres" ? "PostgreSQL" : "embedded"}, ${modeLabels[r.mode]}, peak ${r.peak}` +
   (r.pinned || r.database !== "postgres" ? "" : ", unpinned") +
-  (r.build === "baseline" ? ", baseline library" : "")
+  (r.build === "baseline" ? ", baseline library" : "") +
+  (r.line === undefined ? "" : `, ${lineName(r.line)}`)
 
 /** The summary table: one row per run. */
 export const summaryTable = (runs: ReadonlyArray<RunReport>): string => {

@@ -45,6 +45,8 @@ export interface StartOptions {
   readonly cpus?: string
   /** Flags for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
   readonly nodeFlags?: ReadonlyArray<string>
+  /** The node binary (default: the one running this process); the Effect 4 line needs Node >= 22.19. */
+  readonly node?: string
 }
 
 const exited = (child: ChildProcess) =>
@@ -67,9 +69,10 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
     ...(options.nodeFlags ?? []),
     ...(/\.m?js$/.test(options.entry) ? [options.entry] : ["--import", "tsx", options.entry])
   ]
+  const node = options.node ?? process.execPath
   const [command, argv] = options.cpus === undefined
-    ? [process.execPath, nodeArgs]
-    : ["taskset", ["-c", options.cpus, process.execPath, ...nodeArgs]]
+    ? [node, nodeArgs]
+    : ["taskset", ["-c", options.cpus, node, ...nodeArgs]]
   const child = spawn(command, argv, {
     cwd: options.cwd ?? process.cwd(),
     env,

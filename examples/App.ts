@@ -13,7 +13,7 @@ import { DataFile } from "./files.js"
 import { Messages } from "./Messages.js"
 import { metricsHandler, PrometheusMetrics } from "./Metrics.js"
 import { Db, Fs, LimiterLive } from "./Resources.js"
-import { users } from "./seed.js"
+import { users } from "./shared/seedData.js"
 
 /**
  * `?user_id=N`, 1 to 1000. It defaults to 1, like the original, which always

@@ -42,7 +42,7 @@ export const databaseUrl = Config.option(Config.redacted("DATABASE_URL"))
 /**
  * `DB_POOL_SIZE`: the connection pool's size. Default: 100 for PostgreSQL
  * (the benchmark's pool, large on purpose so that only the limiter bounds
- * the load), 1 for the embedded database (see `embedded/EmbeddedPostgres.ts`).
+ * the load), 1 for the embedded database (see `shared/embedded/pgliteWorker.ts`).
  */
 export const poolSize = Config.option(positiveInteger("DB_POOL_SIZE"))
 

@@ -15,7 +15,7 @@ import { seed } from "./seed.js"
 /** PostgreSQL's default pool: the benchmark's 100 connections. */
 const postgresPoolSize = 100
 
-/** The embedded database's default pool: see `embedded/EmbeddedPostgres.ts`. */
+/** The embedded database's default pool: see `shared/embedded/pgliteWorker.ts`. */
 const embeddedPoolSize = 1
 
 const seeded = (rows: number) => Layer.effectDiscard(seed(rows))

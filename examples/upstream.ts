@@ -3,7 +3,9 @@
  * outbound example reproduces. It admits at most `limit` requests in any
  * sliding `window` and at most `maxConcurrent` at once, and answers 429 with
  * `Retry-After` beyond either. Used by `examples/outbound.ts`,
- * `bench/outbound.ts` and the tests.
+ * `bench/outbound.ts` and the tests. The rules are `upstreamServer.ts`'s
+ * (Effect-free, shared with the Effect 4 line's tests); this serves them
+ * with the Effect 3 line's `NodeHttpServer`.
  *
  *   GET /items/:id  → 200 {"id": ":id"} after `latency`
  *
@@ -14,6 +16,7 @@ import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
+import { Admission, tooManyRequestsBody, type UpstreamStats } from "./upstreamServer.js"
 
 export interface UpstreamOptions {
   /** Requests admitted per sliding window. Default 100. */
@@ -26,18 +29,7 @@ export interface UpstreamOptions {
   readonly latency?: Duration.DurationInput
 }
 
-export interface UpstreamStats {
-  /** Requests served with 200. */
-  readonly admitted: number
-  /** 429s because the window was full. */
-  readonly rejectedRate: number
-  /** 429s because `maxConcurrent` were being served. */
-  readonly rejectedConcurrency: number
-  /** The most requests served at once. */
-  readonly peakConcurrent: number
-  /** The most admitted requests in one window. */
-  readonly peakInWindow: number
-}
+export type { UpstreamStats }
 
 export interface UpstreamService {
   /** `http://127.0.0.1:<port>` */
@@ -52,73 +44,30 @@ export interface UpstreamService {
 
 export class Upstream extends Context.Tag("examples/Upstream")<Upstream, UpstreamService>() {}
 
-/** The sliding window: admission times (ms, monotonic), oldest first, in a ring buffer of `limit` slots. */
-class SlidingWindow {
-  private readonly times: Float64Array
-  private start = 0
-  private size = 0
-
-  constructor(readonly limit: number, readonly windowMs: number) {
-    this.times = new Float64Array(limit)
-  }
-
-  private evict(now: number) {
-    while (this.size > 0 && this.times[this.start]! <= now - this.windowMs) {
-      this.start = (this.start + 1) % this.limit
-      this.size--
-    }
-  }
-
-  /** Admits `now` if fewer than `limit` were admitted in (now - window, now]; otherwise answers how long until a slot frees. */
-  tryAdmit(now: number): { readonly admitted: true; readonly inWindow: number } | { readonly admitted: false; readonly waitMs: number } {
-    this.evict(now)
-    if (this.size >= this.limit) return { admitted: false, waitMs: this.times[this.start]! + this.windowMs - now }
-    this.times[(this.start + this.size) % this.limit] = now
-    this.size++
-    return { admitted: true, inWindow: this.size }
-  }
-
-  clear() {
-    this.start = 0
-    this.size = 0
-  }
-}
-
-const tooManyRequests = (retryAfterSeconds: number, reason: string) =>
-  HttpServerResponse.unsafeJson({ detail: `Too many requests: ${reason}` }, {
+const tooManyRequests = (retryAfterSeconds: number, detail: string) =>
+  HttpServerResponse.text(tooManyRequestsBody(detail), {
     status: 429,
+    contentType: "application/json",
     headers: { "retry-after": String(retryAfterSeconds) }
   })
 
 /** The upstream as an app, with its counters: no server of its own, for tests that serve it themselves. */
 export const makeApp = (options: UpstreamOptions = {}) => {
-  const limit = options.limit ?? 100
   const window = Duration.decode(options.window ?? "1 second")
-  const maxConcurrent = options.maxConcurrent ?? 10
   const latency = Duration.decode(options.latency ?? "40 millis")
-  const sliding = new SlidingWindow(limit, Duration.toMillis(window))
-  let inFlight = 0
-  let counters = { admitted: 0, rejectedRate: 0, rejectedConcurrency: 0, peakConcurrent: 0, peakInWindow: 0 }
+  const admission = new Admission({
+    limit: options.limit,
+    windowMs: Duration.toMillis(window),
+    maxConcurrent: options.maxConcurrent
+  })
 
   const serve = Effect.gen(function*() {
     const { id } = yield* HttpRouter.params
-    if (inFlight >= maxConcurrent) {
-      counters.rejectedConcurrency++
-      return tooManyRequests(1, `more than ${maxConcurrent} concurrent requests`)
-    }
-    const verdict = sliding.tryAdmit(performance.now())
-    if (!verdict.admitted) {
-      counters.rejectedRate++
-      // Retry-After is whole seconds: round up, so a client that obeys it finds a slot.
-      return tooManyRequests(Math.max(1, Math.ceil(verdict.waitMs / 1000)), `more than ${limit} requests per ${Duration.format(window)}`)
-    }
-    counters.admitted++
-    inFlight++
-    counters.peakConcurrent = Math.max(counters.peakConcurrent, inFlight)
-    counters.peakInWindow = Math.max(counters.peakInWindow, verdict.inWindow)
+    const verdict = admission.enter()
+    if (!verdict.admitted) return tooManyRequests(verdict.retryAfterSeconds, verdict.detail)
     return yield* Effect.sleep(latency).pipe(
       Effect.as(HttpServerResponse.unsafeJson({ id })),
-      Effect.ensuring(Effect.sync(() => inFlight--))
+      Effect.ensuring(Effect.sync(verdict.done))
     )
   })
 
@@ -126,12 +75,9 @@ export const makeApp = (options: UpstreamOptions = {}) => {
     HttpRouter.get("/items/:id", serve),
     HttpRouter.catchAll(() => HttpServerResponse.empty({ status: 400 }))
   )
-  const stats = Effect.sync((): UpstreamStats => ({ ...counters }))
-  const reset = Effect.sync(() => {
-    counters = { admitted: 0, rejectedRate: 0, rejectedConcurrency: 0, peakConcurrent: 0, peakInWindow: 0 }
-    sliding.clear()
-  })
-  return { app, limit, window, maxConcurrent, stats, reset }
+  const stats = Effect.sync(() => admission.stats())
+  const reset = Effect.sync(() => admission.reset())
+  return { app, limit: admission.limit, window, maxConcurrent: admission.maxConcurrent, stats, reset }
 }
 
 /** Starts the upstream on an ephemeral port on 127.0.0.1 for the lifetime of the layer. */

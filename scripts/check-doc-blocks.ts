@@ -5,7 +5,8 @@
  *   npm run check:docs
  *
  * The convention: every ```ts (or ```typescript) block in README.md,
- * CONTRIBUTING.md, docs/**\/*.md and the JSDoc comments of src/*.ts is a
+ * CONTRIBUTING.md, docs/**\/*.md, the packages' README.md and the JSDoc
+ * comments of src/*.ts and packages/effect4/src/*.ts is a
  * complete module — it imports what it uses and declares what it names — and
  * it is checked. There is no opt-out: what is not code goes in prose or in a
  * ```text block. docs/api is left out: `npm run docgen` generates it from the
@@ -21,6 +22,11 @@
  * every block is a module (`moduleDetection: "force"`), and of the unused
  * names only imports are errors, since a snippet's point is often a value it
  * declares and does not use (a layer, a program).
+ *
+ * A block that imports `@effect-concurrency-limiter/effect4`, and every block
+ * of packages/effect4's JSDoc, is the Effect 4 line's: it is checked in a
+ * second program, with packages/effect4/tsconfig.json and as a file in that
+ * directory, so that `effect` resolves to Effect 4 there.
  *
  * Errors are printed at the doc's line and column (`README.md:131:7`), and any
  * error makes the exit code 1.
@@ -41,17 +47,19 @@ interface Block {
   readonly origins: ReadonlyArray<{ readonly line: number; readonly column: number }>
   /** The in-memory file the block is checked as. */
   readonly fileName: string
+  /** The Effect line whose program checks it. */
+  readonly line: Line
 }
 
 /** A line of a doc, with where its text starts (after a list item's or a comment's indentation). */
-interface Line {
+interface DocLine {
   readonly text: string
   readonly line: number
   readonly column: number
 }
 
 const markdownFiles = (): Array<string> => {
-  const files = ["README.md", "CONTRIBUTING.md"].filter((file) => fs.existsSync(path.join(root, file)))
+  const files = ["README.md", "CONTRIBUTING.md", "packages/effect4/README.md", "packages/core/README.md"].filter((file) => fs.existsSync(path.join(root, file)))
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const relative = path.posix.join(dir, entry.name)
@@ -66,17 +74,30 @@ const markdownFiles = (): Array<string> => {
   return files.sort()
 }
 
-/** The public modules, whose JSDoc examples are checked too. */
+/** The public modules of both lines, whose JSDoc examples are checked too. */
 const sourceFiles = (): Array<string> =>
-  fs.readdirSync(path.join(root, "src")).filter((file) => file.endsWith(".ts")).map((file) => `src/${file}`).sort()
+  ["src", "packages/effect4/src"].flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir)).filter((file) => file.endsWith(".ts")).map((file) => `${dir}/${file}`).sort()
+  )
+
+/** The two programs: the Effect 3 line's at the root, the Effect 4 line's in its package. */
+interface Line {
+  readonly name: string
+  /** The directory the line's blocks are checked in, and whose tsconfig.json they use. */
+  readonly dir: string
+}
+const effect3: Line = { name: "Effect 3", dir: root }
+const effect4: Line = { name: "Effect 4", dir: path.join(root, "packages/effect4") }
+const lineOf = (doc: string, code: string): Line =>
+  doc.startsWith("packages/effect4/") || /from\s+["']@effect-concurrency-limiter\/effect4(\/[^"']*)?["']/.test(code) ? effect4 : effect3
 
 const readLines = (doc: string): Array<string> => fs.readFileSync(path.join(root, doc), "utf8").split(/\r?\n/)
 
-const markdownLines = (doc: string): Array<Line> => readLines(doc).map((text, i) => ({ text, line: i + 1, column: 1 }))
+const markdownLines = (doc: string): Array<DocLine> => readLines(doc).map((text, i) => ({ text, line: i + 1, column: 1 }))
 
 /** The lines inside JSDoc comments, without their ` * ` margin. */
-const jsDocLines = (doc: string): Array<Line> => {
-  const lines: Array<Line> = []
+const jsDocLines = (doc: string): Array<DocLine> => {
+  const lines: Array<DocLine> = []
   let inside = false
   readLines(doc).forEach((text, i) => {
     if (!inside && /^\s*\/\*\*/.test(text)) inside = true
@@ -96,7 +117,7 @@ const jsDocLines = (doc: string): Array<Line> => {
 const openingFence = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)/
 const isTypeScript = (info: string): boolean => ["ts", "typescript"].includes(info.toLowerCase())
 
-const extractBlocks = (doc: string, lines: ReadonlyArray<Line>): Array<Block> => {
+const extractBlocks = (doc: string, lines: ReadonlyArray<DocLine>): Array<Block> => {
   const blocks: Array<Block> = []
   for (let i = 0; i < lines.length; i++) {
     const open = openingFence.exec(lines[i]!.text)
@@ -111,12 +132,15 @@ const extractBlocks = (doc: string, lines: ReadonlyArray<Line>): Array<Block> =>
         return { text: text.slice(indent), line, column: column + indent }
       })
       const fenceLine = lines[i]!.line
+      const code = body.map(({ text }) => text).join("\n") + "\n"
+      const line = lineOf(doc, code)
       blocks.push({
         doc,
         fenceLine,
-        code: body.map(({ text }) => text).join("\n") + "\n",
+        code,
         origins: body,
-        fileName: path.join(root, ".doc-blocks", `${doc.replaceAll("/", "_")}-${fenceLine}.ts`)
+        fileName: path.join(line.dir, ".doc-blocks", `${doc.replaceAll("/", "_")}-${fenceLine}.ts`),
+        line
       })
     }
     i = end
@@ -124,11 +148,11 @@ const extractBlocks = (doc: string, lines: ReadonlyArray<Line>): Array<Block> =>
   return blocks
 }
 
-const readCompilerOptions = (): ts.CompilerOptions => {
-  const configPath = path.join(root, "tsconfig.json")
+const readCompilerOptions = (dir: string): ts.CompilerOptions => {
+  const configPath = path.join(dir, "tsconfig.json")
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile)
   if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"))
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root, undefined, configPath)
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dir, undefined, configPath)
   return {
     ...parsed.options,
     noEmit: true,
@@ -155,12 +179,11 @@ const isInImport = (sourceFile: ts.SourceFile, position: number): boolean => {
   return found
 }
 
-const main = (): number => {
-  const docs = [...markdownFiles(), ...sourceFiles()]
-  const blocks = docs.flatMap((doc) => extractBlocks(doc, doc.endsWith(".md") ? markdownLines(doc) : jsDocLines(doc)))
+/** Checks one line's blocks; the number of errors. */
+const check = (line: Line, blocks: ReadonlyArray<Block>, docCount: number): number => {
   const byFileName = new Map(blocks.map((block) => [block.fileName, block]))
 
-  const options = readCompilerOptions()
+  const options = readCompilerOptions(line.dir)
   const host = ts.createCompilerHost(options, true)
   const { fileExists, getSourceFile, readFile } = host
   host.fileExists = (fileName) => byFileName.has(fileName) || fileExists.call(host, fileName)
@@ -216,7 +239,7 @@ const main = (): number => {
   }
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
-  const summary = `${blocks.length} TypeScript blocks in ${docs.length} files, checked in ${seconds} s`
+  const summary = `${line.name}: ${blocks.length} TypeScript blocks in ${docCount} files, checked in ${seconds} s`
   if (diagnostics.length === 0) {
     console.log(`${summary}: no errors.`)
     return 0
@@ -226,7 +249,18 @@ const main = (): number => {
       (failed.size > 0 ? ` (${[...failed].map((block) => `${block.doc}:${block.fenceLine}`).join(", ")})` : "") +
       "."
   )
-  return 1
+  return diagnostics.length
+}
+
+const main = (): number => {
+  const docs = [...markdownFiles(), ...sourceFiles()]
+  const blocks = docs.flatMap((doc) => extractBlocks(doc, doc.endsWith(".md") ? markdownLines(doc) : jsDocLines(doc)))
+  let errors = 0
+  for (const line of [effect3, effect4]) {
+    const own = blocks.filter((block) => block.line === line)
+    errors += check(line, own, new Set(own.map((block) => block.doc)).size)
+  }
+  return errors === 0 ? 0 : 1
 }
 
 process.exitCode = main()

@@ -38,6 +38,8 @@
  *
  * @since 0.3.0
  */
+import * as Definitions from "@effect-concurrency-limiter/core/metrics/definitions"
+import * as Labels from "@effect-concurrency-limiter/core/metrics/labels"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
@@ -59,9 +61,7 @@ import * as MetricLabel from "effect/MetricLabel"
  * @since 0.3.0
  * @category gauges
  */
-export const capacity = Metric.gauge("limiter_capacity", {
-  description: "The permits a resource may have in use at once."
-})
+export const capacity = Metric.gauge(Definitions.capacity.name, { description: Definitions.capacity.help })
 
 /**
  * The permits of a resource in use now. It may exceed the capacity for a
@@ -81,9 +81,7 @@ export const capacity = Metric.gauge("limiter_capacity", {
  * @since 0.3.0
  * @category gauges
  */
-export const inUse = Metric.gauge("limiter_in_use", {
-  description: "The permits of a resource in use now."
-})
+export const inUse = Metric.gauge(Definitions.inUse.name, { description: Definitions.inUse.help })
 
 /**
  * The requests queued for a resource now.
@@ -102,9 +100,7 @@ export const inUse = Metric.gauge("limiter_in_use", {
  * @since 0.3.0
  * @category gauges
  */
-export const waiting = Metric.gauge("limiter_waiting", {
-  description: "The requests queued for a resource now."
-})
+export const waiting = Metric.gauge(Definitions.waiting.name, { description: Definitions.waiting.help })
 
 /**
  * The concurrency limit of a resource whose capacity is an adaptive `Limit`,
@@ -125,9 +121,7 @@ export const waiting = Metric.gauge("limiter_waiting", {
  * @since 0.3.0
  * @category gauges
  */
-export const limit = Metric.gauge("limiter_limit", {
-  description: "The concurrency limit an adaptive resource's algorithm has set."
-})
+export const limit = Metric.gauge(Definitions.limit.name, { description: Definitions.limit.help })
 
 /**
  * The permits a partition of a resource is guaranteed under contention.
@@ -146,9 +140,7 @@ export const limit = Metric.gauge("limiter_limit", {
  * @since 0.3.0
  * @category gauges
  */
-export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", {
-  description: "The permits a partition of a resource is guaranteed under contention."
-})
+export const partitionGuaranteed = Metric.gauge(Definitions.partitionGuaranteed.name, { description: Definitions.partitionGuaranteed.help })
 
 /**
  * The permits a partition of a resource has in use now, its guarantee and
@@ -168,9 +160,7 @@ export const partitionGuaranteed = Metric.gauge("limiter_partition_guaranteed", 
  * @since 0.3.0
  * @category gauges
  */
-export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
-  description: "The permits a partition of a resource has in use now."
-})
+export const partitionInUse = Metric.gauge(Definitions.partitionInUse.name, { description: Definitions.partitionInUse.help })
 
 /**
  * The requests of a partition queued for a resource now.
@@ -189,9 +179,7 @@ export const partitionInUse = Metric.gauge("limiter_partition_in_use", {
  * @since 0.3.0
  * @category gauges
  */
-export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
-  description: "The requests of a partition queued for a resource now."
-})
+export const partitionWaiting = Metric.gauge(Definitions.partitionWaiting.name, { description: Definitions.partitionWaiting.help })
 
 /**
  * The buckets of both histograms, in seconds: 1 ms doubling to 32.768 s,
@@ -213,7 +201,7 @@ export const partitionWaiting = Metric.gauge("limiter_partition_waiting", {
  * @since 0.3.0
  * @category constants
  */
-export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 17 })
+export const boundaries = MetricBoundaries.fromIterable(Definitions.boundaries)
 
 /**
  * How long each acquisition waited for its permit, in seconds (zero when it
@@ -233,11 +221,7 @@ export const boundaries = MetricBoundaries.exponential({ start: 0.001, factor: 2
  * @since 0.3.0
  * @category histograms
  */
-export const waitTime = Metric.histogram(
-  "limiter_wait_seconds",
-  boundaries,
-  "How long each acquisition of a resource waited, in seconds."
-)
+export const waitTime = Metric.histogram(Definitions.waitTime.name, boundaries, Definitions.waitTime.help)
 
 /**
  * How long each permit was held, from its grant to its release, in seconds.
@@ -256,11 +240,7 @@ export const waitTime = Metric.histogram(
  * @since 0.3.0
  * @category histograms
  */
-export const holdTime = Metric.histogram(
-  "limiter_hold_seconds",
-  boundaries,
-  "How long each permit of a resource was held, in seconds."
-)
+export const holdTime = Metric.histogram(Definitions.holdTime.name, boundaries, Definitions.holdTime.help)
 
 /**
  * How an acquisition ended: it got its permit, its deadline passed, the
@@ -281,7 +261,7 @@ export const holdTime = Metric.histogram(
  * @since 0.3.0
  * @category models
  */
-export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
+export type Outcome = Definitions.Outcome
 
 /**
  * Acquisitions by outcome, tagged `outcome` (see `Outcome`). Exported to
@@ -301,8 +281,8 @@ export type Outcome = "acquired" | "timeout" | "queue-full" | "interrupted"
  * @since 0.3.0
  * @category counters
  */
-export const acquisitions = Metric.counter("limiter_acquisitions", {
-  description: "Acquisitions of a resource, by outcome.",
+export const acquisitions = Metric.counter(Definitions.acquisitions.name, {
+  description: Definitions.acquisitions.help,
   incremental: true
 })
 
@@ -322,14 +302,7 @@ export const acquisitions = Metric.counter("limiter_acquisitions", {
  * @since 0.5.0
  * @category models
  */
-export interface SeriesLabels {
-  /** The limiter's `name`. Default `"default"`. */
-  readonly limiter?: string | undefined
-  readonly resource: string
-  readonly partition?: string | undefined
-  readonly outcome?: Outcome | undefined
-  readonly algorithm?: string | undefined
-}
+export interface SeriesLabels extends Labels.SeriesLabels {}
 
 /**
  * `metric` tagged with a limiter's labels in the order the limiter writes
@@ -354,10 +327,5 @@ export interface SeriesLabels {
  * @since 0.5.0
  * @category utils
  */
-export const series = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, labels: SeriesLabels): Metric.Metric<Type, In, Out> => {
-  const tags = [MetricLabel.make("limiter", labels.limiter ?? "default"), MetricLabel.make("resource", labels.resource)]
-  if (labels.partition !== undefined) tags.push(MetricLabel.make("partition", labels.partition))
-  if (labels.outcome !== undefined) tags.push(MetricLabel.make("outcome", labels.outcome))
-  if (labels.algorithm !== undefined) tags.push(MetricLabel.make("algorithm", labels.algorithm))
-  return Metric.taggedWithLabels(metric, tags)
-}
+export const series = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, labels: SeriesLabels): Metric.Metric<Type, In, Out> =>
+  Metric.taggedWithLabels(metric, Labels.seriesAttributes(labels).map(([key, value]) => MetricLabel.make(key, value)))

@@ -16,7 +16,7 @@ import * as Net from "node:net"
 import { AppLive, routes } from "../examples/App.js"
 import { Db } from "../examples/Resources.js"
 import { fileSize } from "../examples/files.js"
-import { generate } from "../examples/seed.js"
+import { generate } from "../examples/shared/seedData.js"
 
 const rows = 3000
 

@@ -22,15 +22,21 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import {
+  hasNoBody,
+  hostOf,
+  isFailureStatus,
+  mayRetry,
+  refusedDescription,
+  retriesStatus
+} from "@effect-concurrency-limiter/core/outbound/exchange"
+import { hostPrefix } from "@effect-concurrency-limiter/core/outbound/options"
 import type { BusyError } from "../BusyError.js"
 import * as Limiter from "../Limiter.js"
 import type * as LimitedHttpClient from "../LimitedHttpClient.js"
 import type { LimiterConfigError } from "../LimiterConfigError.js"
 import { validateHost, validateOptions, type ValidOptions, type ValidRetry } from "./limitedHttpClientOptions.js"
 import { parseRetryAfter } from "./retryAfter.js"
-
-/** RFC 9110 §9.2.2: a request with one of these methods may be sent twice with the effect of once. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 
 /** What the retry schedule sees after each retryable answer. */
 interface RetryInput {
@@ -67,11 +73,10 @@ interface Policy {
 
 /**
  * How the call ended, for the permits' release (and so for an adaptive
- * limit): a 429 or a 5xx is the upstream saying it is overloaded or broken,
- * a failure to learn from like any other; any other answer is a success.
+ * limit): a 429 or a 5xx is a failure to learn from (`isFailureStatus`).
  */
 const endingOf = (response: HttpClientResponse.HttpClientResponse): Exit.Exit<void, number> =>
-  response.status === 429 || response.status >= 500 ? Exit.fail(response.status) : Exit.void
+  isFailureStatus(response.status) ? Exit.fail(response.status) : Exit.void
 
 /** The permits of a body nobody started reading go back as an interruption would: the hold says nothing of the upstream. */
 const unread = Exit.interrupt(FiberId.none)
@@ -174,7 +179,7 @@ const respond = (
   response: HttpClientResponse.HttpClientResponse,
   scope: Scope.CloseableScope
 ): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
-  if (hasNoBody(request, response)) return Effect.as(Scope.close(scope, endingOf(response)), response)
+  if (hasNoBody(request.method, response.status, response.headers["content-length"])) return Effect.as(Scope.close(scope, endingOf(response)), response)
   const limited = new LimitedResponse(response, scope, endingOf(response))
   // Forked from the attempt's uninterruptible region: the sleep must be
   // made interruptible, or stopping the timer would wait it out.
@@ -189,11 +194,6 @@ const respond = (
   )
 }
 
-/** Nothing to read: the exchange is over when the headers arrive, and so is the permit. */
-const hasNoBody = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
-  request.method === "HEAD" || response.status === 204 || response.status === 304 ||
-  response.headers["content-length"] === "0"
-
 type Verdict =
   | { readonly _tag: "Done"; readonly response: HttpClientResponse.HttpClientResponse }
   | { readonly _tag: "Retry"; readonly delay: Duration.Duration; readonly state: unknown; readonly status: number }
@@ -207,7 +207,7 @@ const decide = (
 ): Effect.Effect<Option.Option<Omit<Extract<Verdict, { _tag: "Retry" }>, "_tag">>> => {
   const retry = policy.options.retry
   const schedule = policy.schedule
-  if (!retryable || retry === undefined || schedule === undefined || !retry.statuses.has(response.status)) {
+  if (!retryable || retry === undefined || schedule === undefined || !retriesStatus(retry, response.status)) {
     return Effect.succeedNone
   }
   return Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -274,8 +274,7 @@ const run = <E, R>(
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | BusyError, R> =>
   Effect.flatMap(Effect.serviceOption(Scope.Scope), (outer) => {
-    const retryable = policy.options.retry !== undefined &&
-      (policy.options.retry.nonIdempotent || IDEMPOTENT_METHODS.has(request.method))
+    const retryable = mayRetry(policy.options.retry, request.method)
     const loop = (state: unknown, retries: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E | BusyError, R> =>
       Effect.flatMap(attempt(policy, send, request, outer, retryable, state), (verdict) =>
         verdict._tag === "Done"
@@ -350,15 +349,6 @@ export const make = dual<
     Effect.withSpan("LimitedHttpClient.make", { captureStackTrace: false })
   ))
 
-/** The host a request goes to, as `URL.host` spells it; `undefined` for a URL that does not parse. */
-const hostOf = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
-  try {
-    return new URL(request.url).host
-  } catch {
-    return undefined
-  }
-}
-
 /** @internal */
 export const makeKeyed = dual<
   (
@@ -376,10 +366,10 @@ export const makeKeyed = dual<
     for (const [host, options] of Object.entries(hosts)) {
       const valid = validateHost(host)
       if (Either.isLeft(valid)) return yield* Effect.fail(valid.left)
-      policies.set(host, yield* makePolicy(`hosts[${JSON.stringify(host)}].`, options))
+      policies.set(host, yield* makePolicy(hostPrefix(host), options))
     }
     return decorate(client, (request) => {
-      const host = hostOf(request)
+      const host = hostOf(request.url)
       return host === undefined ? undefined : policies.get(host)
     })
   }).pipe(Effect.withSpan("LimitedHttpClient.makeKeyed", { captureStackTrace: false })))
@@ -408,7 +398,7 @@ export const busyAsRequestError = <R>(
               request,
               reason: "Encode",
               cause: busy,
-              description: `refused locally, not sent: ${busy.message}`
+              description: refusedDescription(busy.message)
             })
           )
       )

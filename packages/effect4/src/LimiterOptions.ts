@@ -73,6 +73,21 @@ export interface Options<Resources extends ReadonlyArray<Resource.Resource.Any>>
   readonly resources: Resources
   /** `false` makes every guard a pass-through. Default `true`. */
   readonly enabled?: boolean | Config.Config<boolean> | undefined
+  /** `false` turns off the `Metrics` module's metrics for this limiter. Default `true`. */
+  readonly metrics?: boolean | Config.Config<boolean> | undefined
+  /**
+   * The limiter's name: the `limiter` attribute of every series of its
+   * metrics, so that two limiters guarding resources of the same name keep
+   * separate series. A non-empty string, or a `Config` of one. Default
+   * `"default"`. Building a limiter whose series a live limiter already
+   * writes in the same `Metric.MetricRegistry` (same name, a resource of the
+   * same name, the same `Metric.CurrentMetricAttributes`) fails with
+   * `LimiterConfigError` on `name`, rather than letting the two overwrite
+   * each other's gauges: name one of them, or turn its `metrics` off. Once a
+   * layer closes, its name is free again. Read once, when the layer is built
+   * (`reload` leaves it).
+   */
+  readonly name?: string | Config.Config<string> | undefined
 }
 
 /**

@@ -46,6 +46,45 @@ export * as Limit from "./Limit.js"
 export * as LimitOptions from "./LimitOptions.js"
 
 /**
+ * Outbound calls under the limiter: an Effect 4 `HttpClient` whose requests
+ * hold their permits until their response bodies are read, keep to a rate
+ * (Effect 4's `RateLimiter`), and retry 429/503 as `Retry-After` says, with
+ * the permits given back while waiting.
+ *
+ * @example
+ * ```ts
+ * import * as FetchHttpClient from "effect/http/FetchHttpClient"
+ * import * as Layer from "effect/Layer"
+ * import { LimitedHttpClient, Limiter, Resource } from "@effect-concurrency-limiter/effect4"
+ *
+ * const Api = Resource.make("Api", { capacity: 10 })
+ *
+ * const HttpClientLive = LimitedHttpClient.layer({ resources: [Api], retry: { times: 5 } }).pipe(
+ *   Layer.provide(FetchHttpClient.layer),
+ *   Layer.provide(Limiter.layer({ timeout: "1 minute", resources: [Api] }))
+ * )
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimitedHttpClient from "./LimitedHttpClient.js"
+
+/**
+ * The options of `LimitedHttpClient` (types only; `LimitedHttpClient`
+ * re-exports them, as `LimitedHttpClient.Options` and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LimitedHttpClientOptions } from "@effect-concurrency-limiter/effect4"
+ *
+ * export const retry: LimitedHttpClientOptions.RetryOptions = { times: 5, maxDelay: "10 seconds" }
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as LimitedHttpClientOptions from "./LimitedHttpClientOptions.js"
+
+/**
  * The limiter service, its layer, and the guards that take permits.
  *
  * @example
@@ -94,6 +133,22 @@ export * as LimiterConfigError from "./LimiterConfigError.js"
  * @since 0.5.0
  */
 export * as LimiterOptions from "./LimiterOptions.js"
+
+/**
+ * The limiter's metrics, as Effect `Metric`s, served to Prometheus by
+ * `effect/observability/PrometheusMetrics`.
+ *
+ * @example
+ * ```ts
+ * import * as Metric from "effect/Metric"
+ * import { Metrics } from "@effect-concurrency-limiter/effect4"
+ *
+ * const dbWaiting = Metric.value(Metrics.series(Metrics.waiting, { resource: "Db" }))
+ * ```
+ *
+ * @since 0.5.0
+ */
+export * as Metrics from "./Metrics.js"
 
 /**
  * One limit across replicas: the permits held in Redis, through the app's

@@ -8,6 +8,7 @@
 import { AdaptiveCapacity as CoreAdaptiveCapacity } from "@effect-concurrency-limiter/core/limit/adaptiveCapacity"
 import type * as Clock from "effect/Clock"
 import type * as Limit from "../Limit.js"
+import type { ResourceMetrics } from "./metrics.js"
 import type { Outcome, SemaphoreImpl } from "./semaphore.js"
 
 /** @internal */
@@ -18,11 +19,13 @@ export class AdaptiveCapacity extends CoreAdaptiveCapacity<Outcome> {
     initial: number,
     semaphore: SemaphoreImpl,
     clock: Clock.Clock,
+    /** The metrics' observer, which also publishes the limit; `null` when they are off. */
+    inner: ResourceMetrics | null,
     /** Reports a defect of the algorithm (the limiter logs it); must not throw. */
     report: (defect: unknown) => void
   ) {
     // Millis with a fractional part: a call faster than a millisecond would
     // otherwise report a round-trip time of 0.
-    super(limit, initial, semaphore, () => Number(clock.currentTimeNanosUnsafe()) / 1_000_000, null, report)
+    super(limit, initial, semaphore, () => Number(clock.currentTimeNanosUnsafe()) / 1_000_000, inner, report)
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The limiter's layer: each resource gets a semaphore (with its queue
- * options and, for an adaptive resource, its `Limit`), one deadline timer
- * serves every waiter, and the service reports, resizes and reloads.
+ * options, its metrics and, for an adaptive resource, its `Limit`), one
+ * deadline timer serves every waiter, and the service reports, resizes and
+ * reloads. Guards are in ./guard.ts, their plan in ./plan.ts.
  *
  * @internal
  */
@@ -24,9 +25,22 @@ import { Deadlines } from "./deadlines.js"
 import { defectReporter } from "./defects.js"
 import { sameDefinition } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
-import { refuse, renderValue, resourceField, validateOrder, validatePartitions, validateResourceList } from "./options.js"
+import { makeSeries, ResourceMetrics } from "./metrics.js"
+import {
+  orDefault,
+  refuse,
+  renderValue,
+  resolveUnknown,
+  resourceField,
+  validateBoolean,
+  validateOrder,
+  validatePartitions,
+  validateResourceList
+} from "./options.js"
 import { attachInternals } from "./plan.js"
 import { SemaphoreImpl } from "./semaphore.js"
+
+export { type RemoteBackend, registerRemote } from "./plan.js"
 
 /** @internal */
 export class LimiterTag extends Context.Service<LimiterTag, Limiter.Service>()("effect-concurrency-limiter/Limiter") {}
@@ -39,6 +53,10 @@ const make = (
     const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
     const rank = yield* Effect.fromResult(validateResourceList(resources))
     let settings = yield* readSettings(options)
+    const metrics = yield* Effect.fromResult(
+      validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true)))
+    )
+    const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
     const clock = yield* Clock.Clock
     // Fibers of the limiter's own (the deadline timer, defect reports) belong
     // to the layer's scope: closing the layer stops them.
@@ -60,12 +78,15 @@ const make = (
         maxWaiting: settings.resources[i].maxWaiting,
         partitions
       })
+      const observer = series === null ? null : new ResourceMetrics(series, resource.name, semaphore, clock)
+      semaphore.observer = observer
       if (Limit.isLimit(resource.capacity)) {
         semaphore.observer = new AdaptiveCapacity(
           resource.capacity,
           settings.resources[i].capacity,
           semaphore,
           clock,
+          observer,
           defectReporter(
             runLog,
             clock,

@@ -8,7 +8,9 @@
  */
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import type * as Resource from "../Resource.js"
 import { AdaptiveCapacity } from "./adaptive.js"
@@ -16,8 +18,21 @@ import type { BusyErrors } from "./busyErrors.js"
 import type { Deadlines } from "./deadlines.js"
 import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
 import { validateTimeout } from "./options.js"
-import type { RemoteBackend } from "./remote.js"
 import { type Queue, type SemaphoreImpl, unsafeImpl } from "./semaphore.js"
+
+/**
+ * A limiter whose permits are held outside this process (Redis): its guards
+ * hand their whole acquisition, and the holding, to it.
+ *
+ * @internal
+ */
+export interface RemoteBackend {
+  readonly guard: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordered: ReadonlyArray<Resource.Resource.Any>,
+    timeout: Duration.Duration
+  ) => Effect.Effect<A, E | BusyError, R>
+}
 
 /**
  * What each limiter keeps off its public service: its deadline timer, and
@@ -27,7 +42,6 @@ import { type Queue, type SemaphoreImpl, unsafeImpl } from "./semaphore.js"
 export interface Internals {
   /** `undefined` for a remote limiter, whose waits are not timed here. */
   readonly deadlines: Deadlines | undefined
-  /** Set for a remote limiter (`RedisLimiter`): its guards hand it the acquisition and the holding. */
   readonly remote?: RemoteBackend | undefined
   /**
    * One `BusyError` per resource, reason and timeout, reused for every
@@ -45,6 +59,15 @@ export const internalsOf = (service: Limiter.Service): Internals | undefined =>
 export const attachInternals = (service: Limiter.Service, internals: Internals): void => {
   Object.defineProperty(service, InternalsId, { value: internals, enumerable: false })
 }
+
+/**
+ * Makes `service` a limiter that `Limiter.withResources` and
+ * `Limiter.acquire` guard through `backend` (for `RedisLimiter.layer`).
+ *
+ * @internal
+ */
+export const registerRemote = (service: Limiter.Service, backend: RemoteBackend, busyErrors: BusyErrors): void =>
+  attachInternals(service, { deadlines: undefined, busyErrors, remote: backend })
 
 /**
  * What a guard resolves once per limiter: its resources in canonical order,

@@ -13,7 +13,7 @@ import * as Result from "effect/Result"
 import type { BusyError } from "../../BusyError.js"
 import type * as Resource from "../../Resource.js"
 import type { BusyErrors } from "../busyErrors.js"
-import type { RemoteBackend } from "../remote.js"
+import type { RemoteBackend } from "../plan.js"
 import type { Restore } from "../semaphore.js"
 import type { Lease, Permits, RemoteResource } from "./permits.js"
 

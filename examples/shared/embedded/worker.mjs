@@ -4,7 +4,7 @@
 // HTTP server's event loop free while a query scans the table.
 //
 // Plain JavaScript because Node 20 worker threads do not inherit tsx's
-// TypeScript loader. Started and stopped by ./EmbeddedPostgres.ts.
+// TypeScript loader. Started and stopped by ./pgliteWorker.ts.
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { Blob, Buffer } from "node:buffer"
