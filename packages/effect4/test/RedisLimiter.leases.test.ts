@@ -19,7 +19,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { withClient } from "./utils/redis.js"
-import { counted, countNow, cuttableRedis, redisLayer, replica, settles } from "./utils/redisLimiter.js"
+import { counted, countNow, cuttableRedis, redisLayer, replica, replicaName, settles } from "./utils/redisLimiter.js"
 import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 
 const prefixFor = cleanedPrefixes()
@@ -145,7 +145,7 @@ describe("RedisLimiter leases", () => {
       const options = { resources: [Db], timeout: Duration.infinity, prefix } as const
       const a = yield* replica(options)
       const scope = yield* Scope.make()
-      const b = yield* Layer.buildWithScope(RedisLimiter.layer(options).pipe(Layer.provide(redisLayer())), scope)
+      const b = yield* Layer.buildWithScope(RedisLimiter.layer({ ...options, name: replicaName() }).pipe(Layer.provide(redisLayer())), scope)
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.forkChild(Effect.provide(Limiter.withResources(Deferred.await(gate), [Db]), a))
       yield* counted(prefix, "holders", 1)
@@ -167,7 +167,7 @@ describe("RedisLimiter leases", () => {
       const scope = yield* Scope.make()
       // The heartbeat beats every 50 ms.
       const ctx = yield* Layer.buildWithScope(
-        RedisLimiter.layer({ resources: [Db], timeout: Duration.infinity, prefix, leaseTtl: "200 millis", failure: "open" })
+        RedisLimiter.layer({ resources: [Db], timeout: Duration.infinity, prefix, leaseTtl: "200 millis", failure: "open", name: replicaName() })
           .pipe(Layer.provide(redisLayer())),
         scope
       )

@@ -27,7 +27,7 @@ import * as Redis from "effect/persistence/Redis"
 import * as Scope from "effect/Scope"
 import * as fc from "fast-check"
 import { cleanKeys, uniquePrefix, withClient } from "./utils/redis.js"
-import { redisLayer } from "./utils/redisLimiter.js"
+import { redisLayer, replicaName } from "./utils/redisLimiter.js"
 import { skippedWithoutRedis } from "./utils/redisTests.js"
 
 /**
@@ -102,7 +102,7 @@ const scheduleInterruption = (fiber: Fiber.Fiber<unknown, unknown>, interruption
 
 /** `n` instances sharing `Db` under `prefix`, in `scope`. */
 const instances = (n: number, options: RedisLimiter.Options<readonly [Resource.Resource<"Db">]>, scope: Scope.Scope) =>
-  Effect.forEach(Array.from({ length: n }), () => Layer.buildWithScope(RedisLimiter.layer(options).pipe(Layer.provide(hookedRedis)), scope))
+  Effect.forEach(Array.from({ length: n }), () => Layer.buildWithScope(RedisLimiter.layer({ ...options, name: replicaName() }).pipe(Layer.provide(hookedRedis)), scope))
 
 const runScenario = (scenario: { readonly capacity: number; readonly guards: ReadonlyArray<{ readonly replica: number; readonly hold: number; readonly interruption: Interruption }> }) =>
   Effect.gen(function*() {

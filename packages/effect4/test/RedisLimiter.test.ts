@@ -14,6 +14,9 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
 import { RedisLimiter } from "@effect-concurrency-limiter/effect4"
+import { Scripts } from "@effect-concurrency-limiter/core/redis/client"
+import { keysOf } from "@effect-concurrency-limiter/core/redis/keys"
+import { client } from "./utils/redis.js"
 import { counted, countNow, replica, settles, unfenced, unreachableRedis } from "./utils/redisLimiter.js"
 import { cleanedPrefixes, skippedWithoutRedis } from "./utils/redisTests.js"
 
@@ -276,5 +279,41 @@ describe("RedisLimiter", () => {
       const ctx = yield* replica({ resources: [Db], timeout: "1 second", prefix, replicas: 3 })
       const stats = yield* Effect.provide(Effect.flatMap(Db, (s) => s.stats), ctx)
       assert.strictEqual(stats.capacity, 2)
+    }).pipe(Effect.scoped))
+
+  it.live("shares one limit with the core's scripts sent directly, as the Effect 3 line sends them: same keys, ids and replies", () =>
+    Effect.gen(function*() {
+      const Db = Resource.make("Db", { capacity: 1 })
+      const prefix = prefixFor("lines")
+      const ctx = yield* replica({ resources: [Db], timeout: "0 millis", prefix })
+      // Another line's replica: the core's Scripts over a client of its own.
+      const other = yield* Effect.acquireRelease(
+        Effect.promise(() => client()),
+        (redis) => Effect.sync(() => redis.destroy())
+      )
+      const scripts = new Scripts({
+        evalsha: (sha1, n, ...args) => other.sendCommand(["EVALSHA", sha1, String(n), ...args]),
+        eval: (lua, n, ...args) => other.sendCommand(["EVAL", lua, String(n), ...args])
+      })
+      const keys = keysOf(prefix, "Db")
+      const args = { channel: keys.channel, capacity: 1, leaseTtlMillis: 5000, queueTtlMillis: 5000 }
+      // Its holder blocks this line's guards...
+      assert.strictEqual(yield* Effect.promise(() => scripts.acquire(keys, args, "other:1", Infinity, false)), 1)
+      const refused = yield* Effect.flip(Effect.provide(Limiter.withResources(Effect.void, [Db]), ctx))
+      assert.strictEqual(refused.reason, "timeout")
+      yield* Effect.promise(() => scripts.release(keys, args, ["other:1"]))
+      // ...and this line's holder blocks it.
+      const started = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.forkChild(Effect.provide(
+        Limiter.withResources(Effect.andThen(Deferred.succeed(started, undefined), Deferred.await(gate)), [Db]),
+        ctx
+      ))
+      yield* Deferred.await(started)
+      assert.strictEqual(yield* Effect.promise(() => scripts.acquire(keys, args, "other:2", Infinity, false)), -2)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      assert.strictEqual(yield* Effect.promise(() => scripts.acquire(keys, args, "other:3", Infinity, false)), 1)
+      yield* Effect.promise(() => scripts.release(keys, args, ["other:3"]))
     }).pipe(Effect.scoped))
 })

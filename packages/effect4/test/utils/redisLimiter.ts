@@ -54,13 +54,24 @@ export const cuttableRedis = (url = REDIS_URL) => {
   return { state, layer }
 }
 
-/** One limiter instance (a "replica") in the test's scope, over its own client of the Redis at `url`. */
+let replicas = 0
+
+/**
+ * A name of its own for an instance: instances alive at once in one
+ * process may not share their metric series (a `name` and a resource name).
+ */
+export const replicaName = (): string => `replica-${++replicas}`
+
+/**
+ * One limiter instance (a "replica") in the test's scope, over its own
+ * client of the Redis at `url`, named apart unless `options` name it.
+ */
 export const replica = <const Resources extends Limiter.NonEmptyResources>(
   options: RedisLimiter.Options<Resources>,
   redis: Layer.Layer<Redis.Redis, Redis.RedisError> = redisLayer()
 ) =>
   Effect.flatMap(Scope.Scope, (scope) =>
-    Layer.buildWithScope(RedisLimiter.layer(options).pipe(Layer.provide(redis)), scope))
+    Layer.buildWithScope(RedisLimiter.layer({ name: replicaName(), ...options }).pipe(Layer.provide(redis)), scope))
 
 type Key = "holders" | "waiters"
 

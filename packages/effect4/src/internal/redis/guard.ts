@@ -13,6 +13,7 @@ import * as Result from "effect/Result"
 import type { BusyError } from "../../BusyError.js"
 import type * as Resource from "../../Resource.js"
 import type { BusyErrors } from "../busyErrors.js"
+import type { RemoteBackend } from "../plan.js"
 import type { Restore } from "../semaphore.js"
 import type { Lease, Permits, RemoteResource } from "./permits.js"
 
@@ -22,15 +23,6 @@ export type Unavailable = <A, E, R>(
   ordered: ReadonlyArray<Resource.Resource.Any>,
   timeout: Duration.Duration
 ) => Effect.Effect<A, E | BusyError, R>
-
-/** The guard `Limiter.withResources` hands a remote limiter's acquisitions and holdings to. */
-export interface RemoteGuard {
-  readonly guard: <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    ordered: ReadonlyArray<Resource.Resource.Any>,
-    timeout: Duration.Duration
-  ) => Effect.Effect<A, E | BusyError, R>
-}
 
 /** A guard's holding: the fiber running the guarded effect, and the resource whose lease was lost, if one was. */
 interface Holding {
@@ -74,7 +66,7 @@ export const makeGuard = (
   up: () => boolean,
   unavailable: Unavailable,
   busyErrors: BusyErrors
-): RemoteGuard => ({
+): RemoteBackend => ({
   guard: <A, E, R>(
     self: Effect.Effect<A, E, R>,
     ordered: ReadonlyArray<Resource.Resource.Any>,

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
 import { grantChannel, keysOf } from "@effect-concurrency-limiter/core/redis/keys"
 import type { NameRule } from "@effect-concurrency-limiter/core/options/resources"
 import { checkResourceList } from "@effect-concurrency-limiter/core/options/resources"
@@ -26,6 +27,7 @@ import * as Resource from "../../Resource.js"
 import { BusyErrors } from "../busyErrors.js"
 import { withResources } from "../guard.js"
 import { layer as localLayer, LimiterTag } from "../limiter.js"
+import { makeSeries } from "../metrics.js"
 import { registerRemote } from "../plan.js"
 import {
   fromChecked,
@@ -126,6 +128,9 @@ export const make = (options: AnyOptions) =>
   Effect.gen(function*() {
     const { commandTimeoutMillis, failure, leaseTtlMillis, prefix, rank, replicas, resources } = yield* readLayerOptions(options)
     let settings = yield* readSettings(options)
+    const metrics = yield* Effect.fromResult(validateBoolean("metrics", yield* resolveUnknown(orDefault(options.metrics, true))))
+    // This replica's view of each resource, in the series of a limiter named `name`.
+    const series = yield* makeSeries(options.name, resources.map((resource) => resource.name), metrics)
 
     // The local share, provided under the resources' own tags: it serves
     // while Redis is unreachable (fail open), and answers `yield* Db`.
@@ -154,9 +159,13 @@ export const make = (options: AnyOptions) =>
         keys,
         { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
         settings.maxWaiting[i],
-        null
+        series === null ? null : new ResourceSeries(series, resource.name)
       )
     })
+    for (const r of remote) {
+      r.metrics?.capacity(r.args.capacity)
+      r.changed()
+    }
     // Unique per replica and layer, and without ":" (the scripts split ids on it).
     const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
     const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
