@@ -32,6 +32,7 @@ export {
   type Ending,
   type HandOff,
   type Observer,
+  type Outcome,
   type Queue,
   QueueFull,
   type QueueOptions,
