@@ -6,8 +6,8 @@
  *
  * @internal
  */
-import * as core from "@effect-concurrency-limiter/core/limiter/capacity"
-import type { ResourceSettings } from "@effect-concurrency-limiter/core/limiter/reload"
+import { checkNewCapacity as coreCheckNewCapacity } from "@effect-concurrency-limiter/core/limiter/capacity"
+import type * as core from "@effect-concurrency-limiter/core/limiter/reload"
 import { initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -30,14 +30,10 @@ import {
 } from "./options.js"
 import { toConfigError } from "./invalidOption.js"
 
-export type { ResourceSettings }
+export type ResourceSettings = core.ResourceSettings
 
-/** The options `Limiter.reload` reads again, read and checked. */
-export interface Settings {
-  readonly timeout: Duration.Duration
-  readonly enabled: boolean
-  readonly resources: ReadonlyArray<ResourceSettings>
-}
+/** The options `Limiter.reload` reads again, read and checked (the core's, with this line's `Duration`). */
+export type Settings = core.Settings<Duration.Duration>
 
 /**
  * Reads every option that may come from `Config`, and checks them all, so
@@ -88,4 +84,4 @@ export const checkNewCapacity = (
   resources: ReadonlyArray<Resource.Resource.Any>,
   i: number,
   capacity: number
-): Either.Either<number, LimiterConfigError> => fromChecked(core.checkNewCapacity(resources, i, capacity))
+): Either.Either<number, LimiterConfigError> => fromChecked(coreCheckNewCapacity(resources, i, capacity))

@@ -5,7 +5,8 @@
  *
  * Permits taken by count (`take`, `tryTake`) have no receipt, so the
  * semaphore counts them (the core's `Counted`): a raw `release` may give
- * back only those.
+ * back only those. The synchronous entry points (`unsafeRelease`,
+ * `unsafeTryTake`, a checked resize, stats) are the core's `CheckedSemaphore`.
  *
  * @internal
  */

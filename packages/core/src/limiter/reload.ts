@@ -11,6 +11,13 @@ export interface ResourceSettings {
   readonly maxWaiting: number
 }
 
+/** The options `Limiter.reload` reads again, read and checked; `D` is the line's `Duration`. */
+export interface Settings<D> {
+  readonly timeout: D
+  readonly enabled: boolean
+  readonly resources: ReadonlyArray<ResourceSettings>
+}
+
 /**
  * Gives each semaphore the settings of its resource (`resources[i]`, whose
  * options `isConfig` tells as read from `Config`): the queue bound, and the
