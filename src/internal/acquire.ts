@@ -19,7 +19,7 @@ import * as Scope from "effect/Scope"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import type * as Resource from "../Resource.js"
-import { checkOptions, LimiterTag, type Plan, planFor, type RemoteBackend, takeGrants } from "./limiter.js"
+import { checkOptions, LimiterTag, planCache, type RemoteBackend, takeGrants } from "./limiter.js"
 import { type Ending, releaseGrants, type Waiter } from "./semaphore.js"
 
 /** How a scope's exit ends the grants it held, as `holding` ends a guard's. */
@@ -78,20 +78,17 @@ export const acquire = (
   options?: Limiter.WithResourcesOptions
 ): Effect.Effect<void, BusyError, LimiterTag | Scope.Scope> => {
   const { partition, timeoutOption } = checkOptions(resources, options, "Limiter.acquire")
-  let plan: Plan | undefined
+  const planOf = planCache(resources, partition, "Limiter.acquire")
   return Effect.contextWithEffect((context: Context.Context<LimiterTag | Scope.Scope>) => {
     const limiter = Context.get(context, LimiterTag)
     if (!limiter.enabled) return Effect.void
-    if (plan === undefined || plan.limiter !== limiter) {
-      plan = planFor(limiter, resources, partition, context as Context.Context<unknown>, "Limiter.acquire")
-    }
-    const current = plan
+    const plan = planOf(limiter, context as Context.Context<unknown>)
     const scope = Context.get(context, Scope.Scope)
     const timeout = timeoutOption ?? limiter.timeout
-    const remote = current.internals.remote
-    if (remote !== undefined) return holdRemotely(remote, current.ordered, timeout, scope)
+    const remote = plan.internals.remote
+    if (remote !== undefined) return holdRemotely(remote, plan.ordered, timeout, scope)
     return Effect.uninterruptibleMask((restore) =>
-      takeGrants(current, restore, timeout, (grants) => releaseOnClose(scope, grants))
+      takeGrants(plan, restore, timeout, (grants) => releaseOnClose(scope, grants))
     )
   })
 }

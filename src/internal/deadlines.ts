@@ -4,8 +4,8 @@
  * A guard that has to wait registers its deadline here instead of racing
  * its wait against a sleep (`Effect.timeoutFail` forks two fibers per
  * waiter, which under overload was most of what a 503 cost the server).
- * Deadlines sit in the core's binary min-heap (`DeadlineHeap`), ordered by
- * time and then by registration, and one fiber sleeps — through Effect's `Clock`, so
+ * Deadlines sit in the core's `DeadlineSchedule` (a binary min-heap ordered by time and
+ * then by registration, and the timer's state), and one fiber sleeps — through Effect's `Clock`, so
  * `TestClock` drives it — until the earliest of them; when it wakes, it
  * expires every deadline that has passed, in order, and sleeps again until
  * the next. Registering, cancelling (a waiter that got its permit, or was
@@ -29,7 +29,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import { DeadlineHeap, type DeadlineTimer, type Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
+import type { DeadlineTimer, Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
+import { DeadlineSchedule } from "@effect-concurrency-limiter/core/deadlines/schedule"
 
 export type { Expirable } from "@effect-concurrency-limiter/core/deadlines/heap"
 
@@ -52,13 +53,8 @@ const logErrors = (errors: ReadonlyArray<unknown>): Effect.Effect<void> =>
 
 /** @internal */
 export class Deadlines implements DeadlineTimer {
-  private readonly heap = new DeadlineHeap()
-  /** The deadline the current fiber sleeps towards; `Infinity` when no fiber runs. */
-  private armedAt = Infinity
-  /** Bumped whenever a new fiber takes over, so that a replaced one stops at its next step. */
-  private generation = 0
+  private readonly schedule: DeadlineSchedule
   private fiber: Fiber.RuntimeFiber<void> | null = null
-  private closed = false
 
   /**
    * `sliceSize` due deadlines expire per event-loop turn; `pause` is what
@@ -68,9 +64,11 @@ export class Deadlines implements DeadlineTimer {
   constructor(
     private readonly clock: Clock.Clock,
     private readonly runFork: RunFork,
-    private readonly sliceSize = 256,
+    sliceSize = 256,
     private readonly pause: Effect.Effect<void> = clock.sleep(Duration.zero)
-  ) {}
+  ) {
+    this.schedule = new DeadlineSchedule(sliceSize)
+  }
 
   /** The current time, on the clock deadlines are measured against. */
   now(): number {
@@ -79,25 +77,18 @@ export class Deadlines implements DeadlineTimer {
 
   /** The number of deadlines waiting to pass. */
   get size(): number {
-    return this.heap.size
+    return this.schedule.size
   }
 
   /** Registers `entry`, whose `deadline` is set, to expire when it passes (at once, once closed). */
   add(entry: Expirable): void {
-    if (this.closed) {
-      // No timer will run again: the wait fails at once rather than never.
-      entry.expire()
-      return
-    }
-    this.heap.add(entry)
-    if (entry.deadline < this.armedAt) this.arm(entry.deadline)
+    const generation = this.schedule.add(entry)
+    if (generation !== 0) this.arm(generation)
   }
 
   /** Unregisters `entry` if it is registered; it will not expire. */
   remove(entry: Expirable): void {
-    // The fiber is left sleeping towards a deadline that may now be gone: it
-    // wakes, finds nothing due, and sleeps on. Waking it early would cost more.
-    this.heap.remove(entry)
+    this.schedule.remove(entry)
   }
 
   /**
@@ -108,44 +99,34 @@ export class Deadlines implements DeadlineTimer {
    */
   close(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.closed = true
-      this.generation++
       const fiber = this.fiber
       this.fiber = null
-      this.armedAt = Infinity
-      const errors = this.heap.expireAll()
+      const errors = this.schedule.close()
       const stop = fiber === null ? Effect.void : Effect.asVoid(fiber.interruptAsFork(FiberId.none))
       return errors === undefined ? stop : Effect.zipRight(logErrors(errors), stop)
     })
   }
 
-  /** Starts a fiber that sleeps until `at`, replacing the one that sleeps until later. */
-  private arm(at: number): void {
-    const generation = ++this.generation
-    this.armedAt = at
+  /** Starts the timer of `generation`, replacing the one that sleeps until later. */
+  private arm(generation: number): void {
     this.fiber?.unsafeInterruptAsFork(FiberId.none)
     this.fiber = this.runFork(this.loop(generation))
   }
 
   private loop(generation: number): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (generation !== this.generation) return Effect.void
+      if (!this.schedule.isCurrent(generation)) return Effect.void
       const now = this.now()
-      const errors = this.heap.expireDue(now, this.sliceSize)
-      const top = this.heap.peek()
-      const next = top === undefined
+      const errors = this.schedule.expireDue(now)
+      const next = this.schedule.armedAt
+      if (next === Infinity) this.fiber = null
+      const then = next === Infinity
         ? Effect.void
-        : top.deadline <= now
+        : next <= now
         // More are due: the rest after a turn of the event loop.
         ? Effect.zipRight(this.pause, this.loop(generation))
-        : this.sleepUntil(top.deadline, now, generation)
-      if (top === undefined) {
-        this.armedAt = Infinity
-        this.fiber = null
-      } else {
-        this.armedAt = top.deadline
-      }
-      return errors === undefined ? next : Effect.zipRight(logErrors(errors), next)
+        : this.sleepUntil(next, now, generation)
+      return errors === undefined ? then : Effect.zipRight(logErrors(errors), then)
     })
   }
 

@@ -6,7 +6,7 @@
  * @internal
  */
 import type { Invalid } from "@effect-concurrency-limiter/core/options/invalid"
-import { InvalidOptionError } from "@effect-concurrency-limiter/core/options/invalid"
+import { rethrowInvalidAs } from "@effect-concurrency-limiter/core/options/invalid"
 import { renderValueWith } from "@effect-concurrency-limiter/core/options/render"
 import * as Duration from "effect/Duration"
 import { LimiterConfigError } from "../LimiterConfigError.js"
@@ -24,11 +24,4 @@ export const toConfigError = ({ expected, field, value }: Invalid): LimiterConfi
  * Runs a constructor that checks its options in code (a `Limit`'s), turning
  * the core's `InvalidOptionError` into the `LimiterConfigError` it documents.
  */
-export const rethrowInvalid = <A>(make: () => A): A => {
-  try {
-    return make()
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw toConfigError(error.invalid)
-    throw error
-  }
-}
+export const rethrowInvalid = <A>(make: () => A): A => rethrowInvalidAs(make, toConfigError)

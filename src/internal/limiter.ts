@@ -1,3 +1,11 @@
+import { checkSetCapacity } from "@effect-concurrency-limiter/core/limiter/capacity"
+import { hiddenField } from "@effect-concurrency-limiter/core/limiter/hidden"
+import * as core from "@effect-concurrency-limiter/core/limiter/plan"
+import { currentLimits } from "@effect-concurrency-limiter/core/limiter/plan"
+import { applyReload } from "@effect-concurrency-limiter/core/limiter/reload"
+import { resourceStats } from "@effect-concurrency-limiter/core/limiter/stats"
+import { limitDefectMessage } from "@effect-concurrency-limiter/core/limit/adaptiveCapacity"
+import { tryHoldEach } from "@effect-concurrency-limiter/core/semaphore/grants"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -17,14 +25,13 @@ import { Deadlines } from "./deadlines.js"
 import { defectReporter } from "./defects.js"
 import * as Limit from "../Limit.js"
 import { AdaptiveCapacity } from "./adaptive.js"
-import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
+import { checkGuard, twoDefinitions } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
 import { makeSeries, ResourceMetrics } from "./metrics.js"
 import {
+  fromChecked,
   fromEither,
   orDefault,
-  refuse,
-  renderValue,
   resolveUnknown,
   resourceField,
   validateBoolean,
@@ -33,7 +40,7 @@ import {
   validateResourceList,
   validateTimeout
 } from "./options.js"
-import { holding, type Queue, QueueFull, releaseGrants, SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
+import { holding, type Outcome, QueueFull, releaseGrants, SemaphoreImpl, unsafeImpl, type Waiter } from "./semaphore.js"
 
 /** @internal */
 export class LimiterTag extends Context.Tag("effect-concurrency-limiter/Limiter")<LimiterTag, Limiter.Service>() {}
@@ -69,14 +76,8 @@ interface Internals {
   readonly busyErrors: BusyErrors
 }
 
-const InternalsId: unique symbol = Symbol.for("effect-concurrency-limiter/Limiter/internals/1") as any
-
-const attachInternals = (service: Limiter.Service, internals: Internals): void => {
-  Object.defineProperty(service, InternalsId, { value: internals, enumerable: false })
-}
-
-const internalsOf = (service: Limiter.Service): Internals | undefined =>
-  (service as Limiter.Service & { readonly [InternalsId]?: Internals })[InternalsId]
+const internals = hiddenField<Limiter.Service, Internals>("effect-concurrency-limiter/Limiter/internals/1")
+const attachInternals = internals.attach
 
 /**
  * Makes `service` a limiter that `Limiter.withResources` guards through
@@ -125,8 +126,7 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
         defectReporter(
           runLog,
           clock,
-          `Limiter: the Limit of resource ${renderValue(resource.name)} threw or answered a bad limit; ` +
-            "the limit stays where it was and the permits were returned"
+          limitDefectMessage(resource.name)
         )
       )
       : observer
@@ -154,34 +154,20 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
     },
     resources,
     rankOf: (resource) => rank.get(resource.key),
-    stats: Effect.sync(() => resources.map((resource, i) => statsOf(resource, semaphores[i]))),
+    stats: Effect.sync(() => resources.map((resource, i) => resourceStats(resource.name, semaphores[i]))),
     setCapacity: (resource, capacity) =>
-      Effect.suspend(() => {
-        const i = rank.get(resource.key)
-        if (i === undefined) return notListed(resource)
-        if (!sameDefinition(resources[i], resource)) {
-          return refuse(
-            "resource",
-            resource.name,
-            "the resource listed in Limiter.layer under that name, not another definition with other options " +
-              "(a resource is known by its name: define each once)"
-          )
-        }
-        return Effect.map(fromEither(checkNewCapacity(resources, i, capacity)), (n) => {
-          semaphores[i].resizeTo(n)
-        })
-      }),
+      Effect.suspend(() =>
+        Effect.map(
+          fromEither(fromChecked(checkSetCapacity(resources, rank.get(resource.key), resource, capacity))),
+          (i) => {
+            semaphores[i].resizeTo(capacity)
+          }
+        )
+      ),
     reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
       Effect.sync(() => {
         settings = next
-        // Only what comes from `Config` is re-read: a capacity given as a
-        // number keeps whatever `setCapacity` made of it.
-        for (let i = 0; i < semaphores.length; i++) {
-          const semaphore = semaphores[i]
-          const { capacity, maxWaiting } = next.resources[i]
-          if (Config.isConfig(resources[i].maxWaiting)) semaphore.maxWaiting = maxWaiting
-          if (Config.isConfig(resources[i].capacity) && semaphore.capacity !== capacity) semaphore.resizeTo(capacity)
-        }
+        applyReload(semaphores, resources, next.resources, Config.isConfig)
       }))
   }
   attachInternals(service, { deadlines, busyErrors: new BusyErrors() })
@@ -191,23 +177,6 @@ export const make = Effect.fnUntraced(function*(options: Limiter.Options<Readonl
   }
   return context
 })
-
-const notListed = (resource: Resource.Resource.Any) =>
-  refuse("resource", resource.name, "a resource listed in Limiter.layer({ resources })")
-
-const statsOf = (resource: Resource.Resource.Any, semaphore: SemaphoreImpl): Limiter.ResourceStats => {
-  const stats = { resource: resource.name, ...semaphore.unsafeStats(), maxWaiting: semaphore.maxWaiting }
-  if (!semaphore.partitioned) return stats
-  return {
-    ...stats,
-    partitions: semaphore.queues.slice(1).map((queue) => ({
-      partition: queue.name!,
-      guaranteed: queue.guaranteed,
-      inUse: queue.inUse,
-      waiting: queue.waiting
-    }))
-  }
-}
 
 /** @internal */
 export const layer = <const Resources extends Limiter.NonEmptyResources>(
@@ -231,19 +200,13 @@ export const reload: Effect.Effect<void, LimiterConfigError | ConfigError.Config
 /**
  * What a guard resolves once per limiter: its resources in canonical order,
  * their semaphores and the queue (partition) it waits in on each, the
- * limiter's internals.
+ * limiter's internals, its adaptive resources (the core's `Plan`).
  *
  * @internal
  */
-export interface Plan {
-  readonly limiter: Limiter.Service
-  readonly ordered: ReadonlyArray<Resource.Resource.Any>
-  readonly semaphores: ReadonlyArray<SemaphoreImpl>
-  readonly queues: ReadonlyArray<Queue>
-  readonly internals: Internals
-  /** The guard's adaptive resources, whose limit each call records on its span. */
-  readonly adaptive: ReadonlyArray<readonly [attribute: string, capacity: AdaptiveCapacity]>
-}
+export type Plan = core.Plan<Limiter.Service, Resource.Resource.Any, Outcome, SemaphoreImpl, Internals>
+
+const messages: core.PlanMessages<Resource.Resource.Any> = { library: "effect-concurrency-limiter", twoDefinitions }
 
 /**
  * Sorts a guard's resources into the limiter's canonical order, so that no two guards can deadlock.
@@ -256,35 +219,29 @@ export const planFor = (
   partition: string | undefined,
   context: Context.Context<unknown>,
   api = "Limiter.withResources"
-): Plan => {
-  for (const resource of resources) {
-    const rank = limiter.rankOf(resource)
-    if (rank === undefined) {
-      throw new Error(
-        `${api}: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
-          "so it has no place in the acquisition order"
-      )
-    }
-    if (!sameDefinition(limiter.resources[rank], resource)) throw new TypeError(`${api}: ${twoDefinitions(resource)}`)
-  }
-  const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
-  const semaphores = ordered.map((resource) => unsafeImpl(Context.unsafeGet(context, resource)))
-  // `checkGuard` made sure the partition exists wherever there are partitions.
-  const queues = semaphores.map((semaphore) =>
-    semaphore.partitioned ? semaphore.queueNamed(partition!)! : semaphore.queues[0]
+): Plan =>
+  core.planFor(
+    limiter,
+    resources,
+    partition,
+    (resource) => unsafeImpl(Context.unsafeGet(context, resource)),
+    internals.get(limiter),
+    api,
+    messages
   )
-  const internals = internalsOf(limiter)
-  if (internals === undefined) {
-    throw new Error(
-      `${api}: the Limiter service in context was not built by Limiter.layer ` +
-        "(or by a copy of effect-concurrency-limiter too different from this one)"
-    )
-  }
-  const adaptive = semaphores.flatMap((semaphore, i) =>
-    semaphore.observer instanceof AdaptiveCapacity ? [[`limiter.${ordered[i].name}.limit`, semaphore.observer] as const] : []
-  )
-  return { limiter, ordered, semaphores, queues, internals, adaptive }
-}
+
+/**
+ * The guard a plan resolves to, once per limiter; the limiter is looked up
+ * in the context of each run, so one guard serves any limiter it meets.
+ *
+ * @internal
+ */
+export const planCache = (
+  resources: Limiter.NonEmptyResources,
+  partition: string | undefined,
+  api: string
+): (limiter: Limiter.Service, context: Context.Context<unknown>) => Plan =>
+  core.planCache((limiter, context) => planFor(limiter, resources, partition, context, api))
 
 /**
  * Runs `self` after recording, on the current span, the limit of each of the
@@ -293,10 +250,8 @@ export const planFor = (
  * under. Resources with a fixed capacity add nothing.
  */
 const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-  if (plan.adaptive.length === 0) return self
-  const limits: Record<string, number> = {}
-  for (const [attribute, capacity] of plan.adaptive) limits[attribute] = capacity.current
-  return Effect.zipRight(Effect.annotateCurrentSpan(limits), self)
+  const limits = currentLimits(plan.adaptive)
+  return limits === undefined ? self : Effect.zipRight(Effect.annotateCurrentSpan(limits), self)
 }
 
 
@@ -364,12 +319,7 @@ export const takeGrants = <A, E, R>(
 ): Effect.Effect<A, E | BusyError, R> => {
   const { queues, semaphores } = plan
   const grants: Array<Waiter> = []
-  for (let i = 0; i < semaphores.length; i++) {
-    const grant = semaphores[i].tryHold(1, queues[i])
-    if (grant === null) break
-    grants.push(grant)
-  }
-  if (grants.length === semaphores.length) return use(grants)
+  if (tryHoldEach(semaphores, queues, grants)) return use(grants)
   return Effect.zipRight(waitFrom(plan, grants, restore, timeout), Effect.suspend(() => use(grants)))
 }
 
@@ -396,24 +346,17 @@ export const checkOptions = (
 
 const guard = (resources: Limiter.NonEmptyResources, options?: Limiter.WithResourcesOptions) => {
   const { partition, timeoutOption } = checkOptions(resources, options, "Limiter.withResources")
-  let plan: Plan | undefined
+  const planOf = planCache(resources, partition, "Limiter.withResources")
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BusyError, R | LimiterTag> =>
     Effect.contextWithEffect((context: Context.Context<LimiterTag>) => {
       const limiter = Context.get(context, LimiterTag)
       if (!limiter.enabled) return self
-      if (plan === undefined || plan.limiter !== limiter) {
-        plan = planFor(limiter, resources, partition, context as Context.Context<unknown>)
-      }
-      const current = plan
-      const remote = current.internals.remote
-      if (remote !== undefined) return remote.guard(self, current.ordered, timeoutOption ?? limiter.timeout)
+      const plan = planOf(limiter, context as Context.Context<unknown>)
+      const remote = plan.internals.remote
+      if (remote !== undefined) return remote.guard(self, plan.ordered, timeoutOption ?? limiter.timeout)
       return Effect.uninterruptibleMask((restore) =>
-        takeGrants(
-          current,
-          restore,
-          timeoutOption ?? limiter.timeout,
-          (grants) => holding(withLimits(current, restore(self)), grants)
-        )
+        takeGrants(plan, restore, timeoutOption ?? limiter.timeout, (grants) =>
+          holding(withLimits(plan, restore(self)), grants))
       )
     })
 }

@@ -6,7 +6,9 @@
  *
  * @internal
  */
-import { capacityFollowsLimit, initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
+import { checkNewCapacity as coreCheckNewCapacity } from "@effect-concurrency-limiter/core/limiter/capacity"
+import type * as core from "@effect-concurrency-limiter/core/limiter/reload"
+import { initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Duration from "effect/Duration"
@@ -15,6 +17,7 @@ import * as Limit from "../Limit.js"
 import type { LimiterConfigError } from "../LimiterConfigError.js"
 import type * as Resource from "../Resource.js"
 import {
+  fromChecked,
   fromEither,
   orDefault,
   renderValue,
@@ -27,18 +30,10 @@ import {
 } from "./options.js"
 import { toConfigError } from "./invalidOption.js"
 
-/** @internal A resource's options, read (from `Config` where given) and checked. */
-export interface ResourceSettings {
-  readonly capacity: number
-  readonly maxWaiting: number
-}
+export type ResourceSettings = core.ResourceSettings
 
-/** The options `Limiter.reload` reads again, read and checked. */
-export interface Settings {
-  readonly timeout: Duration.Duration
-  readonly enabled: boolean
-  readonly resources: ReadonlyArray<ResourceSettings>
-}
+/** The options `Limiter.reload` reads again, read and checked (the core's, with this line's `Duration`). */
+export type Settings = core.Settings<Duration.Duration>
 
 /**
  * Reads every option that may come from `Config`, and checks them all, so
@@ -83,16 +78,10 @@ const initialLimit = (
 
 /**
  * Checks a capacity set while serving (`setCapacity`, or `resize` on the
- * resource's semaphore): a positive safe integer, for a resource whose
- * capacity does not follow a `Limit`.
+ * resource's semaphore): the core's check, as this line's verdict.
  */
 export const checkNewCapacity = (
   resources: ReadonlyArray<Resource.Resource.Any>,
   i: number,
   capacity: number
-): Either.Either<number, LimiterConfigError> => {
-  const field = resourceField(resources, i, "capacity")
-  const configured = resources[i].capacity
-  if (Limit.isLimit(configured)) return Either.left(toConfigError(capacityFollowsLimit(field, configured.name)))
-  return validateCapacity(field, capacity)
-}
+): Either.Either<number, LimiterConfigError> => fromChecked(coreCheckNewCapacity(resources, i, capacity))

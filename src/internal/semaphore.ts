@@ -11,6 +11,7 @@
  * - `handOff.ts`: the synchronous core: the permit count, parking and
  *   enqueueing, the O(1) hand-off of freed permits, and waiters giving up.
  * - `counted.ts`: permits taken and released by count, without a receipt.
+ * - `checked.ts`: the synchronous entry points, checked (counts, resize, stats).
  *
  * And here, in `./semaphore/`, the Effect 3 side:
  *
@@ -32,6 +33,7 @@ export {
   type Ending,
   type HandOff,
   type Observer,
+  type Outcome,
   type Queue,
   QueueFull,
   type QueueOptions,

@@ -5,11 +5,13 @@
  *
  * Permits taken by count (`take`, `tryTake`) have no receipt, so the
  * semaphore counts them (the core's `Counted`): a raw `release` may give
- * back only those.
+ * back only those. The synchronous entry points (`unsafeRelease`,
+ * `unsafeTryTake`, a checked resize, stats) are the core's `CheckedSemaphore`.
  *
  * @internal
  */
 import { Held } from "@effect-concurrency-limiter/core/semaphore/waiter"
+import { invalidPermits, isPermitCount, validateCapacity } from "@effect-concurrency-limiter/core/semaphore/checked"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -17,7 +19,6 @@ import { identity } from "effect/Function"
 import type * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Semaphore from "../../Semaphore.js"
-import { renderValue } from "../options.js"
 import { holding } from "./receipts.js"
 import type { Waiter } from "./outcomes.js"
 import { Waits } from "./waits.js"
@@ -30,28 +31,11 @@ import { Waits } from "./waits.js"
  */
 export const TypeId: Semaphore.TypeId = Symbol.for("effect-concurrency-limiter/Semaphore") as Semaphore.TypeId
 
-const invalidPermits = (method: string, permits: number): RangeError =>
-  new RangeError(`Semaphore.${method}: permits must be a positive integer, got ${renderValue(permits)}`)
-
-const isPermitCount = (permits: number): boolean => Number.isSafeInteger(permits) && permits > 0
-
-/** @internal */
-export const validateCapacity = (method: string, permits: number): void => {
-  if (!(Number.isSafeInteger(permits) && permits >= 0)) {
-    throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${renderValue(permits)}`)
-  }
-}
+export { validateCapacity }
 
 /** @internal */
 export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   readonly [TypeId]: Semaphore.TypeId = TypeId
-
-  /**
-   * Set by the limiter that owns the semaphore: checks a capacity asked for
-   * through the `Effect.Semaphore` API (`resize`) as the limiter checks its
-   * own options, and throws when the limiter would refuse it.
-   */
-  checkResize: ((capacity: number) => void) | null = null
 
   /**
    * `take` for a caller whose region is interruptible, e.g.
@@ -90,12 +74,6 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
     )
   }
 
-  /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
-  unsafeRelease(permits: number): number {
-    if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
-    return this.releaseCounted(permits)
-  }
-
   // --- Effect.Semaphore ----------------------------------------------------
 
   readonly take = (permits: number): Effect.Effect<number> =>
@@ -123,11 +101,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   })
 
   readonly resize = (permits: number): Effect.Effect<void> =>
-    Effect.sync(() => {
-      validateCapacity("resize", permits)
-      if (this.checkResize !== null) this.checkResize(permits)
-      this.resizeTo(permits)
-    })
+    Effect.sync(() => this.resizeChecked(permits))
 
   readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     isPermitCount(permits)
@@ -157,22 +131,5 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
       ? Effect.sync(() => this.unsafeTryTake(permits))
       : Effect.die(invalidPermits("tryTake", permits))
 
-  unsafeTryTake(permits: number): boolean {
-    if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
-    return this.tryTakeCounted(permits)
-  }
-
   readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())
-
-  unsafeStats(): Semaphore.Stats {
-    return { capacity: this.capacity, inUse: this.taken, waiting: this.waiting }
-  }
-
-  toJSON(): unknown {
-    return { _id: "Semaphore", ...this.unsafeStats() }
-  }
-
-  toString(): string {
-    return `Semaphore(${JSON.stringify(this.unsafeStats())})`
-  }
 }

@@ -13,7 +13,7 @@
  *
  * @internal
  */
-import { Counted } from "@effect-concurrency-limiter/core/semaphore/counted"
+import { CheckedSemaphore } from "@effect-concurrency-limiter/core/semaphore/checked"
 import type { QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
 import * as Effect from "effect/Effect"
 import type { Deadlines } from "../deadlines.js"
@@ -28,7 +28,7 @@ import {
 } from "./outcomes.js"
 
 /** @internal */
-export class Waits extends Counted<Outcome> {
+export class Waits extends CheckedSemaphore<Outcome> {
   constructor(capacity: number, options?: QueueOptions) {
     super(capacity, outcomes, options)
   }

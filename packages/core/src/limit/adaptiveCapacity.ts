@@ -122,3 +122,11 @@ export class AdaptiveCapacity<R> implements Observer<R> {
     this.inner?.limit(this.current, this.algorithm.name)
   }
 }
+
+/**
+ * What the limiter logs when the `Limit` of the resource called `resource`
+ * throws or answers a bad limit (the report an `AdaptiveCapacity` is given).
+ */
+export const limitDefectMessage = (resource: string): string =>
+  `Limiter: the Limit of resource ${renderValue(resource)} threw or answered a bad limit; ` +
+  "the limit stays where it was and the permits were returned"

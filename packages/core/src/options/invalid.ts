@@ -43,3 +43,17 @@ export class InvalidOptionError extends Error {
 export const check = (field: string, value: unknown, ok: boolean, expected: string): void => {
   if (!ok) throw new InvalidOptionError({ field, value, expected })
 }
+
+/**
+ * Runs `make`, a constructor that checks its options in code (a `Limit`'s),
+ * throwing `toError` of its refusal instead of the `InvalidOptionError` (the
+ * error type a line documents); anything else it throws goes on as it is.
+ */
+export const rethrowInvalidAs = <A>(make: () => A, toError: (invalid: Invalid) => unknown): A => {
+  try {
+    return make()
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw toError(error.invalid)
+    throw error
+  }
+}

@@ -5,6 +5,8 @@
  *
  * @internal
  */
+import { currentLimits } from "@effect-concurrency-limiter/core/limiter/plan"
+import { tryHoldEach } from "@effect-concurrency-limiter/core/semaphore/grants"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -22,10 +24,8 @@ import { holding, QueueFull, type Restore, releaseGrants, type Waiter } from "./
  * under. Resources with a fixed capacity add nothing.
  */
 const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-  if (plan.adaptive.length === 0) return self
-  const limits: Record<string, number> = {}
-  for (const [attribute, capacity] of plan.adaptive) limits[attribute] = capacity.current
-  return Effect.andThen(Effect.annotateCurrentSpan(limits), self)
+  const limits = currentLimits(plan.adaptive)
+  return limits === undefined ? self : Effect.andThen(Effect.annotateCurrentSpan(limits), self)
 }
 
 /**
@@ -90,12 +90,7 @@ export const takeGrants = <A, E, R>(
 ): Effect.Effect<A, E | BusyError, R> => {
   const { queues, semaphores } = plan
   const grants: Array<Waiter> = []
-  for (let i = 0; i < semaphores.length; i++) {
-    const grant = semaphores[i].tryHold(1, queues[i])
-    if (grant === null) break
-    grants.push(grant)
-  }
-  if (grants.length === semaphores.length) return use(grants)
+  if (tryHoldEach(semaphores, queues, grants)) return use(grants)
   return Effect.andThen(waitFrom(plan, grants, restore, timeout), Effect.suspend(() => use(grants)))
 }
 

@@ -6,6 +6,10 @@
  *
  * @internal
  */
+import { checkSetCapacity } from "@effect-concurrency-limiter/core/limiter/capacity"
+import { applyReload } from "@effect-concurrency-limiter/core/limiter/reload"
+import { resourceStats } from "@effect-concurrency-limiter/core/limiter/stats"
+import { limitDefectMessage } from "@effect-concurrency-limiter/core/limit/adaptiveCapacity"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -23,13 +27,11 @@ import { AdaptiveCapacity } from "./adaptive.js"
 import { BusyErrors } from "./busyErrors.js"
 import { Deadlines } from "./deadlines.js"
 import { defectReporter } from "./defects.js"
-import { sameDefinition } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
 import { makeSeries, ResourceMetrics } from "./metrics.js"
 import {
+  fromChecked,
   orDefault,
-  refuse,
-  renderValue,
   resolveUnknown,
   resourceField,
   validateBoolean,
@@ -90,8 +92,7 @@ const make = (
           defectReporter(
             runLog,
             clock,
-            `Limiter: the Limit of resource ${renderValue(resource.name)} threw or answered a bad limit; ` +
-              "the limit stays where it was and the permits were returned"
+            limitDefectMessage(resource.name)
           )
         )
       }
@@ -118,36 +119,20 @@ const make = (
       },
       resources,
       rankOf: (resource) => rank.get(resource.key),
-      stats: Effect.sync(() => resources.map((resource, i) => statsOf(resource, semaphores[i]))),
+      stats: Effect.sync(() => resources.map((resource, i) => resourceStats(resource.name, semaphores[i]))),
       setCapacity: (resource, capacity) =>
-        Effect.suspend(() => {
-          const i = rank.get(resource.key)
-          if (i === undefined) return notListed(resource)
-          if (!sameDefinition(resources[i], resource)) {
-            return refuse(
-              "resource",
-              resource.name,
-              "the resource listed in Limiter.layer under that name, not another definition with other options " +
-                "(a resource is known by its name: define each once)"
-            )
-          }
-          return Effect.map(Effect.fromResult(checkNewCapacity(resources, i, capacity)), (n) => {
-            semaphores[i].resizeTo(n)
-          })
-        }),
+        Effect.suspend(() =>
+          Effect.map(
+            Effect.fromResult(fromChecked(checkSetCapacity(resources, rank.get(resource.key), resource, capacity))),
+            (i) => {
+              semaphores[i].resizeTo(capacity)
+            }
+          )
+        ),
       reload: Effect.flatMap(Effect.suspend(() => readSettings(options)), (next) =>
         Effect.sync(() => {
           settings = next
-          // Only what comes from `Config` is re-read: a capacity given as a
-          // number keeps whatever `setCapacity` made of it.
-          for (let i = 0; i < semaphores.length; i++) {
-            const semaphore = semaphores[i]
-            const { capacity, maxWaiting } = next.resources[i]
-            if (Config.isConfig(resources[i].maxWaiting)) semaphore.maxWaiting = maxWaiting
-            if (Config.isConfig(resources[i].capacity) && semaphore.capacity !== capacity) {
-              semaphore.resizeTo(capacity)
-            }
-          }
+          applyReload(semaphores, resources, next.resources, Config.isConfig)
         }))
     }
     attachInternals(service, { deadlines, busyErrors: new BusyErrors() })
@@ -157,23 +142,6 @@ const make = (
     }
     return context
   })
-
-const notListed = (resource: Resource.Resource.Any) =>
-  refuse("resource", resource.name, "a resource listed in Limiter.layer({ resources })")
-
-const statsOf = (resource: Resource.Resource.Any, semaphore: SemaphoreImpl): Limiter.ResourceStats => {
-  const stats = { resource: resource.name, ...semaphore.unsafeStats(), maxWaiting: semaphore.maxWaiting }
-  if (!semaphore.partitioned) return stats
-  return {
-    ...stats,
-    partitions: semaphore.queues.slice(1).map((queue) => ({
-      partition: queue.name!,
-      guaranteed: queue.guaranteed,
-      inUse: queue.inUse,
-      waiting: queue.waiting
-    }))
-  }
-}
 
 /** @internal */
 export const layer = <const Resources extends Limiter.NonEmptyResources>(

@@ -6,7 +6,9 @@
  *
  * @internal
  */
-import { capacityFollowsLimit, initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
+import { checkNewCapacity as coreCheckNewCapacity } from "@effect-concurrency-limiter/core/limiter/capacity"
+import type * as core from "@effect-concurrency-limiter/core/limiter/reload"
+import { initialLimitThrew } from "@effect-concurrency-limiter/core/options/adaptive"
 import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -17,6 +19,7 @@ import type * as LimiterOptions from "../LimiterOptions.js"
 import type * as Resource from "../Resource.js"
 import { toConfigError } from "./invalidOption.js"
 import {
+  fromChecked,
   orDefault,
   renderValue,
   resolveUnknown,
@@ -27,18 +30,10 @@ import {
   validateTimeout
 } from "./options.js"
 
-/** A resource's options, read (from `Config` where given) and checked. */
-export interface ResourceSettings {
-  readonly capacity: number
-  readonly maxWaiting: number
-}
+export type ResourceSettings = core.ResourceSettings
 
-/** The options `Limiter.reload` reads again, read and checked. */
-export interface Settings {
-  readonly timeout: Duration.Duration
-  readonly enabled: boolean
-  readonly resources: ReadonlyArray<ResourceSettings>
-}
+/** The options `Limiter.reload` reads again, read and checked (the core's, with this line's `Duration`). */
+export type Settings = core.Settings<Duration.Duration>
 
 /**
  * Reads every option that may come from `Config`, and checks them all, so
@@ -90,16 +85,10 @@ const initialLimit = (
 
 /**
  * Checks a capacity set while serving (`setCapacity`, or `resize` on the
- * resource's semaphore): a positive safe integer, for a resource whose
- * capacity does not follow a `Limit`.
+ * resource's semaphore): the core's check, as this line's verdict.
  */
 export const checkNewCapacity = (
   resources: ReadonlyArray<Resource.Resource.Any>,
   i: number,
   capacity: number
-): Result.Result<number, LimiterConfigError> => {
-  const field = resourceField(resources, i, "capacity")
-  const configured = resources[i].capacity
-  if (Limit.isLimit(configured)) return Result.fail(toConfigError(capacityFollowsLimit(field, configured.name)))
-  return validateCapacity(field, capacity)
-}
+): Result.Result<number, LimiterConfigError> => fromChecked(coreCheckNewCapacity(resources, i, capacity))

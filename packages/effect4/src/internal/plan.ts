@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import { hiddenField } from "@effect-concurrency-limiter/core/limiter/hidden"
+import * as core from "@effect-concurrency-limiter/core/limiter/plan"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -13,12 +15,11 @@ import * as Result from "effect/Result"
 import type { BusyError } from "../BusyError.js"
 import type * as Limiter from "../Limiter.js"
 import type * as Resource from "../Resource.js"
-import { AdaptiveCapacity } from "./adaptive.js"
 import type { BusyErrors } from "./busyErrors.js"
 import type { Deadlines } from "./deadlines.js"
-import { checkGuard, sameDefinition, twoDefinitions } from "./guardChecks.js"
+import { checkGuard, twoDefinitions } from "./guardChecks.js"
 import { validateTimeout } from "./options.js"
-import { type Queue, type SemaphoreImpl, unsafeImpl } from "./semaphore.js"
+import { type Outcome, type SemaphoreImpl, unsafeImpl } from "./semaphore.js"
 
 /**
  * A limiter whose permits are held outside this process (Redis): its guards
@@ -50,15 +51,13 @@ export interface Internals {
   readonly busyErrors: BusyErrors
 }
 
-const InternalsId: unique symbol = Symbol.for("effect-concurrency-limiter/effect4/Limiter/internals/1") as any
+const internals = hiddenField<Limiter.Service, Internals>("effect-concurrency-limiter/effect4/Limiter/internals/1")
 
-export const internalsOf = (service: Limiter.Service): Internals | undefined =>
-  (service as Limiter.Service & { readonly [InternalsId]?: Internals })[InternalsId]
+/** The internals `service` carries, if a limiter layer of this line built it. @internal */
+export const internalsOf = internals.get
 
 /** Makes `internals` travel on `service`, out of sight of its users. @internal */
-export const attachInternals = (service: Limiter.Service, internals: Internals): void => {
-  Object.defineProperty(service, InternalsId, { value: internals, enumerable: false })
-}
+export const attachInternals = internals.attach
 
 /**
  * Makes `service` a limiter that `Limiter.withResources` and
@@ -72,18 +71,15 @@ export const registerRemote = (service: Limiter.Service, backend: RemoteBackend,
 /**
  * What a guard resolves once per limiter: its resources in canonical order,
  * their semaphores and the queue (partition) it waits in on each, the
- * limiter's internals.
+ * limiter's internals, its adaptive resources (the core's `Plan`).
  *
  * @internal
  */
-export interface Plan {
-  readonly limiter: Limiter.Service
-  readonly ordered: ReadonlyArray<Resource.Resource.Any>
-  readonly semaphores: ReadonlyArray<SemaphoreImpl>
-  readonly queues: ReadonlyArray<Queue>
-  readonly internals: Internals
-  /** The guard's adaptive resources, whose limit each call records on its span. */
-  readonly adaptive: ReadonlyArray<readonly [attribute: string, capacity: AdaptiveCapacity]>
+export type Plan = core.Plan<Limiter.Service, Resource.Resource.Any, Outcome, SemaphoreImpl, Internals>
+
+const messages: core.PlanMessages<Resource.Resource.Any> = {
+  library: "@effect-concurrency-limiter/effect4",
+  twoDefinitions
 }
 
 /**
@@ -98,37 +94,16 @@ export const planFor = (
   partition: string | undefined,
   context: Context.Context<unknown>,
   api = "Limiter.withResources"
-): Plan => {
-  for (const resource of resources) {
-    const rank = limiter.rankOf(resource)
-    if (rank === undefined) {
-      throw new Error(
-        `${api}: resource "${resource.name}" is not listed in Limiter.layer({ resources }), ` +
-          "so it has no place in the acquisition order"
-      )
-    }
-    if (!sameDefinition(limiter.resources[rank], resource)) throw new TypeError(`${api}: ${twoDefinitions(resource)}`)
-  }
-  const ordered = [...resources].sort((a, b) => limiter.rankOf(a)! - limiter.rankOf(b)!)
-  const semaphores = ordered.map((resource) => unsafeImpl(Context.getUnsafe(context, resource)))
-  // `checkGuard` made sure the partition exists wherever there are partitions.
-  const queues = semaphores.map((semaphore) =>
-    semaphore.partitioned ? semaphore.queueNamed(partition!)! : semaphore.queues[0]
+): Plan =>
+  core.planFor(
+    limiter,
+    resources,
+    partition,
+    (resource) => unsafeImpl(Context.getUnsafe(context, resource)),
+    internalsOf(limiter),
+    api,
+    messages
   )
-  const internals = internalsOf(limiter)
-  if (internals === undefined) {
-    throw new Error(
-      `${api}: the Limiter service in context was not built by Limiter.layer ` +
-        "(or by a copy of @effect-concurrency-limiter/effect4 too different from this one)"
-    )
-  }
-  const adaptive = semaphores.flatMap((semaphore, i) =>
-    semaphore.observer instanceof AdaptiveCapacity
-      ? [[`limiter.${ordered[i].name}.limit`, semaphore.observer] as const]
-      : []
-  )
-  return { limiter, ordered, semaphores, queues, internals, adaptive }
-}
 
 /**
  * Checks a guard's (or a scoped acquisition's) options once, when it is
@@ -160,11 +135,6 @@ export const planCache = (
   resources: Limiter.NonEmptyResources,
   partition: string | undefined,
   api: string
-): (limiter: Limiter.Service, context: Context.Context<unknown>) => Plan => {
-  let plan: Plan | undefined
-  return (limiter, context) => {
-    if (plan === undefined || plan.limiter !== limiter) plan = planFor(limiter, resources, partition, context, api)
-    return plan
-  }
-}
+): (limiter: Limiter.Service, context: Context.Context<unknown>) => Plan =>
+  core.planCache((limiter, context) => planFor(limiter, resources, partition, context, api))
 

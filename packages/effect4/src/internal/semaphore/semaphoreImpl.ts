@@ -5,11 +5,12 @@
  *
  * Permits taken by count (`take`, `tryTake`) have no receipt, so the
  * semaphore counts them (the core's `Counted`): a raw `release` may give
- * back only those.
+ * back only those. The synchronous entry points (`unsafeRelease`,
+ * `unsafeTryTake`, a checked resize, stats) are the core's `CheckedSemaphore`.
  *
  * @internal
  */
-import { renderValue } from "@effect-concurrency-limiter/core/options/render"
+import { invalidPermits, isPermitCount, validateCapacity } from "@effect-concurrency-limiter/core/semaphore/checked"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
@@ -26,34 +27,11 @@ import { Waits } from "./waits.js"
  */
 export const TypeId: Semaphore.TypeId = Symbol.for("effect-concurrency-limiter/Semaphore") as Semaphore.TypeId
 
-const invalidPermits = (method: string, permits: number): RangeError =>
-  new RangeError(`Semaphore.${method}: permits must be a positive integer, got ${renderValue(permits)}`)
-
-const isPermitCount = (permits: number): boolean => Number.isSafeInteger(permits) && permits > 0
-
-/** @internal */
-export const validateCapacity = (method: string, permits: number): void => {
-  if (!(Number.isSafeInteger(permits) && permits >= 0)) {
-    throw new RangeError(`Semaphore.${method}: capacity must be a non-negative integer, got ${renderValue(permits)}`)
-  }
-}
+export { validateCapacity }
 
 /** @internal */
 export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   readonly [TypeId]: Semaphore.TypeId = TypeId
-
-  /**
-   * Set by the limiter that owns the semaphore: checks a capacity asked for
-   * through the `Semaphore` API (`resize`) as the limiter checks its own
-   * options, and throws when the limiter would refuse it.
-   */
-  checkResize: ((capacity: number) => void) | null = null
-
-  /** Returns permits taken without a receipt (`take`), counted against the semaphore's own queue. */
-  unsafeRelease(permits: number): number {
-    if (!isPermitCount(permits)) throw invalidPermits("unsafeRelease", permits)
-    return this.releaseCounted(permits)
-  }
 
   // --- Effect's Semaphore ---------------------------------------------------
 
@@ -119,11 +97,7 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
   })
 
   readonly resize = (permits: number): Effect.Effect<void> =>
-    Effect.sync(() => {
-      validateCapacity("resize", permits)
-      if (this.checkResize !== null) this.checkResize(permits)
-      this.resizeTo(permits)
-    })
+    Effect.sync(() => this.resizeChecked(permits))
 
   readonly withPermits = (permits: number) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     isPermitCount(permits)
@@ -155,22 +129,5 @@ export class SemaphoreImpl extends Waits implements Semaphore.Semaphore {
       ? Effect.sync(() => this.unsafeTryTake(permits))
       : Effect.die(invalidPermits("tryTake", permits))
 
-  unsafeTryTake(permits: number): boolean {
-    if (!isPermitCount(permits)) throw invalidPermits("unsafeTryTake", permits)
-    return this.tryTakeCounted(permits)
-  }
-
   readonly stats: Effect.Effect<Semaphore.Stats> = Effect.sync(() => this.unsafeStats())
-
-  unsafeStats(): Semaphore.Stats {
-    return { capacity: this.capacity, inUse: this.taken, waiting: this.waiting }
-  }
-
-  toJSON(): unknown {
-    return { _id: "Semaphore", ...this.unsafeStats() }
-  }
-
-  toString(): string {
-    return `Semaphore(${JSON.stringify(this.unsafeStats())})`
-  }
 }

@@ -21,7 +21,7 @@
  * @internal
  */
 import type { DeadlineTimer } from "@effect-concurrency-limiter/core/deadlines/heap"
-import { Counted } from "@effect-concurrency-limiter/core/semaphore/counted"
+import { CheckedSemaphore } from "@effect-concurrency-limiter/core/semaphore/checked"
 import type { QueueOptions } from "@effect-concurrency-limiter/core/semaphore/handOff"
 import * as Effect from "effect/Effect"
 import {
@@ -39,7 +39,7 @@ import {
 export type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /** @internal */
-export class Waits extends Counted<Outcome> {
+export class Waits extends CheckedSemaphore<Outcome> {
   constructor(capacity: number, options?: QueueOptions) {
     super(capacity, outcomes, options)
   }
