@@ -340,7 +340,10 @@ console.log(JSON.stringify({ out, ioredis, paths: require.resolve.paths("effect"
   const uses = [
     [["Resource"], `const Db = SubResource.make("Db", { capacity: 1 })`],
     [["Resource", "Limiter"], `export const local = SubLimiter.layer({ timeout: "1 second", resources: [Db] })`],
-    [["Resource", "RedisLimiter"], `export const shared = SubRedisLimiter.layer({ timeout: "1 second", resources: [Db], redis: "redis://127.0.0.1:6379" })`],
+    // The Effect 3 line connects to Redis itself; the Effect 4 line takes Effect 4's Redis service.
+    [["Resource", "RedisLimiter"], lineName === "effect3"
+      ? `export const shared = SubRedisLimiter.layer({ timeout: "1 second", resources: [Db], redis: "redis://127.0.0.1:6379" })`
+      : `export const shared = SubRedisLimiter.layer({ timeout: "1 second", resources: [Db] })`],
     [["Limit"], `export const limit = SubLimit.aimd({ initial: 10, min: 1, max: 100 })`],
     [["Metrics"], `export const series = SubMetrics.series(SubMetrics.waiting, { resource: "Db" })`],
     [["LimitedHttpClient"], `export const busy: boolean = SubLimitedHttpClient.isBusy(new Error("not busy"))`],
