@@ -3,6 +3,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as BusyReason from "@effect-concurrency-limiter/core/busy/reason"
 import { message as busyMessage } from "@effect-concurrency-limiter/core/busy/reason"
 import * as Busy from "@effect-concurrency-limiter/core/busy/response"

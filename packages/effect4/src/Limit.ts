@@ -21,6 +21,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import * as aimdImpl from "@effect-concurrency-limiter/core/limit/aimd"
 import * as autoImpl from "@effect-concurrency-limiter/core/limit/auto"
 import * as fixedImpl from "@effect-concurrency-limiter/core/limit/fixed"

@@ -14,6 +14,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as core from "@effect-concurrency-limiter/core/limit/options"
 
 /**

@@ -46,6 +46,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"

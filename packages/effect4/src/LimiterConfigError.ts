@@ -3,6 +3,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import * as Schema from "effect/Schema"
 
 /**

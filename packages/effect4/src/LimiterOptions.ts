@@ -13,6 +13,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import type * as Resource from "./Resource.js"

@@ -56,6 +56,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import * as Definitions from "@effect-concurrency-limiter/core/metrics/definitions"
 import * as Labels from "@effect-concurrency-limiter/core/metrics/labels"
 import * as Metric from "effect/Metric"

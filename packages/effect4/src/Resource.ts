@@ -4,6 +4,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import { hasProperty } from "effect/Predicate"

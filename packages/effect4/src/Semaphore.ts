@@ -45,6 +45,7 @@
  *
  * @since 0.6.0
  */
+import "./internal/nodeVersion.js"
 import type * as Effect from "effect/Effect"
 import type * as EffectSemaphore from "effect/Semaphore"
 import * as internal from "./internal/semaphore.js"

@@ -6,6 +6,9 @@
  * @since 0.6.0
  */
 
+// First: a clear refusal on a Node older than Effect 4 needs (see internal/nodeVersion.ts).
+import "./internal/nodeVersion.js"
+
 /**
  * The error of a request that could not acquire its resources in time, and
  * its HTTP 503.
