@@ -1,7 +1,7 @@
 /**
  * Semaphore benchmark: this project's semaphore, `Effect.makeSemaphore`, and
  * no semaphore at all, side by side in one run. Every configuration runs in a
- * fresh child process (`bench/semaphore-run.ts`) so its heap figure is its
+ * fresh child process (`bench/semaphore/run.ts`) so its heap figure is its
  * own; repetitions are interleaved across variants so that noise from a
  * shared machine hits all of them alike, and the table shows medians.
  *
@@ -19,7 +19,7 @@
 import { execFileSync } from "node:child_process"
 import * as os from "node:os"
 import * as path from "node:path"
-import type { RunConfig, RunResult, Variant } from "./semaphore-run.js"
+import type { RunConfig, RunResult, Variant } from "./run.js"
 
 const args = process.argv.slice(2)
 const flag = (name: string): boolean => args.includes(`--${name}`)
@@ -43,7 +43,7 @@ const label: Record<Variant, string> = {
   chain: "Deferred chain (reference)"
 }
 
-const runner = path.join(import.meta.dirname, "semaphore-run.ts")
+const runner = path.join(import.meta.dirname, "run.ts")
 
 const runOnce = (config: RunConfig): RunResult | string => {
   try {

@@ -17,8 +17,8 @@
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { buildsWithBaseline } from "./baseline.js"
-import { median } from "./load/aggregate.js"
+import { buildsWithBaseline } from "../overload/baseline.js"
+import { median } from "../load/aggregate.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ const httpN = Number.parseInt(args["http-n"], 10)
 if (!(httpN >= 100 && httpN <= 8000)) throw new Error(`--http-n must be 100 to 8000, got ${args["http-n"]}`)
 if (!(runs >= 1 && runs <= 20)) throw new Error(`--runs must be 1 to 20, got ${args.runs}`)
 
-const builds = await buildsWithBaseline("parked-memory", "bench/parked-memory-run.ts", args.baseline)
+const builds = await buildsWithBaseline("parked-memory", "bench/memory/parked-memory-run.ts", args.baseline)
 
 const variants = ["fiber", "guard", "node-http", "http-bare", "http"] as const
 const results = new Map<string, Array<number>>()

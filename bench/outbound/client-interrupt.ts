@@ -11,7 +11,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Fiber } from "effect"
-import { LimitedHttpClient, Limiter, Resource } from "../src/index.js"
+import { LimitedHttpClient, Limiter, Resource } from "../../src/index.js"
 
 const n = Number(process.argv[2] ?? 2000)
 const runs = Number(process.argv[3] ?? 7)

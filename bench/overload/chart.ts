@@ -4,17 +4,17 @@
  * per endpoint. Built as a
  * vega-lite spec and rendered to SVG by vega headless (no canvas needed).
  *
- * Also a CLI: `tsx bench/chart.ts <run.csv> <out.svg> [title]` re-renders a
+ * Also a CLI: `tsx bench/overload/chart.ts <run.csv> <out.svg> [title]` re-renders a
  * chart from a CSV written by the benchmark.
  */
 import * as fs from "node:fs/promises"
 import * as vega from "vega"
 import type { TopLevelSpec } from "vega-lite"
 import * as vl from "vega-lite"
-import type { SecondRow } from "./load/aggregate.js"
-import type { CapacitySample } from "./load/capacity.js"
-import { secondsFromCsv, serverSecondsFromCsv } from "./load/csv.js"
-import type { ServerSecond } from "./load/server-seconds.js"
+import type { SecondRow } from "../load/aggregate.js"
+import type { CapacitySample } from "../load/capacity.js"
+import { secondsFromCsv, serverSecondsFromCsv } from "../load/csv.js"
+import type { ServerSecond } from "../load/server-seconds.js"
 
 interface Point {
   readonly t: number
@@ -214,7 +214,7 @@ export const writeChart = async (
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [input, output, title] = process.argv.slice(2)
   if (input === undefined || output === undefined) {
-    console.error("usage: tsx bench/chart.ts <run.csv> <out.svg> [title]")
+    console.error("usage: tsx bench/overload/chart.ts <run.csv> <out.svg> [title]")
     process.exit(2)
   }
   const text = await fs.readFile(input, "utf8")

@@ -3,10 +3,10 @@
  * /file load, with and without limiting, runs alternated; optionally also
  * with limiting and a queue bound (`--modes with,bounded`).
  *
- *   npm run bench   # tsx bench/overload.ts            PostgreSQL, peaks 150 and 600, 151 s each
- *   npm run demo    # tsx bench/overload.ts --demo     embedded database, peak 600, 60 s each
+ *   npm run bench   # tsx bench/overload/main.ts            PostgreSQL, peaks 150 and 600, 151 s each
+ *   npm run demo    # tsx bench/overload/main.ts --demo     embedded database, peak 600, 60 s each
  *
- * The server is the example app built to plain JavaScript (`build.ts`) and run
+ * The server is the example app built to plain JavaScript (`../shared/build.ts`) and run
  * under `node`. On PostgreSQL, when the machine allows it, the throwaway
  * cluster is pinned to CPU 1 and the server and this process (the load
  * generator) to CPU 0, a stand-in for a database on its own host; parallel
@@ -21,7 +21,7 @@
  *           docs/benchmarks.md, a side-by-side table of adaptive against with, and the Db capacity charted)
  *          --passes N (repeat the whole set N times; every pass is graded, the last one is charted)
  *          --db-sweep 3,8,12 (also run `with` at these fixed Db capacities in every pass, after the modes;
- *                             reported in a table of their own against adaptive: bench/sweep.ts)
+ *                             reported in a table of their own against adaptive: bench/overload/sweep.ts)
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
@@ -31,7 +31,7 @@
  *          --line effect3|effect4 (which Effect line's example app; default effect3)
  *          --lines effect3,effect4 (both, alternated in every pass, and a side-by-side table: lines.ts)
  *
- * The server runs with a probe (`probe.ts`, `--import`ed): its event-loop
+ * The server runs with a probe (`../shared/probe.ts`, `--import`ed): its event-loop
  * delay (p50/p99/max) and GC pauses (count, total, longest, scavenges) per
  * second go beside each second's rows in the run's CSV and in a panel of
  * its chart.
@@ -39,7 +39,7 @@
  *          --parallel-workers N (PostgreSQL max_parallel_workers_per_gather; default 0)
  *          --tsx (run the server through tsx)
  *          --cpu-prof <dir> (the server writes a V8 CPU profile there when each run ends;
- *                            `tsx bench/profile-summary.ts <file>` summarises it)
+ *                            `tsx bench/shared/profile-summary.ts <file>` summarises it)
  *          --db-concurrency N (default 5)  --db-nice N (renice the throwaway cluster)  --node-options "<flags>" (the server's NODE_OPTIONS)
  *          --node-flags="<flags>" (flags on the server's node command line, for those NODE_OPTIONS refuses,
  *                                  e.g. --node-flags=--single-threaded-gc)
@@ -54,16 +54,16 @@ import * as path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { writeChart } from "./chart.js"
-import { evaluate, targetsFor } from "./load/acceptance.js"
-import { spikeCost } from "./load/spike-cost.js"
-import { latenciesBetween, median, percentile, type SecondRow } from "./load/aggregate.js"
-import { secondsToCsv, toCsv } from "./load/csv.js"
-import { runLoad } from "./load/runner.js"
-import { serverFigures, serverFiguresLine, type ServerSecond, serverSecondsFromProbe } from "./load/server-seconds.js"
+import { evaluate, targetsFor } from "../load/acceptance.js"
+import { spikeCost } from "../load/spike-cost.js"
+import { latenciesBetween, median, percentile, type SecondRow } from "../load/aggregate.js"
+import { secondsToCsv, toCsv } from "../load/csv.js"
+import { runLoad } from "../load/runner.js"
+import { serverFigures, serverFiguresLine, type ServerSecond, serverSecondsFromProbe } from "../load/server-seconds.js"
 import { type Baseline, baselineTable } from "./baseline.js"
-import { buildScript } from "./build.js"
+import { buildScript } from "../shared/build.js"
 import { effect3Only, idSuffix, linesOutDir, linesTable, parseLines, passOrder, prepareServers, type Server, serversNote } from "./lines.js"
-import { type CapacitySample, medianCapacity, sampleCapacity } from "./load/capacity.js"
+import { type CapacitySample, medianCapacity, sampleCapacity } from "../load/capacity.js"
 import { parseSweep, sweepSection } from "./sweep.js"
 import {
   adaptiveInitial,
@@ -75,8 +75,8 @@ import {
   queueBoundFactor
 } from "./modes.js"
 import { acquireDatabase, adminQuery, type Database, loadMessages } from "./pg.js"
-import { preset } from "./presets.js"
-import { type ProcessSample, startSampler } from "./procstat.js"
+import { preset } from "../load/presets.js"
+import { type ProcessSample, startSampler } from "../shared/procstat.js"
 import {
   acceptanceTable,
   adaptiveSection,
@@ -87,7 +87,7 @@ import {
   type RunReport,
   summaryTable
 } from "./report.js"
-import { freePort, startServer } from "./server.js"
+import { freePort, startServer } from "../shared/server.js"
 import { pathToFileURL } from "node:url"
 
 const { values: args } = parseArgs({
@@ -146,7 +146,7 @@ const parallelWorkers = Number.parseInt(args["parallel-workers"] ?? "0", 10)
 const dbConcurrency = Number.parseInt(args["db-concurrency"], 10)
 if (!(dbConcurrency >= 1)) throw new Error(`--db-concurrency must be a positive integer, got ${args["db-concurrency"]}`)
 const fsConcurrency = 10
-/** Fixed `Db` capacities also run as `with` in every pass (bench/sweep.ts). */
+/** Fixed `Db` capacities also run as `with` in every pass (bench/overload/sweep.ts). */
 const sweep = parseSweep(args["db-sweep"])
 
 /** The database's core and the server's (and generator's), when pinned. */
@@ -177,7 +177,7 @@ let serverCpus: string | undefined
 let servers: ReadonlyArray<Server> = []
 let baseline: Baseline | undefined
 /** The probe preload, built to plain JS (the `--tsx` server loads the TypeScript). */
-let probeModule = path.resolve("bench/probe.ts")
+let probeModule = path.resolve("bench/shared/probe.ts")
 let pinningNote = ""
 let pinned = false
 
@@ -484,7 +484,7 @@ const main = async () => {
   const prepared = await prepareServers({ lines, tsx: args.tsx, baselineRef: args.baseline })
   servers = prepared.servers
   baseline = prepared.baseline
-  if (!args.tsx) probeModule = await buildScript("bench/probe.ts", ".bench-out/build-probe/probe.mjs")
+  if (!args.tsx) probeModule = await buildScript("bench/shared/probe.ts", ".bench-out/build-probe/probe.mjs")
   if (database === "postgres") {
     const unavailable = pinningUnavailable()
     db = await acquireDatabase({

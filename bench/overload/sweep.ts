@@ -4,7 +4,7 @@
  * adaptive limit is compared with the best fixed capacity of the run rather
  * than with one chosen by hand. Pure: tested without a server.
  */
-import { median } from "./load/aggregate.js"
+import { median } from "../load/aggregate.js"
 import type { RunReport } from "./report.js"
 
 /** Parses `--db-sweep`, e.g. "3,8,12": distinct positive integers. */

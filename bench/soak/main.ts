@@ -4,7 +4,7 @@
  * back against one server process on the embedded database, limiter on with
  * the example's defaults (Db 5, Fs 10, timeout 5 s). Every second: the
  * server's RSS and CPU (/proc), heap used and left by the latest major GC,
- * event-loop delay (its probe, `bench/probe.ts`), and the load's requests by
+ * event-loop delay (its probe, `bench/shared/probe.ts`), and the load's requests by
  * status. After each spike the probe forces a full GC with the load stopped.
  *
  *   npm run soak -- --minutes 10 [--publish] [--out <dir>] [--scale 0.1] [--peak 600] [--quiet]
@@ -21,10 +21,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { renderSpec } from "./chart.js"
-import { soakChartSpec } from "./soak/chart.js"
-import { spikeTable, spikesCsv, summaryLines, timelineCsv } from "./soak/report.js"
-import { runSoak } from "./soak/run.js"
+import { renderSpec } from "../overload/chart.js"
+import { soakChartSpec } from "./chart.js"
+import { spikeTable, spikesCsv, summaryLines, timelineCsv } from "./report.js"
+import { runSoak } from "./run.js"
 
 const { values: args } = parseArgs({
   options: {

@@ -22,8 +22,8 @@
  */
 import { Limit } from "effect-concurrency-limiter"
 import { readFileSync, writeFileSync } from "node:fs"
-import type { Curve, PhaseReport } from "../test/utils/limitSimulation.js"
-import { analyze, curves, simulate } from "../test/utils/limitSimulation.js"
+import type { Curve, PhaseReport } from "../../test/utils/limitSimulation.js"
+import { analyze, curves, simulate } from "../../test/utils/limitSimulation.js"
 
 const args = process.argv.slice(2)
 const arg = (name: string): string | undefined => {
@@ -158,7 +158,7 @@ if (args.includes("--write-docs")) {
   if (quick || seeds !== 1 || only !== undefined || kneeArg !== undefined || curveArg !== undefined) {
     throw new Error("--write-docs: run the whole family (no --quick, --seeds, --only, --knee or --curve)")
   }
-  const path = new URL("../docs/adaptive-simulation.md", import.meta.url)
+  const path = new URL("../../docs/adaptive-simulation.md", import.meta.url)
   const doc = readFileSync(path, "utf8")
   const begin = "<!-- sim:adaptive begin -->"
   const end = "<!-- sim:adaptive end -->"

@@ -19,15 +19,15 @@
  */
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
-import { readRss } from "./procstat.js"
-import { makeChecks } from "./stress/checks.js"
-import { startStressServer } from "./stress/exampleServer.js"
-import { ensureFdLimit } from "./stress/fdLimit.js"
-import { httpGet } from "./stress/httpGet.js"
-import { collectGarbage, inspectorUrl } from "./stress/inspector.js"
-import { acceptQueueWatch } from "./stress/listenBacklog.js"
-import { readFdCount } from "./stress/memory.js"
-import { runStorm, stormFailures } from "./stress/storm.js"
+import { readRss } from "../shared/procstat.js"
+import { makeChecks } from "./checks.js"
+import { startStressServer } from "./exampleServer.js"
+import { ensureFdLimit } from "./fdLimit.js"
+import { httpGet } from "./httpGet.js"
+import { collectGarbage, inspectorUrl } from "./inspector.js"
+import { acceptQueueWatch } from "./listenBacklog.js"
+import { readFdCount } from "./memory.js"
+import { runStorm, stormFailures } from "./storm.js"
 
 const { values: args } = parseArgs({
   options: {

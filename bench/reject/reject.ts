@@ -1,7 +1,7 @@
 /**
  * `npm run bench:reject`: what a 503 costs the server.
  *
- * A real `NodeHttpServer` (`bench/reject-server.ts`, built to plain JS) holds
+ * A real `NodeHttpServer` (`bench/reject/server.ts`, built to plain JS) holds
  * its only `Held` permit for good, so every request to `/busy` queues and is
  * refused with a 503 when the limiter's timeout passes. N closed-loop
  * clients (each its own connection, no think time) keep N requests queued;
@@ -23,7 +23,7 @@
  * Options: --clients 100,1000  --seconds 10  --rounds 3  --timeout-ms 1000
  *          --baseline <git rev>  --unpinned  --yardsticks false (the /busy route alone, e.g. to profile it)
  *          --cpu-prof <dir> (each server writes a V8 CPU profile there when it stops;
- *                            summarise one with `tsx bench/profile-summary.ts <file>`)
+ *                            summarise one with `tsx bench/shared/profile-summary.ts <file>`)
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -31,12 +31,12 @@ import * as path from "node:path"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { Pool } from "undici"
-import { buildServer } from "./build.js"
-import { median, percentile } from "./load/aggregate.js"
-import { assertLoopback } from "./load/runner.js"
-import { readCpuSeconds } from "./procstat.js"
-import { pinGenerator, serverCpus } from "./pin.js"
-import { freePort, type ServerHandle, startServer } from "./server.js"
+import { buildServer } from "../shared/build.js"
+import { median, percentile } from "../load/aggregate.js"
+import { assertLoopback } from "../load/runner.js"
+import { readCpuSeconds } from "../shared/procstat.js"
+import { pinGenerator, serverCpus } from "../shared/pin.js"
+import { freePort, type ServerHandle, startServer } from "../shared/server.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -170,10 +170,10 @@ const main = async () => {
   const variants: Array<{ name: string; entry: string }> = []
   if (args.baseline !== undefined) {
     const src = checkoutSrc(args.baseline)
-    const { entry } = await buildServer(".bench-out/build-reject-baseline", "bench/reject-server.ts", src)
+    const { entry } = await buildServer(".bench-out/build-reject-baseline", "bench/reject/server.ts", src)
     variants.push({ name: `before (${args.baseline})`, entry })
   }
-  const { entry } = await buildServer(".bench-out/build-reject", "bench/reject-server.ts")
+  const { entry } = await buildServer(".bench-out/build-reject", "bench/reject/server.ts")
   variants.push({ name: args.baseline === undefined ? "this tree" : "after (this tree)", entry })
 
   const servers = await Promise.all(variants.map((v) => start(v.entry, v.name)))

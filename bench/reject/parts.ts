@@ -18,8 +18,8 @@
 import { Duration, Effect, Fiber } from "effect"
 import { BusyError, Limiter, Resource, Semaphore } from "effect-concurrency-limiter"
 import { parseArgs } from "node:util"
-import { referenceGuard } from "../test/reference-guard.js"
-import { median } from "./load/aggregate.js"
+import { referenceGuard } from "../../test/reference-guard.js"
+import { median } from "../load/aggregate.js"
 
 const { values: args } = parseArgs({
   options: {

@@ -11,8 +11,8 @@
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { median } from "./load/aggregate.js"
-import { buildServer } from "./build.js"
+import { median } from "../load/aggregate.js"
+import { buildServer } from "../shared/build.js"
 import type { RunReport } from "./report.js"
 
 /** The library's sources at a ref, ready for `buildServer`'s `librarySrc`. */

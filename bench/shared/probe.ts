@@ -7,7 +7,7 @@
  * (a blocked event loop, a GC pause, a starved process, or waiting
  * elsewhere) and a leak seen. The overload benchmark and the soak load it.
  *
- *   NODE_OPTIONS="--import tsx --import ./bench/probe.ts" PROBE_FILE=out.jsonl
+ *   NODE_OPTIONS="--import tsx --import ./bench/shared/probe.ts" PROBE_FILE=out.jsonl
  *
  * `npm run soak` loads it built to plain JS (`build.ts`) with `--expose-gc`:
  * then SIGUSR2 runs a full GC and appends `{"event":"full-gc",...}` with the

@@ -16,7 +16,7 @@
  *    (capacity above the concurrency) and contended (capacity 4: almost
  *    every grant is a hand-off through the queue).
  * 4. The overload scenario on four server processes sharing `Db` (capacity
- *    5) through Redis: see `distributed-overload.ts`.
+ *    5) through Redis: see `overload.ts`.
  *
  * Options: --pairs N (uncontended pairs, default 3000)  --handoffs N (default 500)
  *          --seconds N (each throughput run, default 5)  --processes N (default 4)
@@ -28,7 +28,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { Limiter, RedisLimiter, Resource } from "../src/index.js"
+import { Limiter, RedisLimiter, Resource } from "../../src/index.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -168,7 +168,7 @@ const throughput = (label: string, capacity: number, processes: number, seconds:
         [
           "--import",
           "tsx",
-          path.join(import.meta.dirname, "distributed.ts"),
+          path.join(import.meta.dirname, "main.ts"),
           "--worker",
           JSON.stringify({ keyPrefix, capacity, concurrency: 16, seconds })
         ],
@@ -245,7 +245,7 @@ const main = Effect.gen(function*() {
   const results = { at: new Date().toISOString(), redis: info, uncontended: u, handoff: h, throughput: runs }
   fs.writeFileSync(path.join(args.out, "micro.json"), JSON.stringify(results, null, 2) + "\n")
   if (!args["no-overload"]) {
-    const { overload } = yield* Effect.promise(() => import("./distributed-overload.js"))
+    const { overload } = yield* Effect.promise(() => import("./overload.js"))
     yield* Effect.promise(() => overload({ redisUrl: url, out: args.out }))
   }
 })

@@ -16,11 +16,11 @@
  */
 import autocannon from "autocannon"
 import { parseArgs } from "node:util"
-import { median } from "./load/aggregate.js"
-import { buildServer } from "./build.js"
-import { assertLoopback } from "./load/runner.js"
-import { pinGenerator, serverCpus } from "./pin.js"
-import { freePort, type ServerHandle, startServer } from "./server.js"
+import { median } from "../load/aggregate.js"
+import { buildServer } from "../shared/build.js"
+import { assertLoopback } from "../load/runner.js"
+import { pinGenerator, serverCpus } from "../shared/pin.js"
+import { freePort, type ServerHandle, startServer } from "../shared/server.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +56,7 @@ const start = async (entry: string, guarded: "false" | "true" | "adaptive"): Pro
 
 const main = async () => {
   // Plain JavaScript under node, as the overload benchmark's server runs.
-  const { entry } = await buildServer(".bench-out/build-overhead", "bench/overhead-server.ts")
+  const { entry } = await buildServer(".bench-out/build-overhead", "bench/overhead/server.ts")
   const servers = {
     unguarded: await start(entry, "false"),
     guarded: await start(entry, "true"),

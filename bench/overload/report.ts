@@ -2,13 +2,13 @@
  * Markdown for the benchmark's results: one summary row per run and a
  * criterion-by-run acceptance matrix. Pure string building, unit-tested.
  */
-import type { Check, Figures } from "./load/acceptance.js"
-import { median } from "./load/aggregate.js"
-import type { SpikeCost } from "./load/spike-cost.js"
+import type { Check, Figures } from "../load/acceptance.js"
+import { median } from "../load/aggregate.js"
+import type { SpikeCost } from "../load/spike-cost.js"
 import { type Line, lineName } from "./lines.js"
 import type { Mode } from "./modes.js"
-import type { ProcessSummary } from "./procstat.js"
-import type { ServerFigures } from "./load/server-seconds.js"
+import type { ProcessSummary } from "../shared/procstat.js"
+import type { ServerFigures } from "../load/server-seconds.js"
 
 /** Everything measured in one run. */
 export interface RunReport {

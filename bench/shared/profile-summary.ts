@@ -4,7 +4,7 @@
  * profile's busy (non-idle) samples. Frames are named `function file:line`,
  * with paths shortened to the package or to this repository.
  *
- * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25] [--skip-seconds 0] [--until-seconds ∞]
+ * Usage: tsx bench/shared/profile-summary.ts <file.cpuprofile> [--top 25] [--skip-seconds 0] [--until-seconds ∞]
  * (only the samples between the two, in seconds from the profile's start:
  * leave out module loading and warm-up, or keep a spike's window alone.)
  */
@@ -35,7 +35,7 @@ const { positionals, values } = parseArgs({
     "until-seconds": { type: "string", default: "Infinity" }
   }
 })
-if (positionals.length !== 1) throw new Error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 25]")
+if (positionals.length !== 1) throw new Error("usage: tsx bench/shared/profile-summary.ts <file.cpuprofile> [--top 25]")
 const profile = JSON.parse(fs.readFileSync(positionals[0]!, "utf8")) as Profile
 const top = Number(values.top)
 

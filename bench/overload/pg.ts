@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer, Redacted } from "effect"
-import { freePort } from "./server.js"
+import { freePort } from "../shared/server.js"
 
 /** A database the benchmark can use. */
 export interface Database {
@@ -184,7 +184,7 @@ export const acquireDatabase = async (options: {
  * idempotent seed loader (a no-op when the table already holds `rows`).
  */
 export const loadMessages = async (url: string, rows: number): Promise<void> => {
-  const { seed } = await import("../examples/seed.js")
+  const { seed } = await import("../../examples/seed.js")
   await seed(rows).pipe(
     Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 }).pipe(Layer.orDie)),
     Effect.timeout("15 minutes"),

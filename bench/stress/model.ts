@@ -19,7 +19,7 @@
  * to pin it in `npm test` (test/stress-model.test.ts); it exits 1.
  */
 import { parseArgs } from "node:util"
-import { type ModelName, modelNames, type ModelReport, replay, stress } from "../test/model/stress.js"
+import { type ModelName, modelNames, type ModelReport, replay, stress } from "../../test/model/stress.js"
 
 const { values: args } = parseArgs({
   options: {

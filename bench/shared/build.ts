@@ -1,6 +1,6 @@
 /**
  * Builds the example server (or another server of the benchmarks, such as
- * `bench/overhead-server.ts`) as plain JavaScript, so that it runs under
+ * `bench/overhead/server.ts`) as plain JavaScript, so that it runs under
  * `node` like a production service rather than through `tsx`, which costs
  * ~100 MB of RSS, a TypeScript loader on every import, and a `__name(...)`
  * call on every closure our code creates (esbuild's keepNames) — per request,
@@ -132,7 +132,7 @@ export const buildScript = async (source: string, outfile: string): Promise<stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // `tsx bench/build.ts [outDir]`, or `tsx bench/build.ts --effect4 [outDir]`.
+  // `tsx bench/shared/build.ts [outDir]`, or `tsx bench/shared/build.ts --effect4 [outDir]`.
   const effect4 = process.argv[2] === "--effect4"
   const { entry } = effect4 ? await buildEffect4Server(process.argv[3]) : await buildServer(process.argv[2])
   console.log(`built ${path.relative(process.cwd(), entry)}`)

@@ -31,8 +31,8 @@ import { Duration, Effect, Layer } from "effect"
 import { BusyError, LimitedHttpClient, Limiter, Resource, Semaphore } from "effect-concurrency-limiter"
 import { parseArgs } from "node:util"
 import { Agent } from "undici"
-import * as Upstream from "../examples/upstream.js"
-import { assertLoopback } from "./load/runner.js"
+import * as Upstream from "../../examples/upstream.js"
+import { assertLoopback } from "../load/runner.js"
 
 const { values: args } = parseArgs({
   options: {

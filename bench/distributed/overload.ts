@@ -21,9 +21,9 @@ import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { cleanKeys } from "../test/utils/redis.js"
-import { buildServer } from "./build.js"
-import { freePort, type ServerHandle, startServer } from "./server.js"
+import { cleanKeys } from "../../test/utils/redis.js"
+import { buildServer } from "../shared/build.js"
+import { freePort, type ServerHandle, startServer } from "../shared/server.js"
 
 interface Options {
   readonly redisUrl: string

@@ -16,8 +16,8 @@
  */
 import { execFileSync } from "node:child_process"
 import { parseArgs } from "node:util"
-import { buildsWithBaseline } from "./baseline.js"
-import { median } from "./load/aggregate.js"
+import { buildsWithBaseline } from "../overload/baseline.js"
+import { median } from "../load/aggregate.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +31,7 @@ const runs = Number.parseInt(args.runs, 10)
 if (!(n >= 10 && n <= 8000)) throw new Error(`--n must be 10 to 8000, got ${args.n}`)
 if (!(runs >= 1 && runs <= 20)) throw new Error(`--runs must be 1 to 20, got ${args.runs}`)
 
-const builds = await buildsWithBaseline("expiry-burst", "bench/expiry-burst-run.ts", args.baseline)
+const builds = await buildsWithBaseline("expiry-burst", "bench/memory/expiry-burst-run.ts", args.baseline)
 
 interface Result {
   readonly stallMs: number

@@ -1,12 +1,12 @@
 /**
  * One configuration of the semaphore benchmark, run in a fresh process so the
  * heap figures belong to that configuration alone. Spawned by
- * `bench/semaphore.ts`; prints one JSON line (`RunResult`) on stdout.
+ * `bench/semaphore/main.ts`; prints one JSON line (`RunResult`) on stdout.
  *
- *   node --expose-gc --import tsx bench/semaphore-run.ts '{"scenario":"queue","variant":"ours","size":1000}'
+ *   node --expose-gc --import tsx bench/semaphore/run.ts '{"scenario":"queue","variant":"ours","size":1000}'
  */
 import { Deferred, Effect, Exit, Fiber, FiberId } from "effect"
-import * as Semaphore from "../src/Semaphore.js"
+import * as Semaphore from "../../src/Semaphore.js"
 
 /**
  * `chain` (queue scenario only) is a reference, not a semaphore: the ideal
