@@ -3,7 +3,7 @@
  * outbound example reproduces. It admits at most `limit` requests in any
  * sliding `window` and at most `maxConcurrent` at once, and answers 429 with
  * `Retry-After` beyond either. Used by `examples/outbound.ts`,
- * `bench/outbound.ts` and the tests. The rules are `upstreamServer.ts`'s
+ * `bench/outbound/outbound.ts` and the tests. The rules are `upstreamServer.ts`'s
  * (Effect-free, shared with the Effect 4 line's tests); this serves them
  * with the Effect 3 line's `NodeHttpServer`.
  *

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { evaluate, type Targets, targetsFor } from "../bench/load/acceptance.js"
 import type { LatencyLogs, SecondRow } from "../bench/load/aggregate.js"
-import { acceptanceTable, label, passesTable, replaceBetween, type RunReport, summaryTable } from "../bench/report.js"
+import { acceptanceTable, label, passesTable, replaceBetween, type RunReport, summaryTable } from "../bench/overload/report.js"
 import { row } from "./utils/secondRow.js"
 
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import * as AppConfig from "../examples/AppConfig.js"
 import type { Figures } from "../bench/load/acceptance.js"
 import { spikeCost } from "../bench/load/spike-cost.js"
-import { limitingOf, modeEnv, parseAlgorithm, parseModes } from "../bench/modes.js"
+import { limitingOf, modeEnv, parseAlgorithm, parseModes } from "../bench/overload/modes.js"
 import {
   adaptiveHeading,
   adaptiveSection,
@@ -15,7 +15,7 @@ import {
   queueBoundTable,
   type RunReport,
   summaryTable
-} from "../bench/report.js"
+} from "../bench/overload/report.js"
 import { capacityOf, medianCapacity } from "../bench/load/capacity.js"
 import { adaptiveLimit } from "../examples/DbCapacity.js"
 import { row } from "./utils/secondRow.js"

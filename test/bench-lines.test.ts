@@ -1,11 +1,11 @@
 /**
- * The overload benchmark's `--line` / `--lines` (bench/lines.ts): parsing,
+ * The overload benchmark's `--line` / `--lines` (bench/overload/lines.ts): parsing,
  * the order of a pass, run ids, where a set's files go, the runs' labels and
  * the side-by-side table of the two lines.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { effect3Only, idSuffix, type Line, linesOutDir, linesTable, parseLines, passOrder, type Server } from "../bench/lines.js"
-import { label, type RunReport } from "../bench/report.js"
+import { effect3Only, idSuffix, type Line, linesOutDir, linesTable, parseLines, passOrder, type Server } from "../bench/overload/lines.js"
+import { label, type RunReport } from "../bench/overload/report.js"
 
 const server = (line: Line, build: "current" | "baseline" = "current"): Server => ({
   line,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { chartSpec } from "../bench/chart.js"
+import { chartSpec } from "../bench/overload/chart.js"
 import { secondsFromCsv, secondsToCsv, serverSecondsFromCsv } from "../bench/load/csv.js"
 import { serverFigures, serverSecondsFromProbe } from "../bench/load/server-seconds.js"
 import { row } from "./utils/secondRow.js"

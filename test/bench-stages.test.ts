@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { durationOf, maxVUsOf, spikeScenario, vusAt } from "../bench/load/stages.js"
-import { preset } from "../bench/presets.js"
+import { preset } from "../bench/load/presets.js"
 
 const { scenario, spike } = spikeScenario({
   name: "/messages",

@@ -1,10 +1,10 @@
 /**
- * `--db-sweep` (bench/sweep.ts): parsing, and the table that compares the
+ * `--db-sweep` (bench/overload/sweep.ts): parsing, and the table that compares the
  * adaptive runs with the best fixed capacity of the same passes.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { RunReport } from "../bench/report.js"
-import { parseSweep, sweepSection } from "../bench/sweep.js"
+import type { RunReport } from "../bench/overload/report.js"
+import { parseSweep, sweepSection } from "../bench/overload/sweep.js"
 
 const run = (mode: "with" | "adaptive", peak: number, ok: number, p99: number, sweep?: number): RunReport =>
   ({

@@ -1,5 +1,5 @@
 /**
- * The short version of `npm run stress:model` (bench/stress-model.ts): the
+ * The short version of `npm run stress:model` (bench/stress/model.ts): the
  * same rounds over the same models (test/model/), for a few thousand
  * operations with a fixed seed. And the cases the stress run found, pinned:
  * a failure it prints is added to `pinned` (model, seed, path) and replays

@@ -1,5 +1,5 @@
 /**
- * The server's own view of each second, from its probe (`bench/probe.ts`):
+ * The server's own view of each second, from its probe (`bench/shared/probe.ts`):
  * event-loop delay and GC pauses, placed on the load run's clock so that
  * they sit beside the same second's `/file` latency in the per-second CSV
  * and chart. A slow `/file` second with a long loop delay is a blocked

@@ -2,13 +2,13 @@
  * What the spike cost the server: its CPU over the spike window and the 503s
  * it answered in that window. Pure, unit-tested.
  *
- * The CPU is the server's own utime + stime from /proc (`procstat.ts`), the
+ * The CPU is the server's own utime + stime from /proc (`../shared/procstat.ts`), the
  * measure of `bench:reject`'s "CPU per 503" — but gross: the server also
  * answers /file and the 200s in the same seconds, and there is no idle
  * baseline to subtract in this benchmark. Compare it between modes, not with
  * `bench:reject`'s net figure.
  */
-import type { ProcessSample } from "../procstat.js"
+import type { ProcessSample } from "../shared/procstat.js"
 import type { SecondRow } from "./aggregate.js"
 import type { SpikeWindow } from "./stages.js"
 

@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs/promises"
 import type { TopLevelSpec } from "vega-lite"
-import { renderSpec } from "../chart.js"
+import { renderSpec } from "../overload/chart.js"
 import { parseCsv } from "../load/csv.js"
 import type { SoakSecond, SpikeRun } from "./timeline.js"
 

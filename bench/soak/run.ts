@@ -6,19 +6,19 @@
  * stopped, the probe forces a full GC and reports the heap left: the same
  * phase every time, so the first spike's figure and the last's compare.
  *
- * `bench/soak.ts` is the command; `test/soak.test.ts` runs a small one.
+ * `bench/soak/main.ts` is the command; `test/soak.test.ts` runs a small one.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
 import { pathToFileURL } from "node:url"
-import { buildScript, buildServer } from "../build.js"
+import { buildScript, buildServer } from "../shared/build.js"
 import type { SecondRow } from "../load/aggregate.js"
 import { runLoad } from "../load/runner.js"
-import { preset } from "../presets.js"
-import { type ProcessSummary, readRss, startSampler } from "../procstat.js"
-import { freePort, startServer } from "../server.js"
+import { preset } from "../load/presets.js"
+import { type ProcessSummary, readRss, startSampler } from "../shared/procstat.js"
+import { freePort, startServer } from "../shared/server.js"
 import {
   buildTimeline,
   parseProbe,
@@ -106,7 +106,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   const workDir = path.resolve(options.workDir)
   fs.mkdirSync(workDir, { recursive: true })
   const { entry } = await buildServer(path.join(workDir, "build"))
-  const probe = await buildScript("bench/probe.ts", path.join(workDir, "build", "probe.mjs"))
+  const probe = await buildScript("bench/shared/probe.ts", path.join(workDir, "build", "probe.mjs"))
   const probeFile = path.join(workDir, "probe.jsonl")
   fs.rmSync(probeFile, { force: true })
   const heapMb = options.heapMb ?? 192

@@ -1,12 +1,12 @@
 /**
  * The soak's per-second timeline: what the load generator saw, what /proc
- * says of the server and what the server's probe (`bench/probe.ts`) wrote,
+ * says of the server and what the server's probe (`bench/shared/probe.ts`) wrote,
  * on one clock (seconds since the soak started), and the per-spike summary
  * taken from it.
  */
 import { latenciesBetween, percentile, type SecondRow } from "../load/aggregate.js"
 import type { RunResult } from "../load/runner.js"
-import type { ProcessSample } from "../procstat.js"
+import type { ProcessSample } from "../shared/procstat.js"
 
 /** One line of the probe's JSONL file, per second. */
 export interface ProbeSecond {

@@ -4,8 +4,8 @@
  * inspector open on an ephemeral port of 127.0.0.1 for the forced GCs that
  * tell garbage from memory still held (`inspector.ts`; it idles otherwise).
  */
-import { buildServer } from "../build.js"
-import { freePort, type ServerHandle, startServer } from "../server.js"
+import { buildServer } from "../shared/build.js"
+import { freePort, type ServerHandle, startServer } from "../shared/server.js"
 
 /** A started stress server and the port it listens on. */
 export interface StressServer {

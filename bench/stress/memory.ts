@@ -1,11 +1,11 @@
 /**
- * The server's footprint over a run: resident memory (`procstat.ts`) and
+ * The server's footprint over a run: resident memory (`../shared/procstat.ts`) and
  * open file descriptors, sampled every `intervalMs`. The descriptor count
  * shows, from the server's side, how many connections it really held.
  */
 import * as fs from "node:fs"
 import { setTimeout as sleep } from "node:timers/promises"
-import { readRss } from "../procstat.js"
+import { readRss } from "../shared/procstat.js"
 
 /** Open file descriptors of `pid` (NaN once it is gone). */
 export const readFdCount = (pid: number): number => {

@@ -20,7 +20,7 @@
  * cold start. Deleting it is always safe.
  *
  * The worker is loaded by URL next to this module: a bundle of the app
- * (`bench/build.ts`) gets `worker.mjs` copied beside it.
+ * (`bench/shared/build.ts`) gets `worker.mjs` copied beside it.
  */
 import { Worker } from "node:worker_threads"
 
