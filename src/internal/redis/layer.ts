@@ -34,11 +34,14 @@ import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { BusyErrors } from "../busyErrors.js"
 import { makeBackend, type Unavailable } from "./guard.js"
-import { Heartbeat } from "./leases.js"
+import { runHeartbeat } from "./leases.js"
 import { makeSeries } from "../metrics.js"
-import { RemoteMetrics } from "./metrics.js"
-import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
-import { grantChannel, keysOf, resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
+import { Heartbeat, periodOf } from "@effect-concurrency-limiter/core/redis/heartbeat"
+import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import { Permits } from "@effect-concurrency-limiter/core/redis/permits"
+import { MAX_TIMER_MILLIS } from "@effect-concurrency-limiter/core/redis/remote"
+import { localShare, Replica } from "@effect-concurrency-limiter/core/redis/replica"
 
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
 export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
@@ -82,9 +85,6 @@ const validateDuration = (name: string, value: unknown, min: number) =>
       ? Effect.succeed(Duration.toMillis(duration))
       : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
 
-/** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
-const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
-
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
@@ -127,23 +127,13 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const local = yield* makeLocal({ timeout: settings.timeout, resources: localResources, metrics: false })
   const localSemaphores = resources.map((resource) => unsafeImpl(Context.unsafeGet(local, resource)))
 
-  const remote = resources.map((resource, i) => {
-    const keys = keysOf(prefix, resource.name)
-    return new RemoteResource(
-      resource.name,
-      keys,
-      { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
-      settings.maxWaiting[i],
-      series === null ? null : new RemoteMetrics(series, resource.name)
-    )
-  })
-  for (const r of remote) {
-    r.metrics?.capacity(r.args.capacity)
-    r.changed()
-  }
-  // Unique per replica and layer, and without ":" (the scripts split ids on it).
-  const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-  const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
+  const replica = new Replica(
+    prefix,
+    resources.map((resource, i) => ({ name: resource.name, capacity: settings.capacities[i], maxWaiting: settings.maxWaiting[i] })),
+    leaseTtlMillis,
+    (name) => series === null ? null : new ResourceSeries(series, name)
+  )
+  const remote = replica.remote
   // Log lines written from ioredis's callbacks run in fibers of this set,
   // which closing the layer interrupts: nothing of the layer outlives it.
   const runFork = yield* FiberSet.makeRuntime<never>()
@@ -154,39 +144,26 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const connection = yield* connect({
     url,
     commandTimeoutMillis,
-    channels: [...byChannel.keys()],
-    onMessage: (channel, message) => {
-      const resource = byChannel.get(channel)
-      if (resource === undefined) return
-      const now = Date.now()
-      for (const id of message.split(" ")) resource.waiting.get(id)?.grant(now)
-    },
+    channels: replica.channels,
+    onMessage: (channel, message) => replica.onMessage(channel, message),
     onRecovered: () => beating.heartbeat?.beat(),
-    whileDown: failure === "closed"
-      ? "failing closed: guards answer BusyError (reason \"unavailable\") at once until it is back"
-      : `failing open: each replica admits its local share (${
-        resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
-      }) until it is back`
+    whileDown: replica.whileDown(failure, replicas)
   })
-  // Closing: guards still queued would wait for grants nobody will hear of.
-  // They leave the queue (before the connection closes: this runs first) and
-  // are refused with BusyError ("unavailable"), never admitted through the
-  // local share (it closes with the layer). Guards still holding keep their
-  // leases, which expire within the TTL if not released.
+  // Closing: the queued guards leave the queue before the connection closes
+  // (this runs first), and are refused with BusyError ("unavailable").
   yield* Effect.addFinalizer(() =>
     Effect.promise(() => {
-      for (const resource of remote) {
-        for (const wait of [...resource.waiting.values()]) wait.refuse("closed")
-      }
+      replica.refuseWaiting()
       // Redis answers in order: once this PING is answered, those releases ran.
       return connection.client.ping().then(() => {}, () => {})
     })
   )
-  const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
+  const permits = new Permits(connection.scripts, replica.id, leaseTtlMillis, (error) =>
     runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
-  const heartbeat = new Heartbeat(permits, remote, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)
+  // No liveness: ioredis reconnects on its own, and a beat ticks whatever its state.
+  const heartbeat = new Heartbeat(permits, remote, null, periodOf(leaseTtlMillis), logWarning)
   beating.heartbeat = heartbeat
-  yield* Effect.forkScoped(heartbeat.run)
+  yield* Effect.forkScoped(runHeartbeat(heartbeat))
 
   const busyErrors = new BusyErrors()
   const unavailable: Unavailable = failure === "closed"
@@ -197,8 +174,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
 
   const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
   const applyCapacity = (i: number, capacity: number) => {
-    remote[i].args = { ...remote[i].args, capacity }
-    remote[i].metrics?.capacity(capacity)
+    replica.setCapacity(i, capacity)
     localSemaphores[i].resizeTo(localShare(capacity, replicas))
   }
 
