@@ -19,6 +19,7 @@ import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
 import {
+  fromChecked,
   fromEither,
   orDefault,
   refuse,
@@ -40,7 +41,13 @@ import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observe
 import { Heartbeat, periodOf } from "@effect-concurrency-limiter/core/redis/heartbeat"
 import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
 import { Permits } from "@effect-concurrency-limiter/core/redis/permits"
-import { MAX_TIMER_MILLIS } from "@effect-concurrency-limiter/core/redis/remote"
+import {
+  checkFailure,
+  checkPrefix,
+  checkRemoteResources,
+  checkReplicas,
+  checkTimerMillis
+} from "@effect-concurrency-limiter/core/redis/options"
 import { localShare, Replica } from "@effect-concurrency-limiter/core/redis/replica"
 
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
@@ -74,40 +81,21 @@ const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<R
   return { timeout, enabled, capacities, maxWaiting }
 })
 
-/**
- * A duration option that must be at least `min` ms, and short enough for a
- * Node timer (the heartbeat's, ioredis's command timeout): a longer one
- * fires at once.
- */
+/** A duration option in ms, within `checkTimerMillis`'s bounds (a Node timer: the heartbeat's, ioredis's command timeout). */
 const validateDuration = (name: string, value: unknown, min: number) =>
   Effect.flatMap(fromEither(validateTimeout(name, value)), (duration) =>
-    Duration.toMillis(duration) >= min && Duration.toMillis(duration) <= MAX_TIMER_MILLIS
-      ? Effect.succeed(Duration.toMillis(duration))
-      : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
+    fromEither(fromChecked(checkTimerMillis(name, value, Duration.toMillis(duration), min))))
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
   const rank = yield* fromEither(validateResourceList(resources, resourceNameRule))
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i]
-    if (resource.partitions !== undefined) {
-      return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
-    }
-    if (resource.order !== "fifo") {
-      return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
-    }
-  }
+  yield* fromEither(fromChecked(checkRemoteResources(resources)))
   const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
   const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
-  const failure = orDefault(options.failure, "closed")
-  if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
-  const replicas = orDefault(options.replicas, 1)
-  if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
-  const prefix = orDefault(options.prefix, "ecl")
-  if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
-    return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
-  }
+  const failure = yield* fromEither(fromChecked(checkFailure(orDefault(options.failure, "closed"))))
+  const replicas = yield* fromEither(fromChecked(checkReplicas(orDefault(options.replicas, 1))))
+  const prefix = yield* fromEither(fromChecked(checkPrefix(orDefault(options.prefix, "ecl"))))
   const url = yield* resolveUnknown(orDefault(options.redis, defaultUrl))
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
     return yield* refuse("redis", url, "a redis:// or rediss:// URL")
@@ -189,22 +177,10 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     rankOf: (resource) => rank.get(resource.key),
     stats: Effect.promise(() => {
       const pipeline = connection.client.pipeline()
-      for (const r of remote) pipeline.zcard(r.keys.keys[0]).zcard(r.keys.keys[1])
-      return pipeline.exec().then((results) => results ?? [], () => [])
-    }).pipe(Effect.map((results) =>
-      resources.map((resource, i): Limiter.ResourceStats => {
-        const inUse = results[2 * i]?.[1]
-        const waiting = results[2 * i + 1]?.[1]
-        const fallback = localSemaphores[i].unsafeStats()
-        return {
-          resource: resource.name,
-          capacity: remote[i].args.capacity,
-          inUse: typeof inUse === "number" ? inUse : fallback.inUse,
-          waiting: typeof waiting === "number" ? waiting : fallback.waiting,
-          maxWaiting: remote[i].maxWaiting
-        }
-      })
-    )),
+      for (const key of replica.countedKeys) pipeline.zcard(key)
+      // Each reply is `[error, count]`.
+      return pipeline.exec().then((results) => (results ?? []).map((result) => result?.[1]), () => [])
+    }).pipe(Effect.map((results) => replica.stats(results, (i) => localSemaphores[i].unsafeStats()))),
     setCapacity: (resource, capacity) =>
       Effect.suspend(() => {
         const i = rank.get(resource.key)

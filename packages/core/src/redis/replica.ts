@@ -17,6 +17,15 @@ export interface ResourceSettings {
   readonly maxWaiting: number
 }
 
+/** A resource's counts, as a `Limiter`'s `stats` gives them. */
+export interface ResourceStats {
+  readonly resource: string
+  readonly capacity: number
+  readonly inUse: number
+  readonly waiting: number
+  readonly maxWaiting: number
+}
+
 /** One replica's resources, in the layer's order. */
 export class Replica {
   /** Unique per replica and layer, and without ":" (the scripts split ids on it). */
@@ -68,6 +77,33 @@ export class Replica {
       : `failing open: each replica admits its local share (${
         this.remote.map((r) => `${r.name} ${localShare(r.args.capacity, replicas)}`).join(", ")
       }) until it is back`
+  }
+
+  /** The sorted sets whose `ZCARD`s are the resources' counts (holders, waiters), two per resource in order. */
+  get countedKeys(): Array<string> {
+    return this.remote.flatMap((r) => [r.keys.keys[0], r.keys.keys[1]])
+  }
+
+  /**
+   * The resources' stats from the `ZCARD`s of `countedKeys` (all replicas
+   * together); where a count is missing (Redis unreachable), `fallback`'s
+   * (this replica's local share).
+   */
+  stats(
+    counts: ReadonlyArray<unknown>,
+    fallback: (i: number) => { readonly inUse: number; readonly waiting: number }
+  ): Array<ResourceStats> {
+    return this.remote.map((r, i) => {
+      const [inUse, waiting] = [counts[2 * i], counts[2 * i + 1]]
+      const local = fallback(i)
+      return {
+        resource: r.name,
+        capacity: r.args.capacity,
+        inUse: typeof inUse === "number" ? inUse : local.inUse,
+        waiting: typeof waiting === "number" ? waiting : local.waiting,
+        maxWaiting: r.maxWaiting
+      }
+    })
   }
 
   /** Sets the `i`th resource's capacity for the calls sent from now on. */

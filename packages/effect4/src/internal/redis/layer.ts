@@ -9,9 +9,15 @@
 import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
 import { Heartbeat, periodOf } from "@effect-concurrency-limiter/core/redis/heartbeat"
 import { Permits } from "@effect-concurrency-limiter/core/redis/permits"
-import { MAX_TIMER_MILLIS } from "@effect-concurrency-limiter/core/redis/remote"
+import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import {
+  checkFailure,
+  checkPrefix,
+  checkRemoteResources,
+  checkReplicas,
+  checkTimerMillis
+} from "@effect-concurrency-limiter/core/redis/options"
 import { localShare, Replica } from "@effect-concurrency-limiter/core/redis/replica"
-import type { NameRule } from "@effect-concurrency-limiter/core/options/resources"
 import { checkResourceList } from "@effect-concurrency-limiter/core/options/resources"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -50,11 +56,6 @@ import { runHeartbeat } from "./leases.js"
 
 type AnyOptions = RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>
 
-/** A name is part of a Redis key's hash tag `{name}`. */
-const keyName: NameRule = {
-  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
-  expected: "a non-empty string without braces or spaces"
-}
 
 /** The options `reload` reads again. */
 const readSettings = (options: AnyOptions) =>
@@ -81,44 +82,24 @@ const readSettings = (options: AnyOptions) =>
     return { timeout, enabled, capacities, maxWaiting }
   })
 
-/**
- * A duration option that must be at least `min` ms, and short enough for a
- * Node timer (the heartbeat's, the command timeout's): a longer one fires
- * at once.
- */
+/** A duration option in ms, within `checkTimerMillis`'s bounds (a Node timer: the heartbeat's, the command timeout's). */
 const validateDuration = (name: string, value: unknown, min: number): Effect.Effect<number, LimiterConfigError> => {
   const checked = validateTimeout(name, value)
   if (Result.isFailure(checked)) return Effect.fail(checked.failure)
-  const millis = Duration.toMillis(checked.success)
-  return millis >= min && millis <= MAX_TIMER_MILLIS
-    ? Effect.succeed(millis)
-    : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`)
+  return Effect.fromResult(fromChecked(checkTimerMillis(name, value, Duration.toMillis(checked.success), min)))
 }
 
 /** The options of the layer itself, checked before anything connects. */
 const readLayerOptions = (options: AnyOptions) =>
   Effect.gen(function*() {
     const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-    const rank = yield* Effect.fromResult(fromChecked(checkResourceList(resources, Resource.isResource, keyName)))
-    for (let i = 0; i < resources.length; i++) {
-      const resource = resources[i]
-      if (resource.partitions !== undefined) {
-        return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
-      }
-      if (resource.order !== "fifo") {
-        return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
-      }
-    }
+    const rank = yield* Effect.fromResult(fromChecked(checkResourceList(resources, Resource.isResource, resourceNameRule)))
+    yield* Effect.fromResult(fromChecked(checkRemoteResources(resources)))
     const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
     const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
-    const failure = orDefault(options.failure, "closed")
-    if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
-    const replicas = orDefault(options.replicas, 1)
-    if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
-    const prefix = orDefault(options.prefix, "ecl")
-    if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
-      return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
-    }
+    const failure = yield* Effect.fromResult(fromChecked(checkFailure(orDefault(options.failure, "closed"))))
+    const replicas = yield* Effect.fromResult(fromChecked(checkReplicas(orDefault(options.replicas, 1))))
+    const prefix = yield* Effect.fromResult(fromChecked(checkPrefix(orDefault(options.prefix, "ecl"))))
     return { resources, rank, leaseTtlMillis, commandTimeoutMillis, failure, replicas, prefix }
   })
 
@@ -204,7 +185,7 @@ export const make = (options: AnyOptions) =>
     }
     const counts = (): Promise<ReadonlyArray<unknown>> =>
       connection.up()
-        ? Promise.all(remote.flatMap((r) => [connection.send("ZCARD", r.keys.keys[0]), connection.send("ZCARD", r.keys.keys[1])]))
+        ? Promise.all(replica.countedKeys.map((key) => connection.send("ZCARD", key)))
           .catch(() => [])
         : Promise.resolve([])
 
@@ -218,18 +199,7 @@ export const make = (options: AnyOptions) =>
       resources,
       rankOf: (resource) => rank.get(resource.key),
       // Redis's counts, all replicas together; this replica's local share when Redis is unreachable.
-      stats: Effect.map(Effect.promise(counts), (results) =>
-        resources.map((resource, i): Limiter.ResourceStats => {
-          const [inUse, waiting] = [results[2 * i], results[2 * i + 1]]
-          const fallback = localSemaphores[i].unsafeStats()
-          return {
-            resource: resource.name,
-            capacity: remote[i].args.capacity,
-            inUse: typeof inUse === "number" ? inUse : fallback.inUse,
-            waiting: typeof waiting === "number" ? waiting : fallback.waiting,
-            maxWaiting: remote[i].maxWaiting
-          }
-        })),
+      stats: Effect.map(Effect.promise(counts), (results) => replica.stats(results, (i) => localSemaphores[i].unsafeStats())),
       setCapacity: (resource, capacity) =>
         Effect.suspend(() => {
           const i = rank.get(resource.key)
