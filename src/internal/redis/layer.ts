@@ -38,9 +38,7 @@ import { makeBackend, type Unavailable } from "./guard.js"
 import { runHeartbeat } from "./leases.js"
 import { makeSeries } from "../metrics.js"
 import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
-import { Heartbeat, periodOf } from "@effect-concurrency-limiter/core/redis/heartbeat"
 import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
-import { Permits } from "@effect-concurrency-limiter/core/redis/permits"
 import {
   checkFailure,
   checkPrefix,
@@ -127,14 +125,12 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const runFork = yield* FiberSet.makeRuntime<never>()
   const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
-  // Built once connected; Redis may come back before that.
-  const beating: { heartbeat?: Heartbeat } = {}
   const connection = yield* connect({
     url,
     commandTimeoutMillis,
     channels: replica.channels,
     onMessage: (channel, message) => replica.onMessage(channel, message),
-    onRecovered: () => beating.heartbeat?.beat(),
+    onRecovered: () => replica.recovered(),
     whileDown: replica.whileDown(failure, replicas)
   })
   // Closing: the queued guards leave the queue before the connection closes
@@ -146,11 +142,9 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
       return connection.client.ping().then(() => {}, () => {})
     })
   )
-  const permits = new Permits(connection.scripts, replica.id, leaseTtlMillis, (error) =>
-    runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
   // No liveness: ioredis reconnects on its own, and a beat ticks whatever its state.
-  const heartbeat = new Heartbeat(permits, remote, null, periodOf(leaseTtlMillis), logWarning)
-  beating.heartbeat = heartbeat
+  const { heartbeat, permits } = replica.start(connection.scripts, null, (error) =>
+    runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)), logWarning)
   yield* Effect.forkScoped(runHeartbeat(heartbeat))
 
   const busyErrors = new BusyErrors()

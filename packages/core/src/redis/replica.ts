@@ -4,7 +4,10 @@
  * for when Redis is unreachable, and what it does when the layer closes.
  * Each line's layer builds one and wires it to its Redis client.
  */
+import type { Scripts } from "./client.js"
+import { Heartbeat, type Liveness, periodOf } from "./heartbeat.js"
 import { grantChannel, keysOf } from "./keys.js"
+import { Permits } from "./permits.js"
 import { type RemoteObserver, RemoteResource } from "./remote.js"
 
 /** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
@@ -32,11 +35,13 @@ export class Replica {
   readonly id = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
   readonly remote: ReadonlyArray<RemoteResource>
   private readonly byChannel: Map<string, RemoteResource>
+  /** Built once connected (`start`); Redis may come back before that. */
+  private heartbeat: Heartbeat | undefined
 
   constructor(
     prefix: string,
     resources: ReadonlyArray<ResourceSettings>,
-    leaseTtlMillis: number,
+    readonly leaseTtlMillis: number,
     /** `null` when the layer's `metrics` option is off. */
     observerOf: (name: string) => RemoteObserver | null
   ) {
@@ -55,6 +60,26 @@ export class Replica {
       r.changed()
     }
     this.byChannel = new Map(this.remote.map((r) => [grantChannel(r.keys, this.id), r]))
+  }
+
+  /**
+   * Once connected: the permits on `scripts`, and the heartbeat over them
+   * (`liveness`: see `Heartbeat`), which the line runs on its own loop.
+   */
+  start(
+    scripts: Scripts,
+    liveness: Liveness | null,
+    onReleaseError: (error: unknown) => void,
+    log: (message: string) => void
+  ): { readonly permits: Permits; readonly heartbeat: Heartbeat } {
+    const permits = new Permits(scripts, this.id, this.leaseTtlMillis, onReleaseError)
+    const heartbeat = this.heartbeat = new Heartbeat(permits, this.remote, liveness, periodOf(this.leaseTtlMillis), log)
+    return { permits, heartbeat }
+  }
+
+  /** Redis is reachable again: beats at once (nothing before `start`). */
+  recovered(): void {
+    this.heartbeat?.beat()
   }
 
   /** The channels this replica's grants are published on: one per resource. */

@@ -7,8 +7,6 @@
  * @internal
  */
 import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
-import { Heartbeat, periodOf } from "@effect-concurrency-limiter/core/redis/heartbeat"
-import { Permits } from "@effect-concurrency-limiter/core/redis/permits"
 import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
 import {
   checkFailure,
@@ -144,13 +142,11 @@ export const make = (options: AnyOptions) =>
     const runFork = yield* FiberSet.makeRuntime<never>()
     const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
-    // Built once connected; Redis may come back before that.
-    const beating: { heartbeat?: Heartbeat } = {}
     const connection = yield* connect({
       commandTimeoutMillis,
       channels: replica.channels,
       onMessage: (channel, message) => replica.onMessage(channel, message),
-      onRecovered: () => beating.heartbeat?.beat(),
+      onRecovered: () => replica.recovered(),
       whileDown: replica.whileDown(failure, replicas)
     })
     // Closing: the queued guards leave the queue before the subscriptions
@@ -162,10 +158,8 @@ export const make = (options: AnyOptions) =>
         return connection.up() ? connection.send("PING").then(() => {}, () => {}) : Promise.resolve()
       })
     )
-    const permits = new Permits(connection.scripts, replica.id, leaseTtlMillis, (error) =>
-      runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
-    const heartbeat = new Heartbeat(permits, remote, connection, periodOf(leaseTtlMillis), logWarning)
-    beating.heartbeat = heartbeat
+    const { heartbeat, permits } = replica.start(connection.scripts, connection, (error) =>
+      runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)), logWarning)
     yield* Effect.forkScoped(runHeartbeat(heartbeat))
 
     const busyErrors = new BusyErrors()
