@@ -14,7 +14,9 @@ import type { BusyError } from "../../BusyError.js"
 import type { BusyErrors } from "../busyErrors.js"
 import type * as Resource from "../../Resource.js"
 import type { RemoteBackend } from "../limiter.js"
-import type { Lease, Permits, RemoteResource } from "./permits.js"
+import type { Permits } from "@effect-concurrency-limiter/core/redis/permits"
+import type { Lease, RemoteResource } from "@effect-concurrency-limiter/core/redis/remote"
+import { acquire, release } from "./permits.js"
 
 /** What a guard does while Redis is unreachable. */
 export type Unavailable = <A, E, R>(
@@ -84,8 +86,8 @@ export const makeBackend = (
         }
         const from = (i: number): Effect.Effect<A, E | BusyError, R> =>
           i === ordered.length
-            ? Effect.ensuring(runHolding(self, restore, holding, busyErrors, timeout), permits.release(leases))
-            : Effect.matchCauseEffect(permits.acquire(remoteOf(ordered[i]), deadline, restore, lostOf(ordered[i].name)), {
+            ? Effect.ensuring(runHolding(self, restore, holding, busyErrors, timeout), release(permits, leases))
+            : Effect.matchCauseEffect(acquire(permits, remoteOf(ordered[i]), deadline, restore, lostOf(ordered[i].name)), {
               onFailure: (cause) => {
                 // The permits taken so far were never used: give them back now.
                 permits.releaseNow(leases)

@@ -19,6 +19,7 @@ import type * as RedisLimiter from "../../RedisLimiter.js"
 import * as Resource from "../../Resource.js"
 import { LimiterTag, make as makeLocal, registerRemote, withResources } from "../limiter.js"
 import {
+  fromChecked,
   fromEither,
   orDefault,
   refuse,
@@ -34,11 +35,18 @@ import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { BusyErrors } from "../busyErrors.js"
 import { makeBackend, type Unavailable } from "./guard.js"
-import { Heartbeat } from "./leases.js"
+import { runHeartbeat } from "./leases.js"
 import { makeSeries } from "../metrics.js"
-import { RemoteMetrics } from "./metrics.js"
-import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
-import { grantChannel, keysOf, resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
+import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import {
+  checkFailure,
+  checkPrefix,
+  checkRemoteResources,
+  checkReplicas,
+  checkTimerMillis
+} from "@effect-concurrency-limiter/core/redis/options"
+import { localShare, Replica } from "@effect-concurrency-limiter/core/redis/replica"
 
 /** The URL when none is given: `REDIS_URL`, or a Redis on this host. */
 export const defaultUrl: Config.Config<string> = Config.string("REDIS_URL").pipe(
@@ -71,43 +79,21 @@ const readSettings = Effect.fnUntraced(function*(options: RedisLimiter.Options<R
   return { timeout, enabled, capacities, maxWaiting }
 })
 
-/**
- * A duration option that must be at least `min` ms, and short enough for a
- * Node timer (the heartbeat's, ioredis's command timeout): a longer one
- * fires at once.
- */
+/** A duration option in ms, within `checkTimerMillis`'s bounds (a Node timer: the heartbeat's, ioredis's command timeout). */
 const validateDuration = (name: string, value: unknown, min: number) =>
   Effect.flatMap(fromEither(validateTimeout(name, value)), (duration) =>
-    Duration.toMillis(duration) >= min && Duration.toMillis(duration) <= MAX_TIMER_MILLIS
-      ? Effect.succeed(Duration.toMillis(duration))
-      : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`))
-
-/** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
-const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
+    fromEither(fromChecked(checkTimerMillis(name, value, Duration.toMillis(duration), min))))
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>) {
   const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
   const rank = yield* fromEither(validateResourceList(resources, resourceNameRule))
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i]
-    if (resource.partitions !== undefined) {
-      return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
-    }
-    if (resource.order !== "fifo") {
-      return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
-    }
-  }
+  yield* fromEither(fromChecked(checkRemoteResources(resources)))
   const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
   const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
-  const failure = orDefault(options.failure, "closed")
-  if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
-  const replicas = orDefault(options.replicas, 1)
-  if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
-  const prefix = orDefault(options.prefix, "ecl")
-  if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
-    return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
-  }
+  const failure = yield* fromEither(fromChecked(checkFailure(orDefault(options.failure, "closed"))))
+  const replicas = yield* fromEither(fromChecked(checkReplicas(orDefault(options.replicas, 1))))
+  const prefix = yield* fromEither(fromChecked(checkPrefix(orDefault(options.prefix, "ecl"))))
   const url = yield* resolveUnknown(orDefault(options.redis, defaultUrl))
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
     return yield* refuse("redis", url, "a redis:// or rediss:// URL")
@@ -127,66 +113,39 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
   const local = yield* makeLocal({ timeout: settings.timeout, resources: localResources, metrics: false })
   const localSemaphores = resources.map((resource) => unsafeImpl(Context.unsafeGet(local, resource)))
 
-  const remote = resources.map((resource, i) => {
-    const keys = keysOf(prefix, resource.name)
-    return new RemoteResource(
-      resource.name,
-      keys,
-      { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
-      settings.maxWaiting[i],
-      series === null ? null : new RemoteMetrics(series, resource.name)
-    )
-  })
-  for (const r of remote) {
-    r.metrics?.capacity(r.args.capacity)
-    r.changed()
-  }
-  // Unique per replica and layer, and without ":" (the scripts split ids on it).
-  const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-  const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
+  const replica = new Replica(
+    prefix,
+    resources.map((resource, i) => ({ name: resource.name, capacity: settings.capacities[i], maxWaiting: settings.maxWaiting[i] })),
+    leaseTtlMillis,
+    (name) => series === null ? null : new ResourceSeries(series, name)
+  )
+  const remote = replica.remote
   // Log lines written from ioredis's callbacks run in fibers of this set,
   // which closing the layer interrupts: nothing of the layer outlives it.
   const runFork = yield* FiberSet.makeRuntime<never>()
   const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
-  // Built once connected; Redis may come back before that.
-  const beating: { heartbeat?: Heartbeat } = {}
   const connection = yield* connect({
     url,
     commandTimeoutMillis,
-    channels: [...byChannel.keys()],
-    onMessage: (channel, message) => {
-      const resource = byChannel.get(channel)
-      if (resource === undefined) return
-      const now = Date.now()
-      for (const id of message.split(" ")) resource.waiting.get(id)?.grant(now)
-    },
-    onRecovered: () => beating.heartbeat?.beat(),
-    whileDown: failure === "closed"
-      ? "failing closed: guards answer BusyError (reason \"unavailable\") at once until it is back"
-      : `failing open: each replica admits its local share (${
-        resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
-      }) until it is back`
+    channels: replica.channels,
+    onMessage: (channel, message) => replica.onMessage(channel, message),
+    onRecovered: () => replica.recovered(),
+    whileDown: replica.whileDown(failure, replicas)
   })
-  // Closing: guards still queued would wait for grants nobody will hear of.
-  // They leave the queue (before the connection closes: this runs first) and
-  // are refused with BusyError ("unavailable"), never admitted through the
-  // local share (it closes with the layer). Guards still holding keep their
-  // leases, which expire within the TTL if not released.
+  // Closing: the queued guards leave the queue before the connection closes
+  // (this runs first), and are refused with BusyError ("unavailable").
   yield* Effect.addFinalizer(() =>
     Effect.promise(() => {
-      for (const resource of remote) {
-        for (const wait of [...resource.waiting.values()]) wait.refuse("closed")
-      }
+      replica.refuseWaiting()
       // Redis answers in order: once this PING is answered, those releases ran.
       return connection.client.ping().then(() => {}, () => {})
     })
   )
-  const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
-    runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
-  const heartbeat = new Heartbeat(permits, remote, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)
-  beating.heartbeat = heartbeat
-  yield* Effect.forkScoped(heartbeat.run)
+  // No liveness: ioredis reconnects on its own, and a beat ticks whatever its state.
+  const { heartbeat, permits } = replica.start(connection.scripts, null, (error) =>
+    runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)), logWarning)
+  yield* Effect.forkScoped(runHeartbeat(heartbeat))
 
   const busyErrors = new BusyErrors()
   const unavailable: Unavailable = failure === "closed"
@@ -197,8 +156,7 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
 
   const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
   const applyCapacity = (i: number, capacity: number) => {
-    remote[i].args = { ...remote[i].args, capacity }
-    remote[i].metrics?.capacity(capacity)
+    replica.setCapacity(i, capacity)
     localSemaphores[i].resizeTo(localShare(capacity, replicas))
   }
 
@@ -213,22 +171,10 @@ export const make = Effect.fnUntraced(function*(options: RedisLimiter.Options<Re
     rankOf: (resource) => rank.get(resource.key),
     stats: Effect.promise(() => {
       const pipeline = connection.client.pipeline()
-      for (const r of remote) pipeline.zcard(r.keys.keys[0]).zcard(r.keys.keys[1])
-      return pipeline.exec().then((results) => results ?? [], () => [])
-    }).pipe(Effect.map((results) =>
-      resources.map((resource, i): Limiter.ResourceStats => {
-        const inUse = results[2 * i]?.[1]
-        const waiting = results[2 * i + 1]?.[1]
-        const fallback = localSemaphores[i].unsafeStats()
-        return {
-          resource: resource.name,
-          capacity: remote[i].args.capacity,
-          inUse: typeof inUse === "number" ? inUse : fallback.inUse,
-          waiting: typeof waiting === "number" ? waiting : fallback.waiting,
-          maxWaiting: remote[i].maxWaiting
-        }
-      })
-    )),
+      for (const key of replica.countedKeys) pipeline.zcard(key)
+      // Each reply is `[error, count]`.
+      return pipeline.exec().then((results) => (results ?? []).map((result) => result?.[1]), () => [])
+    }).pipe(Effect.map((results) => replica.stats(results, (i) => localSemaphores[i].unsafeStats()))),
     setCapacity: (resource, capacity) =>
       Effect.suspend(() => {
         const i = rank.get(resource.key)

@@ -1,15 +1,11 @@
 /**
- * The heartbeat of a replica: every quarter of the lease TTL, one call per
- * resource renews the leases its guards hold, keeps its queued guards in
- * the queue, and hands on permits that expired. A lease that could not be
- * renewed in time is taken as lost, and its guarded effect is stopped before
- * Redis could give the permit to someone else: the bound is never broken
- * silently.
+ * The heartbeat's loop: the core's `Heartbeat` beats every period until the
+ * layer closes.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { Lease, Permits, RemoteResource } from "./permits.js"
+import type { Heartbeat } from "@effect-concurrency-limiter/core/redis/heartbeat"
 
 const realSleep = (millis: number): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
@@ -17,71 +13,12 @@ const realSleep = (millis: number): Effect.Effect<void> =>
     return Effect.sync(() => clearTimeout(timer))
   })
 
-/** Why a holder was interrupted, for the log. */
-type Loss = "expired in Redis" | "not renewed in time"
-
-/** @internal */
-export class Heartbeat {
-  constructor(
-    private readonly permits: Permits,
-    private readonly resources: ReadonlyArray<RemoteResource>,
-    /** How often it beats: a quarter of the lease TTL, so two renewals may fail before a lease is lost. */
-    readonly periodMillis: number,
-    private readonly log: (message: string) => void
-  ) {}
-
-  /** One beat: interrupts the holders whose lease runs out before the next, then renews the rest. */
-  beat(): void {
-    const now = Date.now()
-    for (const resource of this.resources) {
-      for (const lease of resource.leases.values()) {
-        if (lease.expiresAt - this.periodMillis <= now) this.lose(lease, "not renewed in time")
-      }
-      if (resource.leases.size > 0 || resource.waiting.size > 0) this.tick(resource)
-    }
-  }
-
-  private tick(resource: RemoteResource): void {
-    const leases = [...resource.leases.values()]
-    const waits = [...resource.waiting.values()]
-    const sentAt = Date.now()
-    const expiresAt = sentAt + this.permits.leaseTtlMillis
-    this.permits.scripts.tick(resource.keys, resource.args, leases.map((l) => l.id), waits.map((w) => w.id)).then(
-      (statuses) => {
-        for (let i = 0; i < leases.length; i++) {
-          const lease = leases[i]
-          if (!resource.leases.has(lease.id)) continue // released meanwhile
-          if (statuses[i] === 0) this.lose(lease, "expired in Redis")
-          else lease.expiresAt = Math.max(lease.expiresAt, expiresAt)
-        }
-        for (let i = 0; i < waits.length; i++) {
-          const status = statuses[leases.length + i]
-          if (status === 0) waits[i].aliveUntil = Math.max(waits[i].aliveUntil, sentAt + resource.args.queueTtlMillis)
-          if (status === 1) waits[i].grant(sentAt)
-          else if (status === -1 && resource.waiting.has(waits[i].id)) this.permits.requeue(waits[i])
-        }
-      },
-      () => {
-        // Unreachable: `beat` interrupts the holders when their time is up.
-      }
-    )
-  }
-
-  private lose(lease: Lease, why: Loss): void {
-    this.permits.forget(lease)
-    this.log(
-      `RedisLimiter: the lease of a "${lease.resource.name}" permit was lost (${why}); ` +
-        "its guarded effect is stopped and fails with BusyError (reason \"lease-lost\") so that the capacity holds"
-    )
-    lease.lost()
-  }
-
-  /**
-   * Runs `beat` every period until the layer closes. On the wall clock, not
-   * Effect's `Clock`: leases expire in Redis in real time, whatever clock the
-   * app's fibers see (a `TestClock` would otherwise stop the renewals).
-   */
-  readonly run: Effect.Effect<never> = Effect.suspend(() =>
-    Effect.forever(Effect.zipRight(realSleep(this.periodMillis), Effect.sync(() => this.beat())))
-  )
-}
+/**
+ * Runs `beat` every period until the layer closes. On the wall clock, not
+ * Effect's `Clock`: leases expire in Redis in real time, whatever clock the
+ * app's fibers see (a `TestClock` would otherwise stop the renewals).
+ *
+ * @internal
+ */
+export const runHeartbeat = (heartbeat: Heartbeat): Effect.Effect<never> =>
+  Effect.forever(Effect.zipRight(realSleep(heartbeat.periodMillis), Effect.sync(() => heartbeat.beat())))

@@ -15,7 +15,9 @@ import type * as Resource from "../../Resource.js"
 import type { BusyErrors } from "../busyErrors.js"
 import type { RemoteBackend } from "../plan.js"
 import type { Restore } from "../semaphore.js"
-import type { Lease, Permits, RemoteResource } from "./permits.js"
+import type { Permits } from "@effect-concurrency-limiter/core/redis/permits"
+import type { Lease, RemoteResource } from "@effect-concurrency-limiter/core/redis/remote"
+import { acquire, release } from "./permits.js"
 
 /** What a guard does while Redis is unreachable. */
 export type Unavailable = <A, E, R>(
@@ -75,7 +77,7 @@ export const makeGuard = (
     Effect.uninterruptibleMask((restore) => {
       if (!up()) return restore(unavailable(self, ordered, timeout))
       return Effect.suspend((): Effect.Effect<A, E | BusyError, R> => {
-        // Real time, as the leases': the deadline is a Node timer per waiter (see `Permits.acquire`).
+        // Real time, as the leases': the deadline is a Node timer per waiter (see `Acquisition.send` in the core).
         const deadline = Duration.isFinite(timeout) ? Date.now() + Duration.toMillis(timeout) : Infinity
         const leases: Array<Lease> = []
         const holding: Holding = { fiber: undefined, lost: undefined }
@@ -85,8 +87,8 @@ export const makeGuard = (
         }
         const from = (i: number): Effect.Effect<A, E | BusyError, R> =>
           i === ordered.length
-            ? Effect.ensuring(runHolding(self, restore, holding, busyErrors, timeout), permits.release(leases))
-            : Effect.matchCauseEffect(permits.acquire(remoteOf(ordered[i]), deadline, restore, lostOf(ordered[i].name)), {
+            ? Effect.ensuring(runHolding(self, restore, holding, busyErrors, timeout), release(permits, leases))
+            : Effect.matchCauseEffect(acquire(permits, remoteOf(ordered[i]), deadline, restore, lostOf(ordered[i].name)), {
               onFailure: (cause) => {
                 // The permits taken so far were never used: give them back now.
                 permits.releaseNow(leases)

@@ -7,8 +7,15 @@
  * @internal
  */
 import { ResourceSeries } from "@effect-concurrency-limiter/core/metrics/observer"
-import { grantChannel, keysOf } from "@effect-concurrency-limiter/core/redis/keys"
-import type { NameRule } from "@effect-concurrency-limiter/core/options/resources"
+import { resourceNameRule } from "@effect-concurrency-limiter/core/redis/keys"
+import {
+  checkFailure,
+  checkPrefix,
+  checkRemoteResources,
+  checkReplicas,
+  checkTimerMillis
+} from "@effect-concurrency-limiter/core/redis/options"
+import { localShare, Replica } from "@effect-concurrency-limiter/core/redis/replica"
 import { checkResourceList } from "@effect-concurrency-limiter/core/options/resources"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -43,16 +50,10 @@ import {
 import { unsafeImpl } from "../semaphore.js"
 import { connect } from "./connection.js"
 import { makeGuard, type Unavailable } from "./guard.js"
-import { Heartbeat } from "./leases.js"
-import { MAX_TIMER_MILLIS, Permits, RemoteResource } from "./permits.js"
+import { runHeartbeat } from "./leases.js"
 
 type AnyOptions = RedisLimiter.Options<ReadonlyArray<Resource.Resource.Any>>
 
-/** A name is part of a Redis key's hash tag `{name}`. */
-const keyName: NameRule = {
-  valid: (name) => name.length > 0 && !/[{}\s]/.test(name),
-  expected: "a non-empty string without braces or spaces"
-}
 
 /** The options `reload` reads again. */
 const readSettings = (options: AnyOptions) =>
@@ -79,47 +80,24 @@ const readSettings = (options: AnyOptions) =>
     return { timeout, enabled, capacities, maxWaiting }
   })
 
-/**
- * A duration option that must be at least `min` ms, and short enough for a
- * Node timer (the heartbeat's, the command timeout's): a longer one fires
- * at once.
- */
+/** A duration option in ms, within `checkTimerMillis`'s bounds (a Node timer: the heartbeat's, the command timeout's). */
 const validateDuration = (name: string, value: unknown, min: number): Effect.Effect<number, LimiterConfigError> => {
   const checked = validateTimeout(name, value)
   if (Result.isFailure(checked)) return Effect.fail(checked.failure)
-  const millis = Duration.toMillis(checked.success)
-  return millis >= min && millis <= MAX_TIMER_MILLIS
-    ? Effect.succeed(millis)
-    : refuse(name, value, `a duration of at least ${min} millis and at most ${MAX_TIMER_MILLIS} millis (24.8 days)`)
+  return Effect.fromResult(fromChecked(checkTimerMillis(name, value, Duration.toMillis(checked.success), min)))
 }
-
-/** The permits of a replica's local share: what it admits alone while Redis is unreachable (fail open). */
-const localShare = (capacity: number, replicas: number) => Math.max(1, Math.floor(capacity / replicas))
 
 /** The options of the layer itself, checked before anything connects. */
 const readLayerOptions = (options: AnyOptions) =>
   Effect.gen(function*() {
     const resources: ReadonlyArray<Resource.Resource.Any> = options.resources
-    const rank = yield* Effect.fromResult(fromChecked(checkResourceList(resources, Resource.isResource, keyName)))
-    for (let i = 0; i < resources.length; i++) {
-      const resource = resources[i]
-      if (resource.partitions !== undefined) {
-        return yield* refuse(resourceField(resources, i, "partitions"), resource.partitions, "none: RedisLimiter has no partitions yet")
-      }
-      if (resource.order !== "fifo") {
-        return yield* refuse(resourceField(resources, i, "order"), resource.order, "\"fifo\": the Redis queue is FIFO")
-      }
-    }
+    const rank = yield* Effect.fromResult(fromChecked(checkResourceList(resources, Resource.isResource, resourceNameRule)))
+    yield* Effect.fromResult(fromChecked(checkRemoteResources(resources)))
     const leaseTtlMillis = yield* validateDuration("leaseTtl", orDefault(options.leaseTtl, "5 seconds"), 100)
     const commandTimeoutMillis = yield* validateDuration("commandTimeout", orDefault(options.commandTimeout, "1 second"), 1)
-    const failure = orDefault(options.failure, "closed")
-    if (failure !== "closed" && failure !== "open") return yield* refuse("failure", failure, "\"closed\" or \"open\"")
-    const replicas = orDefault(options.replicas, 1)
-    if (!Number.isSafeInteger(replicas) || replicas < 1) return yield* refuse("replicas", replicas, "a positive safe integer")
-    const prefix = orDefault(options.prefix, "ecl")
-    if (typeof prefix !== "string" || prefix.length === 0 || /[{}\s]/.test(prefix)) {
-      return yield* refuse("prefix", prefix, "a non-empty string without braces or spaces")
-    }
+    const failure = yield* Effect.fromResult(fromChecked(checkFailure(orDefault(options.failure, "closed"))))
+    const replicas = yield* Effect.fromResult(fromChecked(checkReplicas(orDefault(options.replicas, 1))))
+    const prefix = yield* Effect.fromResult(fromChecked(checkPrefix(orDefault(options.prefix, "ecl"))))
     return { resources, rank, leaseTtlMillis, commandTimeoutMillis, failure, replicas, prefix }
   })
 
@@ -152,65 +130,37 @@ export const make = (options: AnyOptions) =>
     )
     const localSemaphores = resources.map((resource) => unsafeImpl(Context.getUnsafe(local, resource)))
 
-    const remote = resources.map((resource, i) => {
-      const keys = keysOf(prefix, resource.name)
-      return new RemoteResource(
-        resource.name,
-        keys,
-        { channel: keys.channel, capacity: settings.capacities[i], leaseTtlMillis, queueTtlMillis: leaseTtlMillis },
-        settings.maxWaiting[i],
-        series === null ? null : new ResourceSeries(series, resource.name)
-      )
-    })
-    for (const r of remote) {
-      r.metrics?.capacity(r.args.capacity)
-      r.changed()
-    }
-    // Unique per replica and layer, and without ":" (the scripts split ids on it).
-    const replicaId = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-    const byChannel = new Map(remote.map((r) => [grantChannel(r.keys, replicaId), r]))
+    const replica = new Replica(
+      prefix,
+      resources.map((resource, i) => ({ name: resource.name, capacity: settings.capacities[i], maxWaiting: settings.maxWaiting[i] })),
+      leaseTtlMillis,
+      (name) => series === null ? null : new ResourceSeries(series, name)
+    )
+    const remote = replica.remote
     // Log lines written from the client's callbacks run in fibers of this
     // set, which closing the layer interrupts: nothing of the layer outlives it.
     const runFork = yield* FiberSet.makeRuntime<never>()
     const logWarning = (message: string) => runFork(Effect.logWarning(message))
 
-    // Built once connected; Redis may come back before that.
-    const beating: { heartbeat?: Heartbeat } = {}
     const connection = yield* connect({
       commandTimeoutMillis,
-      channels: [...byChannel.keys()],
-      onMessage: (channel, message) => {
-        const resource = byChannel.get(channel)
-        if (resource === undefined) return
-        const now = Date.now()
-        for (const id of message.split(" ")) resource.waiting.get(id)?.grant(now)
-      },
-      onRecovered: () => beating.heartbeat?.beat(),
-      whileDown: failure === "closed"
-        ? "failing closed: guards answer BusyError (reason \"unavailable\") at once until it is back"
-        : `failing open: each replica admits its local share (${
-          resources.map((r, i) => `${r.name} ${localShare(settings.capacities[i], replicas)}`).join(", ")
-        }) until it is back`
+      channels: replica.channels,
+      onMessage: (channel, message) => replica.onMessage(channel, message),
+      onRecovered: () => replica.recovered(),
+      whileDown: replica.whileDown(failure, replicas)
     })
-    // Closing: guards still queued would wait for grants nobody will hear of.
-    // They leave the queue (before the subscriptions close: this runs first)
-    // and are refused with BusyError ("unavailable"), never admitted through
-    // the local share (it closes with the layer). Guards still holding keep
-    // their leases, which expire within the TTL if not released.
+    // Closing: the queued guards leave the queue before the subscriptions
+    // close (this runs first), and are refused with BusyError ("unavailable").
     yield* Effect.addFinalizer(() =>
       Effect.promise(() => {
-        for (const resource of remote) {
-          for (const wait of [...resource.waiting.values()]) wait.refuse("closed")
-        }
+        replica.refuseWaiting()
         // Redis answers one connection in order: once this PING is answered, those releases ran.
         return connection.up() ? connection.send("PING").then(() => {}, () => {}) : Promise.resolve()
       })
     )
-    const permits = new Permits(connection.scripts, replicaId, leaseTtlMillis, (error) =>
-      runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)))
-    const heartbeat = new Heartbeat(permits, remote, connection, Math.max(10, Math.floor(leaseTtlMillis / 4)), logWarning)
-    beating.heartbeat = heartbeat
-    yield* Effect.forkScoped(heartbeat.run)
+    const { heartbeat, permits } = replica.start(connection.scripts, connection, (error) =>
+      runFork(Effect.logDebug(`RedisLimiter: a release did not reach Redis (the lease will expire): ${String(error)}`)), logWarning)
+    yield* Effect.forkScoped(runHeartbeat(heartbeat))
 
     const busyErrors = new BusyErrors()
     const unavailable: Unavailable = failure === "closed"
@@ -224,13 +174,12 @@ export const make = (options: AnyOptions) =>
 
     const remoteOf = (resource: Resource.Resource.Any) => remote[rank.get(resource.key)!]
     const applyCapacity = (i: number, capacity: number) => {
-      remote[i].args = { ...remote[i].args, capacity }
-      remote[i].metrics?.capacity(capacity)
+      replica.setCapacity(i, capacity)
       localSemaphores[i].resizeTo(localShare(capacity, replicas))
     }
     const counts = (): Promise<ReadonlyArray<unknown>> =>
       connection.up()
-        ? Promise.all(remote.flatMap((r) => [connection.send("ZCARD", r.keys.keys[0]), connection.send("ZCARD", r.keys.keys[1])]))
+        ? Promise.all(replica.countedKeys.map((key) => connection.send("ZCARD", key)))
           .catch(() => [])
         : Promise.resolve([])
 
@@ -244,18 +193,7 @@ export const make = (options: AnyOptions) =>
       resources,
       rankOf: (resource) => rank.get(resource.key),
       // Redis's counts, all replicas together; this replica's local share when Redis is unreachable.
-      stats: Effect.map(Effect.promise(counts), (results) =>
-        resources.map((resource, i): Limiter.ResourceStats => {
-          const [inUse, waiting] = [results[2 * i], results[2 * i + 1]]
-          const fallback = localSemaphores[i].unsafeStats()
-          return {
-            resource: resource.name,
-            capacity: remote[i].args.capacity,
-            inUse: typeof inUse === "number" ? inUse : fallback.inUse,
-            waiting: typeof waiting === "number" ? waiting : fallback.waiting,
-            maxWaiting: remote[i].maxWaiting
-          }
-        })),
+      stats: Effect.map(Effect.promise(counts), (results) => replica.stats(results, (i) => localSemaphores[i].unsafeStats())),
       setCapacity: (resource, capacity) =>
         Effect.suspend(() => {
           const i = rank.get(resource.key)
