@@ -83,6 +83,42 @@ describe("Limit.auto", () => {
     expect(limit.limitOf(state)).toBeLessThanOrEqual(9)
   })
 
+  it("follows throughput past the no-load latency: a service slower from its second call that serves more", () => {
+    const limit = Limit.auto({ initial: 1 })
+    // A database that overlaps its calls: throughput 1 − e^(−n/2) (95 % of
+    // its plateau at 6 in flight), 20 ms alone, every call in flight slower.
+    const throughput = (n: number) => 1 - Math.exp(-n / 2)
+    const rtt = (n: number) => (20 * n * throughput(1)) / throughput(n)
+    const { state } = drive(limit, limit.initial, 6_000, rtt)
+    // Latency alone would keep it at 1 (0.39 of the plateau).
+    expect(limit.limitOf(state)).toBeGreaterThanOrEqual(4)
+    expect(limit.limitOf(state)).toBeLessThanOrEqual(8)
+    expect(throughput(limit.limitOf(state))).toBeGreaterThanOrEqual(0.86)
+  })
+
+  it("judges a limit found worth it once more before it comes down a step", () => {
+    const limit = Limit.auto({ initial: 1, remeasureMillis: Infinity })
+    const throughput = (n: number) => 1 - Math.exp(-n / 2)
+    const { state: settled, t } = drive(limit, limit.initial, 6_000, (n) => (20 * n * throughput(1)) / throughput(n))
+    const at = limit.limitOf(settled)
+    expect(settled.lastGood).toBeGreaterThanOrEqual(at)
+    // Now every limit serves as few calls a second as 2 did: nothing above is worth its latency.
+    const flat = (n: number) => (20 * n * throughput(1)) / throughput(2)
+    let state = settled
+    let now = t
+    const doubted: Array<number> = []
+    while (limit.limitOf(state) === at && now < t + 60_000) {
+      const n = limit.limitOf(state)
+      now += flat(n) / n
+      state = limit.update(state, { endMillis: now, rttMillis: flat(n), inflight: n, inflightAtRelease: n, outcome: "success" })
+      if (state.doubted !== 0 && doubted.at(-1) !== state.doubted) doubted.push(state.doubted)
+    }
+    expect(doubted).toEqual([at])
+    // A step down: to the limit it was compared with, about a quarter lower.
+    expect(limit.limitOf(state)).toBeLessThan(at)
+    expect(limit.limitOf(state)).toBeGreaterThanOrEqual(Math.floor(at / 1.6))
+  })
+
   it("ignores refusals and calls without a latency", () => {
     const limit = Limit.auto()
     const state = limit.initial

@@ -15,7 +15,8 @@ import * as AppConfig from "./AppConfig.js"
  * database is what keeps it busy.
  *
  * - `auto`: untuned, the recommended default: latency against the no-load
- *   latency it measures itself (it is given only `max`).
+ *   latency it measures itself, and past it the queries a second each limit
+ *   sustained (it is given only `max`).
  * - `gradient2`: latency against its own recent average (tolerance 1.5, a
  *   queue of 4), one decision per window of at least 10 queries and 1 s.
  * - `vegas`: the queue estimated from the no-load latency; it keeps 3 to 6

@@ -5,8 +5,9 @@
  * concurrency limit. The *limiter* owns the state, feeds it a `Sample` as
  * each call ends and applies `limitOf`; the *limit* only computes, so it can
  * be tested, replayed and swapped without a clock, a fiber or a lock.
- * `auto` is the recommended default for a service whose latency is flat
- * until it saturates: it finds that knee untuned.
+ * `auto` is the recommended default: untuned, it finds the knee of a service
+ * whose latency is flat until it saturates, and follows the throughput of
+ * one that overlaps its calls (a database) past its no-load latency.
  *
  * @example
  * ```ts
@@ -333,19 +334,23 @@ export * from "./LimitOptions.js"
  * How: it measures the no-load latency by pinning the limit at `min` for a
  * few dozen calls (at the first call, then every `remeasureMillis`, as
  * Envoy's adaptive concurrency does), then judges windows of calls granted
- * under the current limit against it. A window slower than `tolerance` ×
- * that latency (plus the noise of both measurements) brings the limit back
- * to the fast limit that sustained the most calls, or down to about the
- * concurrency that ran without queuing; a fast window with the limit in
- * full use lets it grow, slowly near the last overload and faster away
- * from it, so that a knee that moves up is found within seconds.
+ * under the current limit against it. A fast window with the limit in full
+ * use lets it grow, slowly near the last overload and faster away from it,
+ * so that a knee that moves up is found within seconds. A window slower
+ * than `tolerance` × that latency (plus the noise of both measurements) is
+ * still good if the limit bought throughput (Little's law: load ÷ latency)
+ * against a limit about a quarter lower that was itself slow: at least 0.1
+ * of the log gain in calls a second per log of the limit. Otherwise it
+ * brings the limit back to the least limit whose throughput was near the
+ * best measured, or down to about the concurrency that ran without queuing.
  *
  * Pure and replayable, like every `Limit`: windows are measured with the
  * samples' own `endMillis`. `npm run sim:adaptive` measures it against
- * knees of 3 to 200 and five latency curves (docs/adaptive-simulation.md).
- * It judges by latency, so a service that pipelines (slower at 2 in flight
- * than at 1, yet serving more) keeps it near `min`, below the throughput a
- * fixed capacity gets: give such a service a load-tested number.
+ * knees of 3 to 200 and five latency curves (docs/adaptive-simulation.md),
+ * including one that overlaps its calls, like a database on few cores
+ * (slower at 2 in flight than at 1, yet serving more): it follows that one
+ * at knees of 3 and 6, and stays near its no-load concurrency at 20 and up,
+ * where the throughput gained per step hides in the noise.
  *
  * @example
  * ```ts

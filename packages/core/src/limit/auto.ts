@@ -1,7 +1,9 @@
 /**
  * The untuned default: a gradient against a measured no-load latency, in
  * windows of calls granted under the current limit, with a growth that waits
- * near the last overload and accelerates away from it.
+ * near the last overload and accelerates away from it; and, past that
+ * latency, the throughput each limit bought (rates.ts), for a service that
+ * is slower from its second call in flight yet serves more.
  */
 import { check } from "../options/invalid.js"
 import { orDefault } from "../options/orDefault.js"
@@ -9,6 +11,7 @@ import { checkLimit, isNumber } from "./checks.js"
 import { clamp, floorIn, loadOf, ranAlone } from "./measures.js"
 import { make, type Limit, type Sample } from "./model.js"
 import type { AutoOptions, AutoState } from "./options.js"
+import { atOrBelow, elasticity, highestSlow, leastNearBest, reference, record } from "./rates.js"
 
 /** The defaults of `auto`'s options, and the constants of its measurements. */
 export const defaults = {
@@ -29,8 +32,27 @@ export const defaults = {
   floorSamples: 32,
   /** … until their mean is known within 3 % (one standard error), or this many. */
   floorSamplesMax: 300,
-  /** Windows held after a decrease before growing again. */
-  hold: 16
+  /** Windows held after a decrease before growing again (in calls: windows of `windowSamples`); after one judged by throughput. */
+  hold: 16,
+  holdJudged: 4,
+  /**
+   * A window slower than the tolerance is still worth its latency while the
+   * limit buys throughput: at least this elasticity (log gain in calls a
+   * second per log of the limit) against a limit `span` times lower, …
+   */
+  worth: 0.1,
+  span: 1.25,
+  /**
+   * … taken this many standard errors low: none, the estimate itself. A
+   * noisy window errs both ways, and one step too high costs a service
+   * that overlaps its calls a little latency, one step too low throughput.
+   */
+  worthErrors: 0,
+  /** A window slower than the tolerance is judged by throughput: its mean known within this (one standard error), from this many calls at least. */
+  windowErrorSlow: 0.02,
+  windowSamplesSlow: 96,
+  /** Coming back from a limit not worth it: to the least whose throughput is within this of the best measured. */
+  nearBest: 0.03
 } as const
 
 /** A measurement not begun: its accumulators, and those of the drain before it. */
@@ -123,16 +145,20 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       // Resume where it was; but after an overload (the calls that drained
       // took over twice the no-load latency), no higher than the concurrency
       // they would have had without queuing (Little's law: their mean load ×
-      // the no-load latency / their mean latency).
+      // the no-load latency / their mean latency) — or than the highest limit
+      // found slower yet worth it, which drains slow calls by design.
       const overloaded = state.drainCount > 0 && state.drainRtt / state.drainCount > 2 * mean
       const sustained = overloaded ? (state.drainLoad * mean) / state.drainRtt : Infinity
-      const limit = clamp(Math.min(state.resumeAt, Math.max(sustained, min)), min, max)
+      const paid = highestSlow(state.rates, state.resumeAt, state.pin)
+      const limit = clamp(Math.min(state.resumeAt, Math.max(sustained, paid, min)), min, max)
       return startWindow({
         ...state,
         mode: "running",
         limit,
         floor: mean,
         floorError: error,
+        // `pin` calls in flight, each taking the no-load latency.
+        rates: record(state.rates, { limit: state.pin, rate: state.pin / mean, error, slow: true }),
         peakGood: 0,
         measuredAtMillis: end,
         ...noMeasurement,
@@ -172,19 +198,33 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     const mean = next.windowSum / next.windowCount
     const variance = Math.max(0, next.windowSquares / next.windowCount - mean * mean)
     const windowError = Math.sqrt(variance / next.windowCount) / mean
+    const load = next.windowLoad / next.windowCount
+    const limit = Math.floor(state.limit)
+    // Little's law: the calls a millisecond this window sustains; and, if
+    // it is slower than the tolerance, the lower limit's it is compared with
+    // (none: the slope there is unknown; a fast window needs none).
+    const rate = load / mean
+    const slowSoFar = mean > tolerance * state.floor
+    const ref = slowSoFar ? reference(state.rates, limit, defaults.span) : undefined
     // Clearly slow already — even the first calls to end, the fast ones,
-    // beyond the tolerance by two standard errors: judged at once, so that a
-    // limit past a steep knee costs few slow calls.
+    // beyond the tolerance by two standard errors, and not buying throughput
+    // even at the most the noise allows: judged at once, so that a limit
+    // past a steep knee costs few slow calls.
     const clearlySlow = next.windowCount >= defaults.windowSamplesEarly &&
-      mean * (1 - 2 * windowError) > (tolerance + 2 * state.floorError) * state.floor
+      mean * (1 - 2 * windowError) > (tolerance + 2 * state.floorError) * state.floor &&
+      (ref === undefined || elasticity(ref, limit, rate, windowError, 2, "high") < defaults.worth)
     if (!clearlySlow) {
       if (next.windowCut === 0) {
         // Enough calls: their mean known within 4 % (one standard error), or
         // the most a window takes, or (a low limit in front of a noisy
         // service) after 50 no-load latencies: the threshold below then
         // allows for the larger error.
-        const enough = next.windowCount >= defaults.windowSamples &&
-          (windowError <= 0.04 || next.windowCount >= defaults.windowSamplesMax ||
+        // Slower than the tolerance with a slow limit below to compare with,
+        // it is judged by throughput, whose gain between limits is a few
+        // percent: a longer window.
+        const judgedByRate = ref !== undefined
+        const enough = next.windowCount >= (judgedByRate ? defaults.windowSamplesSlow : defaults.windowSamples) &&
+          (windowError <= (judgedByRate ? defaults.windowErrorSlow : 0.04) || next.windowCount >= defaults.windowSamplesMax ||
             end - state.windowStart >= defaults.windowFloors * state.floor)
         return enough ? { ...next, windowCut: next.windowLastGrant } : next
       }
@@ -192,63 +232,90 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     }
 
     const ratio = mean / state.floor
-    const load = next.windowLoad / next.windowCount
-    const limit = Math.floor(state.limit)
+    const inFullUse = load >= 0.9 * limit
     // Slow: beyond the tolerance by more than two standard errors of the
     // window's mean and of the floor, so that a noisy service is not taken
-    // for an overloaded one.
-    if (clearlySlow || ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)) {
-      // Slower than the tolerance. Above the last limit found fast, go back
-      // to the fast one that sustained the most calls without queuing (load /
-      // ratio: the knee on a steep curve, where the highest fast one is
-      // already a little past it); at or below it (the knee moved down), come
-      // down to about the concurrency that ran without queuing: load /
+    // for an overloaded one; and not worth it: the limit, in full use, did
+    // not buy throughput against the lower limit's (a limit above the
+    // demand proves nothing).
+    const slow = clearlySlow || ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)
+    const worthIt = slow && !clearlySlow && inFullUse && ref !== undefined &&
+      elasticity(ref, limit, rate, windowError, defaults.worthErrors, "low") >= defaults.worth
+    if (slow && !worthIt) {
+      // Slower than the tolerance, and not worth it. Above the last limit
+      // found good, go back to the least limit whose throughput was near
+      // the best measured (the knee on a steep curve, where the highest fast
+      // one is already a little past it; the start of the plateau of a
+      // service that overlaps its calls); at or below it (the knee moved
+      // down), to the lower limit this one was judged against, or, with
+      // none, to about the concurrency that ran without queuing: load /
       // √ratio, between what a linear (load / ratio) and a steep curve
       // (≈ load) would call for, at most halving.
       // Slow at the concurrency the no-load latency was measured at: that
       // measurement is wrong (a noisy one, or the service slowed for good).
       if (limit <= state.pin) {
-        return measuring({ ...next, lastGood: 0, bestLimit: 0, bestSustained: 0 }, end, state.limit, Math.max(min, Math.floor(limit / 2)))
+        return measuring({ ...next, lastGood: 0, rates: [] }, end, state.limit, Math.max(min, Math.floor(limit / 2)))
       }
       const overshot = limit > state.lastGood && state.lastGood > 0
+      // A limit found worth it before and now not: noise, as likely as not,
+      // on a service whose gain per step is a few percent; judged again
+      // before it comes down.
+      if (!overshot && ref !== undefined && state.doubted !== limit) {
+        return startWindow({ ...next, doubted: limit }, end)
+      }
       const target = overshot
-        ? Math.max(state.bestLimit, Math.min(state.limit, load / Math.sqrt(ratio)))
+        ? ref !== undefined
+          ? state.lastGood
+          : Math.max(leastNearBest(state.rates, defaults.nearBest), Math.min(state.limit, load / Math.sqrt(ratio)))
+        : ref !== undefined
+        ? ref.limit
         : Math.max(load / Math.sqrt(ratio), state.limit / 2)
       const lowered = clamp(Math.min(state.limit, target), min, max)
       // Down to under half the highest limit found fast since the no-load
       // latency was measured: the knee halved, or that measurement was too
       // low (every window then looks slow); measure it again.
       if (lowered < state.peakGood / 2) {
-        return measuring({ ...next, limit: lowered, lastGood: 0, bestLimit: 0, bestSustained: 0 }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
+        return measuring({ ...next, limit: lowered, lastGood: 0, rates: [] }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
       }
       return startWindow({
         ...next,
         limit: lowered,
+        rates: atOrBelow(state.rates, lowered),
         lastGood: overshot ? state.lastGood : 0,
-        bestLimit: overshot ? state.bestLimit : 0,
-        bestSustained: overshot ? state.bestSustained : 0,
         step: 1,
-        hold: defaults.hold,
+        hold: ref === undefined ? defaults.hold : defaults.holdJudged,
         decreases: state.decreases + 1
       }, end)
     }
-    // Fast enough. Grow only when the limit is in full use (a limit above the
-    // demand proves nothing), and only after a few windows near the last
-    // overload; then by 1, 2, 4, … (at most a quarter) while it stays fast.
-    const inFullUse = load >= 0.9 * limit
+    // Fast enough, or worth it: good. Grow only when the limit is in full
+    // use (a limit above the demand proves nothing), and only after a few
+    // windows near the last overload; then by 1, 2, 4, … while it stays fast.
     if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
-    const sustained = load / Math.max(1, ratio)
-    const better = sustained > state.bestSustained
     const good = {
       ...next,
-      bestLimit: better ? limit : state.bestLimit,
-      bestSustained: better ? sustained : state.bestSustained,
+      // A reference for the slope above it: a window worth its latency whose
+      // throughput grew less than its limit against the one it was judged
+      // against (not a noisy window of a flat stretch, whose throughput
+      // grows as its limit), or one at the pin (the no-load latency).
+      rates: record(state.rates, {
+        limit,
+        rate,
+        error: windowError,
+        slow: limit <= state.pin || (worthIt && elasticity(ref, limit, rate, windowError, defaults.worthErrors, "high") < 1)
+      }),
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
-      decreases: 0
+      decreases: 0,
+      doubted: 0
     }
-    if (state.hold > 0) return startWindow({ ...good, hold: state.hold - 1 }, end)
-    const grown = clamp(state.limit + state.step, min, max)
+    // The hold counts calls (in windows of the fast kind): long windows, judged
+    // by throughput, each count for several.
+    if (state.hold > 0) {
+      return startWindow({ ...good, hold: Math.max(0, state.hold - Math.max(1, Math.floor(next.windowCount / defaults.windowSamples))) }, end)
+    }
+    // Past the tolerance, by a `span` at least: the next window is judged
+    // against this one, far enough below for its gain to show.
+    const grown = clamp(slow ? Math.max(limit + state.step, Math.ceil(limit * defaults.span)) : state.limit + state.step, min, max)
     return startWindow({ ...good, limit: grown, step: Math.min(2 * state.step, Math.max(1, grown / 2)) }, end)
   }
 
@@ -273,9 +340,9 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       windowLoad: 0,
       windowLastGrant: 0,
       windowCut: 0,
+      rates: [],
       lastGood: 0,
-      bestLimit: 0,
-      bestSustained: 0,
+      doubted: 0,
       step: 1,
       hold: 0,
       decreases: 0

@@ -3,6 +3,7 @@
  * lines (their `Limit` modules re-export them: `Limit.AimdOptions`, …).
  */
 import type { Tuning } from "./model.js"
+import type { RatePoint } from "./rates.js"
 
 /** The state of `fixed`. */
 export interface FixedState {
@@ -148,7 +149,8 @@ export interface AutoOptions {
   readonly max?: number | undefined
   /**
    * How much slower than the no-load latency a window of calls may be before
-   * the limit comes down, > 1, beyond the noise of the measurements. Default 1.1.
+   * the limit comes down (unless the limit bought throughput against a lower
+   * one), > 1, beyond the noise of the measurements. Default 1.1.
    */
   readonly tolerance?: number | undefined
   /** Measure the no-load latency again this long after the last time. Default 60 000 (a minute). */
@@ -167,7 +169,7 @@ export interface AutoState {
   readonly floor: number
   /** The relative standard error of `floor`. */
   readonly floorError: number
-  /** The highest limit found fast since `floor` was measured. */
+  /** The highest limit found good (fast, or worth its latency) since `floor` was measured. */
   readonly peakGood: number
   /** When the last measurement started or ended, in the samples' millis. */
   readonly measuredAtMillis: number
@@ -193,11 +195,16 @@ export interface AutoState {
   /** The latest grant among its calls; then, once it has enough, the last grant it takes (0 before). */
   readonly windowLastGrant: number
   readonly windowCut: number
-  /** The highest limit whose window was fast since the knee last moved down; 0 if none. */
+  /**
+   * The calls a millisecond each limit sustained in its last window in full
+   * use (fast or worth it), ascending by limit: what a slower window is
+   * judged against.
+   */
+  readonly rates: ReadonlyArray<RatePoint>
+  /** The highest limit whose window was good (fast, or worth its latency) since the knee last moved down; 0 if none. */
   readonly lastGood: number
-  /** Among the limits found fast since then, the one that sustained the most calls without queuing (load ÷ latency ratio), and how many. */
-  readonly bestLimit: number
-  readonly bestSustained: number
+  /** A limit found worth it before whose last window was not: judged once more before it comes down (0: none). */
+  readonly doubted: number
   /** The next increase. */
   readonly step: number
   /** Windows still to wait before growing, after a decrease. */
