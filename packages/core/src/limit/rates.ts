@@ -6,7 +6,7 @@
  * slower from the second call in flight, yet serves more.
  */
 
-/** One limit's last window in full use. */
+/** One limit's windows in full use, merged. */
 export interface RatePoint {
   readonly limit: number
   /** Calls a millisecond: the window's mean load ÷ its mean latency. */
@@ -22,7 +22,7 @@ export interface RatePoint {
   readonly slow: boolean
 }
 
-/** The points kept, at most: the oldest measured goes first. */
+/** The points kept, at most (past it, the one farthest from the newest goes). */
 const keep = 24
 
 /**
