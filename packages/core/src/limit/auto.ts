@@ -239,8 +239,10 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // not buy throughput against the lower limit's (a limit above the
     // demand proves nothing).
     const slow = clearlySlow || ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)
-    const worthIt = slow && !clearlySlow && inFullUse && ref !== undefined &&
-      elasticity(ref, limit, rate, windowError, defaults.worthErrors, "low") >= defaults.worth
+    const gained = slow && !clearlySlow && inFullUse && ref !== undefined
+      ? elasticity(ref, limit, rate, windowError, defaults.worthErrors, "low")
+      : 0
+    const worthIt = gained >= defaults.worth
     if (slow && !worthIt) {
       // Slower than the tolerance, and not worth it. Above the last limit
       // found good, go back to the least limit whose throughput was near
@@ -301,7 +303,7 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         limit,
         rate,
         error: windowError,
-        slow: limit <= state.pin || (worthIt && elasticity(ref, limit, rate, windowError, defaults.worthErrors, "high") < 1)
+        slow: limit <= state.pin || (worthIt && gained < 1)
       }),
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
