@@ -4,9 +4,16 @@
  * they need except the HTTP server. Exported so the tests and the benchmark
  * serve exactly this app.
  */
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeContext } from "@effect/platform-node"
-import { Effect, Layer, Schema } from "effect"
+// Modules by path rather than from the packages' index: `@effect/platform`'s
+// index also loads its Swagger UI and Scalar pages, about 20 MB of strings
+// held for the process's life (see docs/benchmarks.md).
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { Limiter } from "effect-concurrency-limiter"
 import { DatabaseLive } from "./Database.js"
 import { DataFile } from "./files.js"

@@ -3,8 +3,10 @@
  * A malformed or out-of-range value fails start-up with a `ConfigError` that
  * names the variable and the value.
  */
-import { Config, ConfigError, Either } from "effect"
-import type { Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Either from "effect/Either"
+import type * as Redacted from "effect/Redacted"
 
 /**
  * `Config.integer` reads a blank value as 0 and takes "1e300": neither is a

@@ -3,11 +3,13 @@
  * embedded PGlite. Either way the app gets a `@effect/sql-pg` client and a
  * seeded `messages` table: one code path for every query.
  */
-import { SqlClient } from "@effect/sql"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option } from "effect"
-import type { ConfigError } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as AppConfig from "./AppConfig.js"
 import * as EmbeddedPostgres from "./embedded/EmbeddedPostgres.js"
 import { seed } from "./seed.js"

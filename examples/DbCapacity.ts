@@ -2,7 +2,8 @@
  * `Db`'s capacity, as `DB_LIMIT` chooses it: a fixed number of permits, or
  * an adaptive limit configured for a small database (the README's advice).
  */
-import { Config, Effect } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
 import { Limit } from "effect-concurrency-limiter"
 import * as AppConfig from "./AppConfig.js"
 

@@ -1,9 +1,11 @@
 /**
  * The `Messages` service: the database work behind `/messages`.
  */
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** One row of the `messages` table, as the API returns it. */
 export interface Message {

@@ -1,8 +1,9 @@
 /**
  * The resources the example guards, and the limiter that owns them.
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Limiter, RedisLimiter, Resource } from "effect-concurrency-limiter"
 import * as AppConfig from "./AppConfig.js"
 import { dbCapacityFromEnv } from "./DbCapacity.js"

@@ -2,9 +2,12 @@
  * The `DataFile` service: the file behind `/file`, like the original
  * benchmark's 5,000 random characters read in 1 KiB chunks.
  */
-import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Context, Effect, Layer, Option } from "effect"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /** The size of the file, in bytes (ASCII characters). */
 export const fileSize = 5000

@@ -5,8 +5,8 @@
  * The same generator loads PostgreSQL and the embedded PGlite, through the
  * same `SqlClient`, so both databases hold the same rows for a given count.
  */
-import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 import { createTableSql, generate } from "./shared/seedData.js"
 
 /** Creates the `messages` table if it is missing (without an index on `user_id`: see `createTableSql`). */

@@ -9,9 +9,16 @@
  * then close in reverse, so the HTTP server, the pool and the embedded
  * database's worker all stop, and the process exits by itself.
  */
-import { HttpMiddleware, HttpServer, HttpServerError } from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Duration, Effect, Layer, Option } from "effect"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { BusyError } from "effect-concurrency-limiter"
 import { createServer } from "node:http"
 import type { Server } from "node:http"

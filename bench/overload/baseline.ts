@@ -1,12 +1,15 @@
 /**
  * The overload benchmark's `--baseline <git-ref>`: the example server built
- * a second time, from the library's `src/` at that ref (the example app and
- * the benchmark itself stay the current ones), and run alternated with the
- * current build in the same invocation, so that a before/after comparison
- * shares the machine, the database and the minute it ran in.
+ * a second time, as it was at that ref — its `examples/` app over its
+ * library's `src/` (the benchmark itself stays the current one) — and run
+ * alternated with the current build in the same invocation, so that a
+ * before/after comparison shares the machine, the database and the minute
+ * it ran in. The memory benchmarks take only the ref's `src/`: their
+ * scripts live in `bench/`.
  *
- * The ref's `src/` is taken with `git archive` into a scratch directory
- * (no worktree to clean up, nothing of the current checkout touched).
+ * The ref's `src/` and `examples/` are taken with `git archive` into a
+ * scratch directory (no worktree to clean up, nothing of the current
+ * checkout touched).
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -22,9 +25,11 @@ export interface Baseline {
   readonly commit: string
   /** The extracted `src/` directory. */
   readonly librarySrc: string
+  /** The extracted example server's entry (`examples/server.ts`). */
+  readonly exampleServer: string
 }
 
-/** Extracts `src/` at `ref` under `scratchDir`; throws with git's own message for an unknown ref. */
+/** Extracts `src/` and `examples/` at `ref` under `scratchDir`; throws with git's own message for an unknown ref. */
 export const prepareBaseline = (ref: string, scratchDir: string): Baseline => {
   let commit: string
   try {
@@ -36,9 +41,9 @@ export const prepareBaseline = (ref: string, scratchDir: string): Baseline => {
   const dir = path.resolve(scratchDir, `baseline-${commit.slice(0, 12)}`)
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
-  const archive = execFileSync("git", ["archive", "--format=tar", commit, "src"], { maxBuffer: 256 * 2 ** 20 })
+  const archive = execFileSync("git", ["archive", "--format=tar", commit, "src", "examples"], { maxBuffer: 256 * 2 ** 20 })
   execFileSync("tar", ["-x", "-C", dir], { input: archive })
-  return { ref, commit, librarySrc: path.join(dir, "src") }
+  return { ref, commit, librarySrc: path.join(dir, "src"), exampleServer: path.join(dir, "examples/server.ts") }
 }
 
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "–")

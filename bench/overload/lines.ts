@@ -88,7 +88,7 @@ export const prepareServers = async (options: {
   let baseline: Baseline | undefined
   if (baselineRef !== undefined) {
     baseline = prepareBaseline(baselineRef, ".bench-out")
-    const built = await buildServer(".bench-out/build-baseline", "examples/server.ts", baseline.librarySrc)
+    const built = await buildServer(".bench-out/build-baseline", baseline.exampleServer, baseline.librarySrc)
     servers.push({
       line: "effect3",
       build: "baseline",

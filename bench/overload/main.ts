@@ -25,7 +25,7 @@
  *          --unpinned (no CPU pinning: database, server and generator share both cores,
  *                      as on a host that runs its own database; published in docs/bench/unpinned)
  *          --out <dir>  --quiet (no live table)  --scale 0.2 (shorter stages, smoke tests)
- *          --baseline <git-ref> (also build the server from the library's src/ at that ref, and run it
+ *          --baseline <git-ref> (also build the server as it was at that ref, its examples/ over its src/, and run it
  *                                alternated with this checkout's in every pass: before/after from one run;
  *                                a side-by-side table; its runs' files are suffixed -baseline)
  *          --line effect3|effect4 (which Effect line's example app; default effect3)

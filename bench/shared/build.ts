@@ -54,7 +54,7 @@ const bundle = async (outDir: string, source: string, aliases: ReadonlyArray<Ali
   fs.mkdirSync(out, { recursive: true })
   const entry = path.join(out, "server.mjs")
   await esbuild.build({
-    entryPoints: [path.join(root, source)],
+    entryPoints: [path.resolve(root, source)],
     outfile: entry,
     bundle: true,
     platform: "node",

@@ -3,8 +3,10 @@
  * reachable over TCP on 127.0.0.1 (see `../shared/embedded/pgliteWorker.ts`,
  * shared with the Effect 4 line's example, for how and why).
  */
-import { Data, Duration, Effect } from "effect"
-import type { Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { Worker } from "node:worker_threads"
 import * as PgliteWorker from "../shared/embedded/pgliteWorker.js"
 
