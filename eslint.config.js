@@ -24,5 +24,22 @@ export default tseslint.config(
         patterns: [{ group: ["effect", "effect/*", "@effect/*"], message: "packages/core is Effect-free: both Effect lines use it." }]
       }]
     }
+  },
+  {
+    // The example app (what `npm start` and the benchmark serve) and the
+    // library import Effect's modules by path: a package's index loads every
+    // module it lists, and `@effect/platform`'s holds its Swagger UI and
+    // Scalar pages, about 20 MB of strings, for the process's life.
+    // quickstart.ts mirrors the README, written as users write it.
+    files: ["examples/**/*.ts", "src/**/*.ts", "packages/effect4/src/**/*.ts", "packages/effect4/examples/**/*.ts"],
+    ignores: ["examples/quickstart.ts", "examples/outbound.ts", "examples/upstream.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql", "@effect/sql-pg"].map((name) => ({
+          name,
+          message: `import each module by its path ("${name}/<Module>"), not from the package's index: see docs/benchmarks.md, "The example app's imports".`
+        }))
+      }]
+    }
   }
 )

@@ -3,7 +3,7 @@
  * embedded PGlite. Either way the app gets an `@effect/sql-pg` client and a
  * seeded `messages` table: one code path for every query.
  */
-import { PgClient } from "@effect/sql-pg"
+import * as PgClient from "@effect/sql-pg/PgClient"
 import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
