@@ -24,7 +24,10 @@ const probeLine = (t: number, loopP99Ms: number, gcPauseMs: number) =>
     gcCount: 2,
     gcPauseMs,
     gcMaxPauseMs: gcPauseMs / 2,
-    scavengeMs: gcPauseMs * 0.75
+    scavengeMs: gcPauseMs * 0.75,
+    externalMb: 6,
+    arrayBuffersMb: 2,
+    spacesMb: { new_space: 16, old_space: 50 + t, code_space: 4, large_object_space: 1 }
   })
 
 describe("the server's seconds (probe)", () => {
@@ -37,11 +40,18 @@ describe("the server's seconds (probe)", () => {
     ])
   })
 
-  it("an older probe line without GC figures reads as no sample, not zero", () => {
+  it("an older probe line without GC or memory figures reads as no sample, not zero", () => {
     const old = JSON.stringify({ second: wallSecond0, loopP50Ms: 1, loopP99Ms: 2, loopMaxMs: 3, heapUsedMb: 4 })
     const [second] = serverSecondsFromProbe(old, wallSecond0, 1)
     expect(second?.gcPauseMs).toBeNaN()
     expect(second?.gcCount).toBeNaN()
+    expect(second?.newSpaceMb).toBeNaN()
+    expect(second?.externalMb).toBeNaN()
+  })
+
+  it("reads where the memory sits: RSS, the heap reserved, the young and old spaces, and external", () => {
+    const [second] = serverSecondsFromProbe(probeLine(2, 10, 4), wallSecond0, 5)
+    expect(second).toMatchObject({ rssMb: 150, heapTotalMb: 80, newSpaceMb: 16, oldSpaceMb: 52, externalMb: 6 })
   })
 
   it("joins the server's columns onto every endpoint's row of the CSV, and reads them back once per second", () => {
@@ -51,11 +61,12 @@ describe("the server's seconds (probe)", () => {
     const [header, first] = csv.split("\n")
     expect(header).toBe(
       "t,endpoint,vus,requests,ok,busy,timeouts,errors,p50,p95,p99,max,busyMax," +
-        "loopP50Ms,loopP99Ms,loopMaxMs,gcCount,gcPauseMs,gcMaxPauseMs,scavengeMs,heapUsedMb"
+        "loopP50Ms,loopP99Ms,loopMaxMs,gcCount,gcPauseMs,gcMaxPauseMs,scavengeMs,heapUsedMb," +
+        "rssMb,heapTotalMb,newSpaceMb,oldSpaceMb,externalMb"
     )
-    expect(first).toBe("0,/messages,10,0,0,0,0,0,1,1,1,1,,1,10,20,2,4,2,3,40")
+    expect(first).toBe("0,/messages,10,0,0,0,0,0,1,1,1,1,,1,10,20,2,4,2,3,40,150,80,16,50,6")
     // Second 2 has no probe line: empty cells, and no server second read back.
-    expect(csv.split("\n")[6]).toBe("2,/file,10,102,0,0,0,0,1,1,1,1,,,,,,,,,")
+    expect(csv.split("\n")[6]).toBe("2,/file,10,102,0,0,0,0,1,1,1,1,,,,,,,,,,,,,,")
     expect(secondsFromCsv(csv)).toEqual(rows)
     expect(serverSecondsFromCsv(csv)).toEqual(server)
     // A CSV from before the probe has no server seconds.

@@ -24,6 +24,17 @@ export interface ServerSecond {
   readonly scavengeMs: number
   /** `heapUsed` at the end of the second (garbage included), MiB. */
   readonly heapUsedMb: number
+  /**
+   * Where the server's resident memory sits at the end of the second, MiB:
+   * the whole process (`rss`), what V8's heap has reserved (`heapTotal`),
+   * of it the young generation's semi-spaces and the old space, and the
+   * memory outside the heap that JS objects hold (`external`: buffers).
+   */
+  readonly rssMb: number
+  readonly heapTotalMb: number
+  readonly newSpaceMb: number
+  readonly oldSpaceMb: number
+  readonly externalMb: number
 }
 
 /** Columns of {@link ServerSecond} after `t`, in CSV order. */
@@ -35,7 +46,12 @@ export const serverColumns = [
   "gcPauseMs",
   "gcMaxPauseMs",
   "scavengeMs",
-  "heapUsedMb"
+  "heapUsedMb",
+  "rssMb",
+  "heapTotalMb",
+  "newSpaceMb",
+  "oldSpaceMb",
+  "externalMb"
 ] as const satisfies ReadonlyArray<keyof ServerSecond>
 
 /** One line of the probe's file, as far as this module reads it. */
@@ -49,6 +65,10 @@ interface ProbeLine {
   readonly gcPauseMs?: number
   readonly gcMaxPauseMs?: number
   readonly scavengeMs?: number
+  readonly rssMb?: number
+  readonly heapTotalMb?: number
+  readonly externalMb?: number
+  readonly spacesMb?: Readonly<Record<string, number>>
 }
 
 /**
@@ -80,7 +100,12 @@ export const serverSecondsFromProbe = (text: string, wallSecond0: number, second
       gcPauseMs: value.gcPauseMs ?? Number.NaN,
       gcMaxPauseMs: value.gcMaxPauseMs ?? Number.NaN,
       scavengeMs: value.scavengeMs ?? Number.NaN,
-      heapUsedMb: value.heapUsedMb
+      heapUsedMb: value.heapUsedMb,
+      rssMb: value.rssMb ?? Number.NaN,
+      heapTotalMb: value.heapTotalMb ?? Number.NaN,
+      newSpaceMb: value.spacesMb?.new_space ?? Number.NaN,
+      oldSpaceMb: value.spacesMb?.old_space ?? Number.NaN,
+      externalMb: value.externalMb ?? Number.NaN
     })
   }
   return out.sort((a, b) => a.t - b.t)

@@ -22,6 +22,10 @@
  * `heapUsed` counts the server's side only.
  *
  * Prints one JSON line: `{ variant, n, bytesPerParked, heapBeforeMb, heapAfterMb }`.
+ * With `HEAP_SNAPSHOT_DIR` set, it also writes a heap snapshot at each
+ * reading (`<variant>-before.heapsnapshot`, `<variant>-after.heapsnapshot`);
+ * `bench/shared/heap-summary.ts after --base before --per <n>` then says
+ * what one parked request is made of.
  * Heap used is read after two full GCs (the first runs finalizers whose
  * garbage the second collects), before the fibers are forked and once all
  * of them are parked.
@@ -32,6 +36,8 @@ import { Effect, Fiber, Layer } from "effect"
 import { Limiter, Resource } from "effect-concurrency-limiter"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import * as path from "node:path"
+import { writeHeapSnapshot } from "node:v8"
 import { Worker } from "node:worker_threads"
 
 const [variant = "guard", nText = "10000"] = process.argv.slice(2)
@@ -45,10 +51,15 @@ if (gc === undefined) throw new Error("run under node --expose-gc")
 const Db = Resource.make("Db", { capacity: 1 })
 const withDb = Limiter.withResources([Db])
 
-const heapUsed = () => {
+const snapshotDir = process.env.HEAP_SNAPSHOT_DIR
+
+/** The heap used after two full GCs; with `HEAP_SNAPSHOT_DIR`, a snapshot of it named `<variant>-<label>`. */
+const heapUsed = (label: "before" | "after") => {
   gc()
   gc()
-  return process.memoryUsage().heapUsed
+  const used = process.memoryUsage().heapUsed
+  if (snapshotDir !== undefined) writeHeapSnapshot(path.join(snapshotDir, `${variant}-${label}.heapsnapshot`))
+  return used
 }
 
 /** Yields until `Db` has `count` waiters (bounded: a stuck queue fails the run). */
@@ -79,11 +90,11 @@ const program = Effect.gen(function*() {
   const warm = yield* park(Math.min(1000, n))
   if (variant === "guard") yield* waitersReach(warm.length)
   yield* Fiber.interruptAll(warm)
-  const before = heapUsed()
+  const before = heapUsed("before")
   const fibers = yield* park(n)
   if (variant === "guard") yield* waitersReach(n)
   else yield* Effect.yieldNow()
-  const after = heapUsed()
+  const after = heapUsed("after")
   yield* Fiber.interruptAll(fibers)
   yield* Fiber.interrupt(holder)
   return { variant, n, bytesPerParked: (after - before) / n, heapBeforeMb: before / 2 ** 20, heapAfterMb: after / 2 ** 20 }
@@ -154,9 +165,9 @@ const httpProgram = Effect.gen(function*() {
   // Warm-up: the same path at a smaller size; its connections stay open (they
   // are in both readings), so that compiled code and pools are in place.
   const warm = yield* parkAll(Math.min(500, n), 0)
-  const before = heapUsed()
+  const before = heapUsed("before")
   const clients = yield* parkAll(n, Math.min(500, n))
-  const after = heapUsed()
+  const after = heapUsed("after")
   yield* Effect.promise(() => clients.close())
   yield* Effect.promise(() => warm.close())
   yield* Fiber.interrupt(holder)

@@ -90,6 +90,13 @@ if (file !== undefined && isMainThread) {
         heapUsedMb: memory.heapUsed / MiB,
         heapTotalMb: memory.heapTotal / MiB,
         rssMb: memory.rss / MiB,
+        // Memory outside V8's heap held by JS objects (Buffers, sockets' buffers), and how much of it is ArrayBuffers.
+        externalMb: memory.external / MiB,
+        arrayBuffersMb: memory.arrayBuffers / MiB,
+        // What each heap space has reserved (committed, not used): the young
+        // generation grows its semi-spaces under a high allocation rate, and
+        // that growth is RSS the live heap does not show.
+        spacesMb: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size / MiB])),
         majorGcs: majors.length,
         // null (no major GC this second) rather than NaN, which JSON cannot hold.
         heapAfterGcMb: latestMajor === undefined ? null : latestMajor.afterGC.heapStatistics.usedHeapSize / MiB,
