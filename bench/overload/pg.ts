@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer, Redacted } from "effect"
+import { onExit } from "../shared/on-exit.js"
 import { freePort } from "../shared/server.js"
 
 /** A database the benchmark can use. */
@@ -123,7 +124,8 @@ const startThrowaway = async (dataRoot: string, minConnections: number, cpus?: s
       // already gone
     }
   }
-  process.once("exit", stop)
+  // Stopped with the benchmark, even when it is stopped by a signal.
+  onExit(stop)
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   const postmasterPid = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n", 1)[0])
   return {

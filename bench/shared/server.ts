@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as net from "node:net"
 import { setTimeout as sleep } from "node:timers/promises"
+import { onExit } from "./on-exit.js"
 
 /** A running server child. */
 export interface ServerHandle {
@@ -78,6 +79,9 @@ export const startServer = async (options: StartOptions): Promise<ServerHandle> 
     env,
     stdio: ["ignore", "pipe", "pipe"]
   })
+  // Stopped with the benchmark, even when it is stopped by a signal.
+  const forget = onExit(() => child.kill("SIGKILL"))
+  child.once("exit", forget)
   const lines: Array<string> = []
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString("utf8").split("\n").filter((l) => l.length > 0))
