@@ -50,7 +50,7 @@ describe("Limit.auto, untuned, in the simulation family", () => {
   // latency alone, `auto` stayed at 1: 0.2–0.4 × the throughput.
   for (const knee of [3, 6]) {
     for (const initial of [1, 1_000]) {
-      it(`pipelining, knee ${knee}, from ${initial}: ≥ 0.9 × the best fixed limit's throughput at the knee, ≥ 0.75 × at twice it, latency ≤ 2.1 × the knee's`, () => {
+      it(`pipelining, knee ${knee}, from ${initial}: ≥ 0.9 × the best fixed limit's throughput at the knee and at twice it, latency ≤ 1.6 × the knee's`, () => {
         const result = simulate({
           limit: Limit.auto({ initial, max: 1_000 }),
           curve: "pipelining",
@@ -59,12 +59,14 @@ describe("Limit.auto, untuned, in the simulation family", () => {
         })
         const phases = analyze(result)
         const trace = JSON.stringify(phases)
-        expect(phases[0].throughputRatio, trace).toBeGreaterThanOrEqual(0.9)
-        expect(phases[1].throughputRatio, trace).toBeGreaterThanOrEqual(0.75)
-        expect(phases[2].throughputRatio, trace).toBeGreaterThanOrEqual(0.9)
+        // At twice the knee, the windows of the first phase are references
+        // measured on a slower service: a limit that gains more than in
+        // proportion on them must still be one for the next limit up, or
+        // that one is judged by latency alone and comes straight back.
+        for (const phase of phases) expect(phase.throughputRatio, trace).toBeGreaterThanOrEqual(0.9)
         // Where throughput still grows a little, latency is what it costs:
         // after the knee halves, it comes down a step at a time.
-        for (const phase of phases) expect(phase.latencyRatio, trace).toBeLessThanOrEqual(2.1)
+        for (const phase of phases) expect(phase.latencyRatio, trace).toBeLessThanOrEqual(1.6)
       })
     }
   }

@@ -295,15 +295,17 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     if (!inFullUse) return startWindow({ ...next, decreases: 0 }, end)
     const good = {
       ...next,
-      // A reference for the slope above it: a window worth its latency whose
-      // throughput grew less than its limit against the one it was judged
-      // against (not a noisy window of a flat stretch, whose throughput
-      // grows as its limit), or one at the pin (the no-load latency).
+      // A reference for the slope above it: a window worth its latency, or
+      // one at the pin (the no-load latency). Even one whose throughput grew
+      // faster than its limit against its reference: that reference is
+      // stale (measured before the service got faster, its knee higher),
+      // and without this window the next limit up has none, is judged by
+      // latency alone and comes straight back.
       rates: record(state.rates, {
         limit,
         rate,
         error: windowError,
-        slow: limit <= state.pin || (worthIt && gained < 1)
+        slow: limit <= state.pin || worthIt
       }),
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
