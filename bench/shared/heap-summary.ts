@@ -76,8 +76,11 @@ if (values.base !== undefined) {
   if (!(per >= 1)) throw new Error(`--per must be a positive number, got ${values.per}`)
   const before = summarise(values.base)
   const after = summarise(positionals[0]!)
-  const grown = [...after.groups].map(([key, a]) => {
-    const b = before.groups.get(key) ?? { bytes: 0, count: 0 }
+  // Every kind in either snapshot: one that is gone shows as shrunk, not left out.
+  const none: Group = { bytes: 0, count: 0 }
+  const grown = [...new Set([...before.groups.keys(), ...after.groups.keys()])].map((key) => {
+    const a = after.groups.get(key) ?? none
+    const b = before.groups.get(key) ?? none
     return { key, bytes: a.bytes - b.bytes, count: a.count - b.count }
   })
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US")
