@@ -5,7 +5,7 @@
  * themselves are tested in Limit.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Metric, TestClock } from "effect"
+import { Context, Deferred, Effect, Fiber, Metric, TestClock, Tracer } from "effect"
 import { Limit, Limiter, LimiterConfigError, Metrics, Resource } from "effect-concurrency-limiter"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
@@ -93,5 +93,24 @@ describe("a resource with an adaptive Limit", () => {
       assert.strictEqual(after.get("limiter.SpanDb.limit"), 2) // ⌊3 × 0.9⌋
       assert.strictEqual((yield* Limiter.withResources([Fs])(attributes).pipe(Effect.withSpan("request"))).size, 0)
     }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db, Fs] })))
+  })
+
+  it.effect("annotates the span Effect.annotateCurrentSpan would, past one that disables propagation, and runs outside any span", () => {
+    const Db = Resource.make("SpanDb", { capacity: Limit.aimd({ initial: 3, min: 1, max: 10 }) })
+    const hidden = Context.make(Tracer.DisablePropagation, true)
+    return Effect.gen(function*() {
+      const [ours, effects] = yield* Effect.gen(function*() {
+        const outer = yield* Effect.currentSpan
+        // The guard's call, and Effect's own annotation, each under an inner span that disables propagation.
+        yield* Limiter.withResources([Db])(Effect.void).pipe(Effect.withSpan("ours", { context: hidden }))
+        const ours = new Map(outer.attributes)
+        yield* Effect.annotateCurrentSpan("effect", 1).pipe(Effect.withSpan("effect's", { context: hidden }))
+        return [ours, new Map(outer.attributes)] as const
+      }).pipe(Effect.withSpan("request"))
+      assert.strictEqual(ours.get("limiter.SpanDb.limit"), 3)
+      assert.strictEqual(effects.get("effect"), 1)
+      // No span at all: nothing to annotate, and nothing fails.
+      assert.strictEqual(yield* Limiter.withResources([Db])(Effect.succeed("ran")), "ran")
+    }).pipe(Effect.provide(Limiter.layer({ timeout: "1 second", resources: [Db] })))
   })
 })

@@ -28,6 +28,7 @@ import { AdaptiveCapacity } from "./adaptive.js"
 import { checkGuard, twoDefinitions } from "./guardChecks.js"
 import { checkNewCapacity, readSettings } from "./limiterSettings.js"
 import { makeSeries, ResourceMetrics } from "./metrics.js"
+import { annotateCurrentSpan } from "./spanAttributes.js"
 import {
   fromChecked,
   fromEither,
@@ -251,7 +252,7 @@ export const planCache = (
  */
 const withLimits = <A, E, R>(plan: Plan, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
   const limits = currentLimits(plan.adaptive)
-  return limits === undefined ? self : Effect.zipRight(Effect.annotateCurrentSpan(limits), self)
+  return limits === undefined ? self : Effect.zipRight(annotateCurrentSpan(limits), self)
 }
 
 

@@ -90,9 +90,11 @@ describe("Limit.auto", () => {
     const throughput = (n: number) => 1 - Math.exp(-n / 2)
     const rtt = (n: number) => (20 * n * throughput(1)) / throughput(n)
     const { state } = drive(limit, limit.initial, 6_000, rtt)
-    // Latency alone would keep it at 1 (0.39 of the plateau).
+    // Latency alone would keep it at 1 (0.39 of the plateau). Without noise
+    // every gain is sure, and it climbs while a step buys at least the
+    // `worth` elasticity (0.04): up to 9 or 10, not on into the plateau.
     expect(limit.limitOf(state)).toBeGreaterThanOrEqual(4)
-    expect(limit.limitOf(state)).toBeLessThanOrEqual(8)
+    expect(limit.limitOf(state)).toBeLessThanOrEqual(10)
     expect(throughput(limit.limitOf(state))).toBeGreaterThanOrEqual(0.86)
   })
 

@@ -40,14 +40,19 @@ export const defaults = {
    * limit buys throughput: at least this elasticity (log gain in calls a
    * second per log of the limit) against a limit `span` times lower, …
    */
-  worth: 0.1,
+  worth: 0.04,
   span: 1.25,
   /**
-   * … taken this many standard errors low: none, the estimate itself. A
-   * noisy window errs both ways, and one step too high costs a service
-   * that overlaps its calls a little latency, one step too low throughput.
+   * … taken this many standard errors low: a gain shown beyond the noise,
+   * however small. Calls queued for the limit wait less when it buys
+   * throughput (Little's law: those waiting and running ÷ the rate), so a
+   * gain that is sure is worth the latency of the calls in the service; a
+   * database on one core gains 5–15 % a step for several steps, which a
+   * bar of 0.1 on the estimate alone missed half the time, and on a
+   * service past its knee a noisy window (2 %) passes two errors low less
+   * often than it passed such a bar.
    */
-  worthErrors: 0,
+  worthErrors: 2,
   /** A window slower than the tolerance is judged by throughput: its mean known within this (one standard error), from this many calls at least. */
   windowErrorSlow: 0.02,
   windowSamplesSlow: 96,
@@ -208,11 +213,14 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     const ref = slowSoFar ? reference(state.rates, limit, defaults.span) : undefined
     // Clearly slow already — even the first calls to end, the fast ones,
     // beyond the tolerance by two standard errors, and not buying throughput
-    // even at the most the noise allows: judged at once, so that a limit
-    // past a steep knee costs few slow calls.
+    // even at the most the noise allows, with the limit in full use: judged
+    // at once, so that a limit past a steep knee costs few slow calls. (Not
+    // at the load they met: the first calls of a window were granted while
+    // the limit filled, with fewer in flight, and among a few calls that
+    // understates the rate by as much as a step of a database's gains.)
     const clearlySlow = next.windowCount >= defaults.windowSamplesEarly &&
       mean * (1 - 2 * windowError) > (tolerance + 2 * state.floorError) * state.floor &&
-      (ref === undefined || elasticity(ref, limit, rate, windowError, 2, "high") < defaults.worth)
+      (ref === undefined || elasticity(ref, limit, limit / mean, windowError, 2, "high") < defaults.worth)
     if (!clearlySlow) {
       if (next.windowCut === 0) {
         // Enough calls: their mean known within 4 % (one standard error), or
