@@ -98,6 +98,34 @@ describe("Limit.auto", () => {
     expect(throughput(limit.limitOf(state))).toBeGreaterThanOrEqual(0.86)
   })
 
+  it("judges a window's first calls with its limit in full use, not at the load they met while it filled", () => {
+    const limit = Limit.auto({ initial: 1, max: 4 })
+    // A database on one core: 1.07 × the throughput a doubling (elasticity
+    // 0.1), every call in flight slower.
+    const rtt = (n: number) => 20 * n ** 0.9
+    // As the semaphore grants them: after the limit rises, the first call
+    // granted under it meets the calls of the old limit only. (A call ends
+    // every rtt ÷ n: the first n to end after the change were granted
+    // before it.)
+    let state = limit.initial
+    let t = 0
+    let previous = limit.limitOf(state)
+    let since = 0
+    let from = previous
+    for (let i = 0; i < 6_000; i++) {
+      const n = limit.limitOf(state)
+      if (n !== previous) [from, since, previous] = [previous, 0, n]
+      since++
+      const inflight = since === n + 1 && n > from ? from : n
+      t += rtt(n) / n
+      state = limit.update(state, { endMillis: t, rttMillis: rtt(n), inflight, inflightAtRelease: inflight, outcome: "success" })
+    }
+    // Judged at the load met, the first 8 calls of a step gain little or
+    // nothing on the step below (at 3: 23 / 24 × 1.5^0.1, −0.3 %) and look
+    // clearly slow: it would stop at 2.
+    expect(limit.limitOf(state)).toBe(4)
+  })
+
   it("judges a limit found worth it once more before it comes down a step", () => {
     const limit = Limit.auto({ initial: 1, remeasureMillis: Infinity })
     const throughput = (n: number) => 1 - Math.exp(-n / 2)
