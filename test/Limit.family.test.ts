@@ -7,7 +7,7 @@
  * after settling, throughput ≥ 0.9 × the knee's, latency ≤ 1.5 × the
  * no-load latency, re-settled within 10 s of each move. A discrete-event
  * simulation of the pure state machine: about a second of real time.
- * Then the pipelining curve at knees 3 and 6, where the targets are
+ * Then the pipelining curve at knees 3 to 200, where the targets are
  * throughput's: latency rises from the second call by design.
  *
  * What breaks it: a floor measured under load (from max it never comes
@@ -47,10 +47,14 @@ describe("Limit.auto, untuned, in the simulation family", () => {
 
   // A service that overlaps its calls (a database on few cores): slower from
   // the second call in flight, serving more up to its knee. Judged by
-  // latency alone, `auto` stayed at 1: 0.2–0.4 × the throughput.
-  for (const knee of [3, 6]) {
+  // latency alone, `auto` stayed at 1: 0.2–0.4 × the throughput. At knees
+  // of 20 and up it settles a little below the knee, where a step's gain is
+  // within the noise. It got 0.13–0.34 × there while a window past the
+  // tolerance by less than the noise was no reference for the next limit.
+  for (const knee of [3, 6, 20, 60, 200]) {
+    const least = knee <= 6 ? 0.9 : 0.85
     for (const initial of [1, 1_000]) {
-      it(`pipelining, knee ${knee}, from ${initial}: ≥ 0.9 × the best fixed limit's throughput at the knee and at twice it, latency ≤ 1.6 × the knee's`, () => {
+      it(`pipelining, knee ${knee}, from ${initial}: ≥ ${least} × the best fixed limit's throughput at the knee and at twice it, latency ≤ 1.6 × the knee's`, () => {
         const result = simulate({
           limit: Limit.auto({ initial, max: 1_000 }),
           curve: "pipelining",
@@ -63,7 +67,7 @@ describe("Limit.auto, untuned, in the simulation family", () => {
         // measured on a slower service: a limit that gains more than in
         // proportion on them must still be one for the next limit up, or
         // that one is judged by latency alone and comes straight back.
-        for (const phase of phases) expect(phase.throughputRatio, trace).toBeGreaterThanOrEqual(0.9)
+        for (const phase of phases) expect(phase.throughputRatio, trace).toBeGreaterThanOrEqual(least)
         // Where throughput still grows a little, latency is what it costs:
         // after the knee halves, it comes down a step at a time.
         for (const phase of phases) expect(phase.latencyRatio, trace).toBeLessThanOrEqual(1.6)

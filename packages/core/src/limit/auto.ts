@@ -339,12 +339,19 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       // faster than its limit against its reference: that reference is
       // stale (measured before the service got faster, its knee higher),
       // and without this window the next limit up has none, is judged by
-      // latency alone and comes straight back.
+      // latency alone and comes straight back. And one past the tolerance
+      // by a standard error, though within the two that make a window
+      // slow: a service slower from its second call in flight is on its
+      // bend there already, and without such a reference every limit above
+      // was judged by latency alone — one whose throughput levels off at 20
+      // to 200 in flight got a tenth to a third of it. Below a flat
+      // stretch's knee a window is within a standard error of the no-load
+      // latency, and stays out.
       rates: record(state.rates, {
         limit,
         rate,
         error: windowError,
-        slow: limit <= state.pin || worthIt
+        slow: limit <= state.pin || worthIt || ratio > tolerance + Math.hypot(windowError, state.floorError)
       }),
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),

@@ -14,10 +14,11 @@ export interface RatePoint {
   /** The relative standard error of `rate` (that of the mean latency). */
   readonly error: number
   /**
-   * Whether its window was slower than the tolerance (or is the no-load
-   * measurement): only such a point shows the slope of a service that is
-   * slower from its second call. Past a flat stretch's knee, a window
-   * gains on a fast one below the knee though more buys nothing there.
+   * Whether its window was past the tolerance by a standard error (or is
+   * the no-load measurement): only such a point shows the slope of a
+   * service that is slower from its second call. Past a flat stretch's
+   * knee, a window gains on a fast one below the knee though more buys
+   * nothing there.
    */
   readonly slow: boolean
 }
