@@ -277,7 +277,8 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // for an overloaded one; and not worth it: the limit, in full use, did
     // not buy throughput against the lower limit's (a limit above the
     // demand proves nothing).
-    const slow = clearlySlow || ratio > tolerance + 2 * Math.hypot(windowError, state.floorError)
+    const noise = Math.hypot(windowError, state.floorError)
+    const slow = clearlySlow || ratio > tolerance + 2 * noise
     const gained = slow && !clearlySlow && inFullUse && ref !== undefined
       ? elasticity(ref, limit, rate, windowError, defaults.worthErrors, "low")
       : 0
@@ -351,7 +352,7 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         limit,
         rate,
         error: windowError,
-        slow: limit <= state.pin || worthIt || ratio > tolerance + Math.hypot(windowError, state.floorError)
+        slow: limit <= state.pin || worthIt || ratio > tolerance + noise
       }),
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
