@@ -339,11 +339,10 @@ export * from "./LimitOptions.js"
  * so that a knee that moves up is found within seconds. A window slower
  * than `tolerance` × that latency (plus the noise of both measurements) is
  * still good if the limit bought throughput (Little's law: load ÷ latency)
- * against a limit about a quarter lower that was itself past the
- * tolerance (by a standard error), by a gain
- * that shows beyond the noise (at least 0.04 of the log of the limit's
- * rise, two standard errors low): calls queued for the limit wait less for
- * any sure gain. Otherwise it
+ * against a limit about a quarter lower that was itself past the tolerance
+ * (by a standard error), by a gain that shows beyond the noise (at least
+ * 0.04 of the log of the limit's rise, two standard errors low): calls
+ * queued for the limit wait less for any sure gain. Otherwise it
  * brings the limit back to the least limit whose throughput was near the
  * best measured, or down to about the concurrency that ran without queuing.
  *
