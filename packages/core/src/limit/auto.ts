@@ -32,7 +32,13 @@ export const defaults = {
   floorSamples: 32,
   /** … until their mean is known within 3 % (one standard error), or this many. */
   floorSamplesMax: 300,
-  /** Windows held after a decrease before growing again (in calls: windows of `windowSamples`); after one judged by throughput. */
+  /**
+   * Windows held after a decrease before growing again (in calls: windows of
+   * `windowSamples`), per window of them the slow window took — a probe
+   * past the knee costs one window, long on a noisy service, so that at
+   * most a seventeenth of the time goes above the knee; after one judged
+   * by throughput.
+   */
   hold: 16,
   holdJudged: 4,
   /**
@@ -325,7 +331,11 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         rates: atOrBelow(state.rates, lowered),
         lastGood: overshot ? state.lastGood : 0,
         step: 1,
-        hold: ref === undefined ? defaults.hold : defaults.holdJudged,
+        // The probe that found this limit slow took `next.windowCount`
+        // calls: an M/M/c service (exponential service times) needs windows
+        // of hundreds, and a hold of 16 short windows after one spent a
+        // third of the time past the knee.
+        hold: ref === undefined ? defaults.hold * Math.max(1, Math.floor(next.windowCount / defaults.windowSamples)) : defaults.holdJudged,
         decreases: state.decreases + 1
       }, end)
     }
