@@ -79,9 +79,9 @@ describe("Limit.auto, untuned, in the simulation family", () => {
   // An M/M/c queue: exponential service times, so a window needs hundreds
   // of calls to tell one step past the knee (latency × 21/20 at a knee of
   // 20) from the noise, and so does each probe above it. With a hold of 16
-  // short windows after such a probe, a third of the time went above the
-  // knee: down to 60 % within in a phase at a knee of 20, and to 70 % at
-  // 60, over these seeds.
+  // short windows after such a probe, up to a third of the time went above
+  // the knee: down to 60 % within in a phase at a knee of 20, and to 70 %
+  // at 60, over these seeds.
   for (const knee of [20, 60]) {
     for (const initial of [1, 1_000]) {
       it(`M/M/c, knee ${knee}, from ${initial}, four seeds: ≥ 80 % within ±30 % of the knee in every phase, 95 % on average; re-settled within 10 s`, () => {

@@ -33,11 +33,11 @@ export const defaults = {
   /** … until their mean is known within 3 % (one standard error), or this many. */
   floorSamplesMax: 300,
   /**
-   * Windows held after a decrease before growing again (in calls: windows of
-   * `windowSamples`), per window of them the slow window took — a probe
-   * past the knee costs one window, long on a noisy service, so that at
-   * most a seventeenth of the time goes above the knee; after one judged
-   * by throughput.
+   * Windows held after a decrease judged by latency before growing again,
+   * counted in calls (windows of `windowSamples`), for each such window
+   * the slow one took: a probe past the knee costs one window, long on a
+   * noisy service, so about one call in 17 goes above the knee however
+   * long. `holdJudged`: after a decrease judged by throughput.
    */
   hold: 16,
   holdJudged: 4,
@@ -333,8 +333,8 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         step: 1,
         // The probe that found this limit slow took `next.windowCount`
         // calls: an M/M/c service (exponential service times) needs windows
-        // of hundreds, and a hold of 16 short windows after one spent a
-        // third of the time past the knee.
+        // of hundreds, and a hold of 16 short windows after such a probe
+        // let up to a third of the time go past the knee.
         hold: ref === undefined ? defaults.hold * Math.max(1, Math.floor(next.windowCount / defaults.windowSamples)) : defaults.holdJudged,
         decreases: state.decreases + 1
       }, end)
