@@ -125,6 +125,9 @@ const withCall = (state: AutoState, rtt: number, load: number, granted: number):
   decreases: state.decreases
 })
 
+/** A window of `count` calls in windows of `windowSamples` (at least one): the unit the hold counts in. */
+const windowsIn = (count: number): number => Math.max(1, Math.floor(count / defaults.windowSamples))
+
 /** The untuned adaptive limit over `options` (checked at once: a bad one throws `InvalidOptionError`). */
 export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
   const min = options.min === undefined ? defaults.min : checkLimit("Limit.auto.min", options.min)
@@ -335,7 +338,7 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         // calls: an M/M/c service (exponential service times) needs windows
         // of hundreds, and a hold of 16 short windows after such a probe
         // let up to a third of the time go past the knee.
-        hold: ref === undefined ? defaults.hold * Math.max(1, Math.floor(next.windowCount / defaults.windowSamples)) : defaults.holdJudged,
+        hold: ref === undefined ? defaults.hold * windowsIn(next.windowCount) : defaults.holdJudged,
         decreases: state.decreases + 1
       }, end)
     }
@@ -372,7 +375,7 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // The hold counts calls (in windows of the fast kind): long windows, judged
     // by throughput, each count for several.
     if (state.hold > 0) {
-      return startWindow({ ...good, hold: Math.max(0, state.hold - Math.max(1, Math.floor(next.windowCount / defaults.windowSamples))) }, end)
+      return startWindow({ ...good, hold: Math.max(0, state.hold - windowsIn(next.windowCount)) }, end)
     }
     // Past the tolerance, by a `span` at least: the next window is judged
     // against this one, far enough below for its gain to show.
