@@ -1,91 +1,19 @@
 /**
- * The untuned default: a gradient against a measured no-load latency, in
- * windows of calls granted under the current limit, with a growth that waits
+ * The untuned default: a gradient against a measured no-load latency
+ * (noLoad.ts), in windows of calls granted under the current limit, with a growth that waits
  * near the last overload and accelerates away from it; and, past that
  * latency, the throughput each limit bought (rates.ts), for a service that
  * is slower from its second call in flight yet serves more.
  */
 import { check } from "../options/invalid.js"
 import { orDefault } from "../options/orDefault.js"
+import { defaults } from "./autoDefaults.js"
 import { checkLimit, isNumber } from "./checks.js"
-import { clamp, floorIn, loadOf, ranAlone } from "./measures.js"
+import { clamp, floorIn, loadOf } from "./measures.js"
 import { make, type Limit, type Sample } from "./model.js"
+import { measure, measuring, noMeasurement } from "./noLoad.js"
 import type { AutoOptions, AutoState } from "./options.js"
-import { atOrBelow, elasticity, highestSlow, leastNearBest, reference, record } from "./rates.js"
-
-/** The defaults of `auto`'s options, and the constants of its measurements. */
-export const defaults = {
-  initial: 10,
-  min: 1,
-  max: 1_000,
-  tolerance: 1.1,
-  remeasureMillis: 60_000,
-  windowSamples: 24,
-  /** A window may be judged slow from this many calls. */
-  windowSamplesEarly: 8,
-  windowSamplesMax: 400,
-  /** … or this many no-load latencies. */
-  windowFloors: 50,
-  /** A window waits this many of its mean rtts after its last grant for its slow calls. */
-  stragglers: 4,
-  /** Calls measured alone: at least this many, … */
-  floorSamples: 32,
-  /** … until their mean is known within 3 % (one standard error), or this many. */
-  floorSamplesMax: 300,
-  /**
-   * Windows held after a decrease judged by latency before growing again,
-   * counted in calls (windows of `windowSamples`), for each such window
-   * the slow one took: a probe past the knee costs one window, long on a
-   * noisy service, so about one call in 17 goes above the knee however
-   * long. `holdJudged`: after a decrease judged by throughput.
-   */
-  hold: 16,
-  holdJudged: 4,
-  /**
-   * A window slower than the tolerance is still worth its latency while the
-   * limit buys throughput: at least this elasticity (log gain in calls a
-   * second per log of the limit) against a limit `span` times lower, …
-   */
-  worth: 0.04,
-  span: 1.25,
-  /**
-   * … taken this many standard errors low: a gain shown beyond the noise,
-   * however small. Calls queued for the limit wait less when it buys
-   * throughput (Little's law: those waiting and running ÷ the rate), so a
-   * gain that is sure is worth the latency of the calls in the service; a
-   * database on one core gains 5–15 % a step for several steps, which a
-   * bar of 0.1 on the estimate alone missed half the time, and on a
-   * service past its knee a noisy window (2 %) passes two errors low less
-   * often than it passed such a bar.
-   */
-  worthErrors: 2,
-  /** A window slower than the tolerance is judged by throughput: its mean known within this (one standard error), from this many calls at least. */
-  windowErrorSlow: 0.02,
-  windowSamplesSlow: 96,
-  /** Coming back from a limit not worth it: to the least whose throughput is within this of the best measured. */
-  nearBest: 0.03
-} as const
-
-/** A measurement not begun: its accumulators, and those of the drain before it. */
-const noMeasurement = {
-  measuredCount: 0,
-  measuredSum: 0,
-  measuredSquares: 0,
-  measuredLastGrant: 0,
-  measuredCut: 0,
-  drainCount: 0,
-  drainLoad: 0,
-  drainRtt: 0
-} as const
-
-const measuring = (state: AutoState, endMillis: number, resumeAt: number, pin: number): AutoState => ({
-  ...state,
-  mode: "measuring",
-  pin,
-  resumeAt,
-  ...noMeasurement,
-  measuredAtMillis: endMillis
-})
+import { atOrBelow, elasticity, leastNearBest, reference, record } from "./rates.js"
 
 /**
  * `state` with one more call in its open window. It runs on every call, so
@@ -159,65 +87,8 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     const end = sample.endMillis
 
     if (state.mode === "measuring") {
-      // The no-load latency is measured on calls that ran with at most `min`
-      // in flight; the calls granted before the limit was pinned drain first.
-      // A call granted before the measurement began was in progress when it
-      // did: those that end first are the long ones (the inspection paradox).
-      if (!ranAlone(sample, state.pin) || end - rtt < state.measuredAtMillis) {
-        // Their mean load and latency tell how much the service sustained
-        // (see below).
-        return {
-          ...state,
-          drainCount: state.drainCount + 1,
-          drainLoad: state.drainLoad + loadOf(sample),
-          drainRtt: state.drainRtt + rtt
-        }
-      }
-      // A cohort, as a window is (below): the calls granted until there are
-      // enough, whose slow ones it then waits for — with more than one call
-      // pinned, the first to end are the fast ones.
-      const granted = end - rtt
-      const late = state.measuredCut > 0 && granted > state.measuredCut
-      const count = late ? state.measuredCount : state.measuredCount + 1
-      const sum = late ? state.measuredSum : state.measuredSum + rtt
-      const squares = late ? state.measuredSquares : state.measuredSquares + rtt * rtt
-      const lastGrant = late ? state.measuredLastGrant : Math.max(state.measuredLastGrant, granted)
-      const mean = sum / count
-      const variance = Math.max(0, squares / count - mean * mean)
-      const error = Math.sqrt(variance / count) / mean
-      // Enough: its mean known within 3 % (one standard error); or, for a
-      // noisy service, 300 calls or 50 no-load latencies (the threshold below
-      // then allows for the larger error, and it is measured again as soon as
-      // a higher pin makes that quick).
-      const enough = count >= defaults.floorSamples &&
-        (error <= 0.03 || count >= defaults.floorSamplesMax || end - state.measuredAtMillis >= defaults.windowFloors * mean)
-      const measured = { ...state, measuredCount: count, measuredSum: sum, measuredSquares: squares, measuredLastGrant: lastGrant }
-      if (state.measuredCut === 0) return enough ? { ...measured, measuredCut: lastGrant } : measured
-      if (end < state.measuredCut + defaults.stragglers * mean) return measured
-      // Resume where it was; but after an overload (the calls that drained
-      // took over twice the no-load latency), no higher than the concurrency
-      // they would have had without queuing (Little's law: their mean load ×
-      // the no-load latency / their mean latency) — or than the highest limit
-      // found slower yet worth it, which drains slow calls by design.
-      const overloaded = state.drainCount > 0 && state.drainRtt / state.drainCount > 2 * mean
-      const sustained = overloaded ? (state.drainLoad * mean) / state.drainRtt : Infinity
-      const paid = highestSlow(state.rates, state.resumeAt, state.pin)
-      const limit = clamp(Math.min(state.resumeAt, Math.max(sustained, paid, min)), min, max)
-      return startWindow({
-        ...state,
-        mode: "running",
-        limit,
-        floor: mean,
-        floorError: error,
-        // `pin` calls in flight, each taking the no-load latency.
-        rates: record(state.rates, { limit: state.pin, rate: state.pin / mean, error, slow: true }),
-        peakGood: 0,
-        measuredAtMillis: end,
-        ...noMeasurement,
-        step: 1,
-        hold: 0,
-        decreases: 0
-      }, end)
+      const measured = measure(state, sample, min, max)
+      return measured.mode === "running" ? startWindow(measured, end) : measured
     }
 
     // No no-load latency yet, or an old one: measure it (again), as Envoy's
