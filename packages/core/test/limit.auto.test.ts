@@ -149,6 +149,33 @@ describe("Limit.auto", () => {
     expect(limit.limitOf(state)).toBeGreaterThanOrEqual(Math.floor(at / 1.6))
   })
 
+  it("judged by throughput, keeps a limit through a slow spell of a few dozen calls", () => {
+    const limit = Limit.auto({ initial: 1, remeasureMillis: Infinity })
+    const throughput = (n: number) => 1 - Math.exp(-n / 2)
+    const rtt = (n: number) => (20 * n * throughput(1)) / throughput(n)
+    let { state, t } = drive(limit, limit.initial, 6_000, rtt)
+    // Until a window opens at the limit it settled at.
+    for (;;) {
+      const opened = state.windowStart
+      ;({ state, t } = drive(limit, state, 1, rtt, t))
+      if (state.windowStart !== opened && limit.limitOf(state) === state.lastGood) break
+    }
+    const at = limit.limitOf(state)
+    expect(at).toBeGreaterThanOrEqual(4)
+    // The service three times as slow for 36 calls (four rounds of the
+    // limit): a stall, or the server's own event loop busy. Judged on the
+    // first 8 calls of a window, two windows in a row were clearly slow and
+    // it came down a step (to 6 from 9); on a full window's calls, it doubts
+    // the limit once and keeps it.
+    ;({ state, t } = drive(limit, state, 36, (n) => 3 * rtt(n), t))
+    let lowest = limit.limitOf(state)
+    for (let i = 0; i < 2_000; i++) {
+      ;({ state, t } = drive(limit, state, 1, rtt, t))
+      lowest = Math.min(lowest, limit.limitOf(state))
+    }
+    expect(lowest).toBe(at)
+  })
+
   it("ignores refusals and calls without a latency", () => {
     const limit = Limit.auto()
     const state = limit.initial

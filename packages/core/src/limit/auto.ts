@@ -129,7 +129,13 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // at the load they met: the first calls of a window were granted while
     // the limit filled, with fewer in flight, and among a few calls that
     // understates the rate by as much as a step of a database's gains.)
-    const clearlySlow = next.windowCount >= defaults.windowSamplesEarly &&
+    // Judged by throughput, not before a full window's worth of calls: calls
+    // in flight together share the service's stalls (and the server's own,
+    // when its CPU is busy), so the first few tell less than their standard
+    // error says, and a step worth a few percent is not thrown out on a
+    // dozen calls that met one stall.
+    const early = ref === undefined ? defaults.windowSamplesEarly : defaults.windowSamples
+    const clearlySlow = next.windowCount >= early &&
       mean * (1 - 2 * windowError) > (tolerance + 2 * state.floorError) * state.floor &&
       (ref === undefined || elasticity(ref, limit, limit / mean, windowError, 2, "high") < defaults.worth)
     if (!clearlySlow) {
@@ -195,9 +201,12 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       const lowered = clamp(Math.min(state.limit, target), min, max)
       // Down to under half the highest limit found fast since the no-load
       // latency was measured: the knee halved, or that measurement was too
-      // low (every window then looks slow); measure it again.
+      // low (every window then looks slow); measure it again. The rates at
+      // or below this limit stay: on a service slower from its second call,
+      // a pin above `min` measures no floor, and without them every limit
+      // just above the pin was judged by that latency alone and came down.
       if (lowered < state.peakGood / 2) {
-        return measuring({ ...next, limit: lowered, lastGood: 0, rates: [] }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
+        return measuring({ ...next, limit: lowered, lastGood: 0, rates: atOrBelow(state.rates, lowered) }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
       }
       return startWindow({
         ...next,

@@ -1,6 +1,6 @@
 /**
- * `auto`'s defaults and the constants of its measurements, apart so that the
- * no-load measurement (noLoad.ts) and the windows (auto.ts) read the same.
+ * `auto`'s numbers, in a file of their own: the no-load measurement
+ * (noLoad.ts) and the windows (auto.ts) both read them.
  */
 
 /** The defaults of `auto`'s options, and the constants of its measurements. */
@@ -11,7 +11,7 @@ export const defaults = {
   tolerance: 1.1,
   remeasureMillis: 60_000,
   windowSamples: 24,
-  /** A window may be judged slow from this many calls. */
+  /** A window may be judged slow from this many calls (judged by throughput: `windowSamples`). */
   windowSamplesEarly: 8,
   windowSamplesMax: 400,
   /** … or this many no-load latencies. */
