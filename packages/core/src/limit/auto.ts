@@ -1,9 +1,9 @@
 /**
  * The untuned default: a gradient against a measured no-load latency
- * (noLoad.ts), in windows of calls granted under the current limit, with a growth that waits
- * near the last overload and accelerates away from it; and, past that
- * latency, the throughput each limit bought (rates.ts), for a service that
- * is slower from its second call in flight yet serves more.
+ * (noLoad.ts), in windows of calls granted under the current limit, with a
+ * growth that waits near the last overload and accelerates away from it;
+ * and, past that latency, the throughput each limit bought (rates.ts), for
+ * a service that is slower from its second call in flight yet serves more.
  */
 import { check } from "../options/invalid.js"
 import { orDefault } from "../options/orDefault.js"
