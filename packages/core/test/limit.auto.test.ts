@@ -176,6 +176,28 @@ describe("Limit.auto", () => {
     expect(lowest).toBe(at)
   })
 
+  it("keeps a step whose gain one probe cannot show beyond its noise, on the evidence of the next", () => {
+    const limit = Limit.auto({ initial: 1, remeasureMillis: Infinity })
+    // Each step up to 4 buys a fifth or more; 5 buys 5.5 % on 4, and more
+    // buys nothing. Calls alternate 20 % slow and 20 % fast, so that a
+    // window of 100 knows its mean within 2 %: one probe of 5 shows its
+    // gain only within two standard errors of the noise (and is thrown out),
+    // two together beyond them.
+    const throughput = (n: number) => n <= 4 ? 1 + 0.3 * (n - 1) : 1.9 * 1.055
+    let state = limit.initial
+    let t = 0
+    let kept = 0
+    for (let i = 0; i < 40_000; i++) {
+      const n = limit.limitOf(state)
+      const ms = (20 * n / throughput(n)) * (i % 2 === 0 ? 1.2 : 0.8)
+      t += ms / n
+      state = limit.update(state, { endMillis: t, rttMillis: ms, inflight: n, inflightAtRelease: n, outcome: "success" })
+      kept = Math.max(kept, state.lastGood)
+    }
+    // Each probe judged alone, 5 was thrown out every time, for as long.
+    expect(kept).toBe(5)
+  })
+
   it("ignores refusals and calls without a latency", () => {
     const limit = Limit.auto()
     const state = limit.initial

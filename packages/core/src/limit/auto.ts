@@ -13,7 +13,7 @@ import { clamp, floorIn, loadOf } from "./measures.js"
 import { make, type Limit, type Sample } from "./model.js"
 import { measure, measuring, noMeasurement } from "./noLoad.js"
 import type { AutoOptions, AutoState } from "./options.js"
-import { atOrBelow, elasticity, leastNearBest, reference, record } from "./rates.js"
+import { atOrBelow, elasticity, leastNearBest, merge, reference, record } from "./rates.js"
 
 /**
  * `state` with one more call in its open window. It runs on every call, so
@@ -48,6 +48,7 @@ const withCall = (state: AutoState, rtt: number, load: number, granted: number):
   rates: state.rates,
   lastGood: state.lastGood,
   doubted: state.doubted,
+  probe: state.probe,
   step: state.step,
   hold: state.hold,
   decreases: state.decreases
@@ -165,9 +166,16 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // demand proves nothing).
     const noise = Math.hypot(windowError, state.floorError)
     const slow = clearlySlow || ratio > tolerance + 2 * noise
-    const gained = slow && !clearlySlow && inFullUse && ref !== undefined
-      ? elasticity(ref, limit, rate, windowError, defaults.worthErrors, "low")
-      : 0
+    const overshot = limit > state.lastGood && state.lastGood > 0
+    const judgedByRate = slow && !clearlySlow && inFullUse && ref !== undefined
+    // A probe above the last limit found good is judged with the earlier
+    // probes of that limit, merged as the rates are (the older at half its
+    // weight): a step whose gain is a few percent, about the noise of one
+    // window, shows in two, where each alone was thrown out, and a service
+    // that pipelines was held a step below its knee.
+    const measured = { limit, rate, error: windowError, slow: true }
+    const evidence = overshot && judgedByRate && state.probe?.limit === limit ? merge(state.probe, measured) : measured
+    const gained = judgedByRate ? elasticity(ref, limit, evidence.rate, evidence.error, defaults.worthErrors, "low") : 0
     const worthIt = gained >= defaults.worth
     if (slow && !worthIt) {
       // Slower than the tolerance, and not worth it. Above the last limit
@@ -182,9 +190,8 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       // Slow at the concurrency the no-load latency was measured at: that
       // measurement is wrong (a noisy one, or the service slowed for good).
       if (limit <= state.pin) {
-        return measuring({ ...next, lastGood: 0, rates: [] }, end, state.limit, Math.max(min, Math.floor(limit / 2)))
+        return measuring({ ...next, lastGood: 0, rates: [], probe: undefined }, end, state.limit, Math.max(min, Math.floor(limit / 2)))
       }
-      const overshot = limit > state.lastGood && state.lastGood > 0
       // A limit found worth it before and now not: noise, as likely as not,
       // on a service whose gain per step is a few percent; judged again
       // before it comes down.
@@ -206,13 +213,19 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       // a pin above `min` measures no floor, and without them every limit
       // just above the pin was judged by that latency alone and came down.
       if (lowered < state.peakGood / 2) {
-        return measuring({ ...next, limit: lowered, lastGood: 0, rates: atOrBelow(state.rates, lowered) }, end, lowered, Math.max(min, Math.floor(lowered / 2)))
+        return measuring(
+          { ...next, limit: lowered, lastGood: 0, rates: atOrBelow(state.rates, lowered), probe: undefined },
+          end,
+          lowered,
+          Math.max(min, Math.floor(lowered / 2))
+        )
       }
       return startWindow({
         ...next,
         limit: lowered,
         rates: atOrBelow(state.rates, lowered),
         lastGood: overshot ? state.lastGood : 0,
+        probe: overshot && judgedByRate ? evidence : state.probe,
         step: 1,
         // The probe that found this limit slow took `next.windowCount`
         // calls: an M/M/c service (exponential service times) needs windows
@@ -243,10 +256,11 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       // latency, and stays out.
       rates: record(state.rates, {
         limit,
-        rate,
-        error: windowError,
+        rate: evidence.rate,
+        error: evidence.error,
         slow: limit <= state.pin || worthIt || ratio > tolerance + noise
       }),
+      probe: state.probe?.limit === limit ? undefined : state.probe,
       lastGood: Math.max(state.lastGood, limit),
       peakGood: Math.max(state.peakGood, limit),
       decreases: 0,
@@ -287,6 +301,7 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
       rates: [],
       lastGood: 0,
       doubted: 0,
+      probe: undefined,
       step: 1,
       hold: 0,
       decreases: 0

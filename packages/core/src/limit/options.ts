@@ -205,6 +205,12 @@ export interface AutoState {
   readonly lastGood: number
   /** A limit found worth it before whose last window was not: judged once more before it comes down (0: none). */
   readonly doubted: number
+  /**
+   * The throughput of the last probe above `lastGood` found not worth it,
+   * merged with the earlier probes of that limit: the next probe of it is
+   * judged on all of them.
+   */
+  readonly probe: RatePoint | undefined
   /** The next increase. */
   readonly step: number
   /** Windows still to wait before growing, after a decrease. */

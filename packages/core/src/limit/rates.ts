@@ -41,7 +41,8 @@ export const record = (points: ReadonlyArray<RatePoint>, point: RatePoint): Read
   return all.filter((p) => p !== farthest)
 }
 
-const merge = (old: RatePoint, point: RatePoint): RatePoint => {
+/** `point` merged with `old`, a point at the same limit measured before it (at half its weight). */
+export const merge = (old: RatePoint, point: RatePoint): RatePoint => {
   // An error of 0 (identical calls) would weigh infinitely: 0.1 % at least.
   const weightOld = 0.5 / Math.max(old.error, 0.001) ** 2
   const weightNew = 1 / Math.max(point.error, 0.001) ** 2
