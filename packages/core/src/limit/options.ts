@@ -207,8 +207,8 @@ export interface AutoState {
   readonly doubted: number
   /**
    * The throughput of the last probe above `lastGood` found not worth it,
-   * merged with the earlier probes of that limit: the next probe of it is
-   * judged on all of them.
+   * merged with the earlier probes of that limit as `rates` are (the older
+   * at half its weight): the next probe of it is judged on them too.
    */
   readonly probe: RatePoint | undefined
   /** The next increase. */
