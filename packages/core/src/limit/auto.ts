@@ -175,7 +175,13 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // that pipelines was held a step below its knee.
     const measured = { limit, rate, error: windowError, slow: true }
     const evidence = overshot && judgedByRate && state.probe?.limit === limit ? merge(state.probe, measured) : measured
-    const gained = judgedByRate ? elasticity(ref, limit, evidence.rate, evidence.error, defaults.worthErrors, "low") : 0
+    // A limit above the last found good must show its gain beyond the noise;
+    // one found good keeps its place while its gain is above the bar, shown
+    // or not: a step worth 7 % is within two standard errors of one
+    // window's noise on a database, and kept to that standard it was thrown
+    // out as often as it was taken, the limit a step low half the time.
+    const errors = limit > state.lastGood ? defaults.worthErrors : defaults.keepErrors
+    const gained = judgedByRate ? elasticity(ref, limit, evidence.rate, evidence.error, errors, "low") : 0
     const worthIt = gained >= defaults.worth
     if (slow && !worthIt) {
       // Slower than the tolerance, and not worth it. Above the last limit
@@ -230,8 +236,13 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
         // The probe that found this limit slow took `next.windowCount`
         // calls: an M/M/c service (exponential service times) needs windows
         // of hundreds, and a hold of 16 short windows after such a probe
-        // let up to a third of the time go past the knee.
-        hold: ref === undefined ? defaults.hold * windowsIn(next.windowCount) : defaults.holdJudged,
+        // let up to a third of the time go past the knee. A probe thrown out
+        // again, on the evidence of two, waits longer for the next.
+        hold: ref === undefined
+          ? defaults.hold * windowsIn(next.windowCount)
+          : evidence === measured
+          ? defaults.holdJudged
+          : defaults.holdRepeated,
         decreases: state.decreases + 1
       }, end)
     }

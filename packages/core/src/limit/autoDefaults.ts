@@ -27,10 +27,12 @@ export const defaults = {
    * counted in calls (windows of `windowSamples`), for each such window
    * the slow one took: a probe past the knee costs one window, long on a
    * noisy service, so about one call in 17 goes above the knee however
-   * long. `holdJudged`: after a decrease judged by throughput.
+   * long. `holdJudged`: after a decrease judged by throughput;
+   * `holdRepeated`: after a probe thrown out again, on the evidence of two.
    */
   hold: 16,
   holdJudged: 4,
+  holdRepeated: 8,
   /**
    * A window slower than the tolerance is still worth its latency while the
    * limit buys throughput: at least this elasticity (log gain in calls a
@@ -49,6 +51,11 @@ export const defaults = {
    * often than it passed such a bar.
    */
   worthErrors: 2,
+  /**
+   * A limit at or below the last found good is kept while its elasticity
+   * is above `worth` this many standard errors low: on its estimate alone.
+   */
+  keepErrors: 0,
   /** A window slower than the tolerance is judged by throughput: its mean known within this (one standard error), from this many calls at least. */
   windowErrorSlow: 0.02,
   windowSamplesSlow: 96,

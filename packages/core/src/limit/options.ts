@@ -201,7 +201,12 @@ export interface AutoState {
    * judged against.
    */
   readonly rates: ReadonlyArray<RatePoint>
-  /** The highest limit whose window was good (fast, or worth its latency) since the knee last moved down; 0 if none. */
+  /**
+   * The highest limit whose window was good (fast, or worth its latency)
+   * since the knee last moved down; 0 if none. A limit above it must show
+   * its gain beyond the noise; one at or below it is kept while its
+   * estimated gain is above the bar.
+   */
   readonly lastGood: number
   /** A limit found worth it before whose last window was not: judged once more before it comes down (0: none). */
   readonly doubted: number
