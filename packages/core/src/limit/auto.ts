@@ -174,8 +174,9 @@ export const auto = (options: AutoOptions = {}): Limit<AutoState> => {
     // window, shows in two, where each alone was thrown out, and a service
     // that pipelines was held a step below its knee.
     const measured = { limit, rate, error: windowError, slow: true }
-    const repeated = overshot && judgedByRate && state.probe?.limit === limit
-    const evidence = repeated && state.probe !== undefined ? merge(state.probe, measured) : measured
+    const probe = state.probe
+    const repeated = overshot && judgedByRate && probe !== undefined && probe.limit === limit
+    const evidence = repeated ? merge(probe, measured) : measured
     // A limit above the last found good must show its gain beyond the noise;
     // one found good keeps its place while its gain is above the bar, shown
     // or not: a step worth 7 % is within two standard errors of one
