@@ -6,9 +6,9 @@
  * load ÷ their mean latency (Little's law), and its stated error is the
  * standard error of that mean latency, as if the calls were independent.
  * Here each limit runs for 300 simulated seconds; the calls, in the order
- * they were granted, are cut into windows of `calls`; and the spread of
- * the windows' throughputs (their relative standard deviation) is set
- * beside the error the windows state, on average.
+ * they were granted, are cut into windows of 96 and of 300 calls; and the
+ * spread of the windows' throughputs (their relative standard deviation)
+ * is set beside the error the windows state, on average.
  *
  *   npx tsx bench/adaptive/windowNoise.ts
  *   npx tsx bench/adaptive/windowNoise.ts --seed 7
@@ -87,12 +87,12 @@ console.log(`Seed ${seed}; windows of 96 calls (the least \`Limit.auto\` judges 
 console.log("| curve | knee | limit | calls in a window | windows | throughput ÷ the best | spread of the windows' throughput | error they state | spread ÷ stated |")
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for (const [curve, knee] of cases) {
+  const best = bestRate(curve, knee, noLoadMillis) / 1_000
   const limits = [...new Set([Math.max(1, Math.round(knee * 2 / 3)), knee, Math.round(knee * 1.5), 2 * knee])]
   for (const limit of limits) {
     const calls = callsAt(curve, knee, limit)
     for (const size of [96, 300]) {
       const row = windowsOf(calls, size)
-      const best = bestRate(curve, knee, noLoadMillis) / 1_000
       console.log(
         `| ${curve} | ${knee} | ${limit} | ${size} | ${row.windows} | ${(row.rate / best).toFixed(3)} | ${pct(row.spread)} | ${pct(row.stated)} | ${(row.spread / row.stated).toFixed(2)} |`
       )
