@@ -6,13 +6,15 @@
  * load ÷ their mean latency (Little's law), and its stated error is the
  * standard error of that mean latency, as if the calls were independent.
  * Here each limit runs for 300 simulated seconds; the calls, in the order
- * they were granted, are cut into windows of 96 and of 300 calls; and the
+ * they were granted, are cut into windows of the fewest calls `Limit.auto`
+ * judges by throughput (`windowSamplesSlow`) and of 300; and the
  * spread of the windows' throughputs (their relative standard deviation)
  * is set beside the error the windows state, on average.
  *
  *   npx tsx bench/adaptive/windowNoise.ts
  *   npx tsx bench/adaptive/windowNoise.ts --seed 7
  */
+import { defaults } from "@effect-concurrency-limiter/core/limit/autoDefaults"
 import { Limit } from "effect-concurrency-limiter"
 import type { Curve } from "../../test/utils/limitSimulation.js"
 import { bestRate, simulate } from "../../test/utils/limitSimulation.js"
@@ -80,10 +82,12 @@ const windowsOf = (calls: ReadonlyArray<Call>, size: number): Row => {
   }
 }
 
+/** The fewest calls `Limit.auto` judges a window by throughput on, and a longer window. */
+const sizes = [defaults.windowSamplesSlow, 300]
 const cases: ReadonlyArray<readonly [Curve, number]> = [["mmc", 3], ["mmc", 6], ["mmc", 20], ["linear", 6], ["pipelining", 6]]
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`
 
-console.log(`Seed ${seed}; windows of 96 calls (the least \`Limit.auto\` judges by throughput) and of 300.\n`)
+console.log(`Seed ${seed}; windows of ${sizes[0]} calls (the fewest \`Limit.auto\` judges by throughput) and of ${sizes[1]}.\n`)
 console.log("| curve | knee | limit | calls in a window | windows | throughput ÷ the best | spread of the windows' throughput | error they state | spread ÷ stated |")
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for (const [curve, knee] of cases) {
@@ -91,7 +95,7 @@ for (const [curve, knee] of cases) {
   const limits = [...new Set([Math.max(1, Math.round(knee * 2 / 3)), knee, Math.round(knee * 1.5), 2 * knee])]
   for (const limit of limits) {
     const calls = callsAt(curve, knee, limit)
-    for (const size of [96, 300]) {
+    for (const size of sizes) {
       const row = windowsOf(calls, size)
       console.log(
         `| ${curve} | ${knee} | ${limit} | ${size} | ${row.windows} | ${(row.rate / best).toFixed(3)} | ${pct(row.spread)} | ${pct(row.stated)} | ${(row.spread / row.stated).toFixed(2)} |`
